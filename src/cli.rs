@@ -1,0 +1,349 @@
+//! The command line as typed: clap definitions only, no decisions (those live in `config`).
+//!
+//! Two shapes are accepted. The original practical's form
+//! (`queue --name N --client-name C [--send | --receive] [--prepend P]`) is kept working by
+//! [`Cli::into_command`], which maps it onto the `send`/`receive` subcommands.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Default bind address of `queue serve` (ElasticMQ's port, which SQS tutorials already use).
+pub const DEFAULT_BIND: &str = "127.0.0.1:9324";
+/// Queue names the practical (and `serve`, `demo` and the Terraform files) use.
+pub const PRAC_STANDARD_QUEUE: &str = "csse6400_prac";
+/// The FIFO twin of [`PRAC_STANDARD_QUEUE`].
+pub const PRAC_FIFO_QUEUE: &str = "csse6400_prac.fifo";
+
+/// See how message queues really behave.
+#[derive(Debug, Parser)]
+#[command(
+    name = "queue",
+    version,
+    about = "See how message queues really behave: send, receive, and an embedded SQS server",
+    long_about = None,
+    args_conflicts_with_subcommands = true,
+    after_help = "The practical's original form still works:\n  queue --name csse6400_prac --client-name \"Client 1\" [--receive] [--prepend A-]"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub legacy: LegacyArgs,
+
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Send numbered messages to a queue
+    Send(SendArgs),
+    /// Receive messages and show order and duplicates live
+    Receive(ReceiveArgs),
+    /// Run an embedded SQS-compatible server
+    Serve(ServeArgs),
+    /// The whole practical in one terminal: standard and FIFO side by side
+    Demo(DemoArgs),
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+    /// Print the man page (roff)
+    Man,
+}
+
+/// The original tool's flags, used when no subcommand is given.
+#[derive(Debug, Args, Default)]
+pub struct LegacyArgs {
+    /// Queue name or URL (original form)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Client name sent with each message (original form)
+    #[arg(long, value_name = "NAME")]
+    pub client_name: Option<String>,
+    /// Send messages (the default)
+    #[arg(long, conflicts_with = "receive")]
+    pub send: bool,
+    /// Receive messages instead of sending
+    #[arg(long)]
+    pub receive: bool,
+    /// Text put before each message body
+    #[arg(long, value_name = "TEXT")]
+    pub prepend: Option<String>,
+}
+
+/// Flags that apply to every subcommand.
+#[derive(Debug, Args, Default, Clone)]
+pub struct GlobalArgs {
+    /// SQS endpoint, e.g. http://127.0.0.1:9324 for `queue serve`
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// AWS region (default: environment or profile, else us-east-1)
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// Named profile from ~/.aws/config
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+    /// Read variables from this file (default: ./aws.env and ./.env when present)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub env_file: Option<PathBuf>,
+    /// Use the embedded server's default endpoint (http://127.0.0.1:9324), dummy credentials if none
+    #[arg(long, global = true)]
+    pub local: bool,
+    /// Do not print the banner line (queue, endpoint, region) on stderr
+    #[arg(long, global = true)]
+    pub no_banner: bool,
+    /// When to use colour
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ColorWhen {
+    /// Colour when stdout is a terminal and NO_COLOR is unset
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// How FIFO deduplication ids are chosen by `send`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum DedupMode {
+    /// None when the queue has content-based dedup, else the SHA-256 of the body
+    #[default]
+    Auto,
+    /// Always send the SHA-256 of the body
+    Content,
+    /// Never send one (the queue must have content-based dedup)
+    None,
+}
+
+/// `receive --output` and `demo --output`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputMode {
+    /// Live terminal view
+    Tui,
+    /// One line per message
+    Plain,
+    /// One JSON object per line
+    Json,
+}
+
+/// `queue send`.
+#[derive(Debug, Args, Clone)]
+pub struct SendArgs {
+    /// Queue name or URL (a name ending in .fifo is a FIFO queue)
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// Client name, sent as the `client` message attribute
+    #[arg(long, value_name = "NAME", default_value = "Client 1")]
+    pub client_name: String,
+    /// How many messages to send
+    #[arg(long, default_value_t = 100)]
+    pub count: u32,
+    /// Text put before each body (`{prepend}Message {i}`)
+    #[arg(long, value_name = "TEXT", default_value = "")]
+    pub prepend: String,
+    /// FIFO message group id
+    #[arg(long, default_value = "default")]
+    pub group: String,
+    /// FIFO deduplication id
+    #[arg(long, value_enum, default_value_t = DedupMode::Auto)]
+    pub dedup_id: DedupMode,
+    /// One request per message, as the original tool did
+    #[arg(long)]
+    pub one_by_one: bool,
+    /// Pace sending to this many messages per second
+    #[arg(long, value_name = "PER_SEC")]
+    pub rate: Option<f64>,
+}
+
+/// `queue receive`.
+#[derive(Debug, Args, Clone)]
+pub struct ReceiveArgs {
+    /// Queue name or URL
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// Long-poll wait in seconds
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(i32).range(1..=20))]
+    pub wait: i32,
+    /// Messages per receive call
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(i32).range(1..=10))]
+    pub max: i32,
+    /// Exit after this many messages
+    #[arg(long)]
+    pub count: Option<u64>,
+    /// Exit after this many seconds without a message
+    #[arg(long, value_name = "SECS")]
+    pub idle: Option<u64>,
+    /// Output (default: tui when stdout is a terminal, else plain)
+    #[arg(long, value_enum)]
+    pub output: Option<OutputMode>,
+}
+
+/// `queue serve`.
+#[derive(Debug, Args, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on (use 0.0.0.0:9324 inside a container)
+    #[arg(long, default_value = DEFAULT_BIND)]
+    pub bind: SocketAddr,
+    /// Queue to create at start (repeatable; a .fifo name makes a FIFO queue with
+    /// content-based deduplication). Default: the practical's two queues
+    #[arg(long = "queue", value_name = "NAME")]
+    pub queues: Vec<String>,
+    /// Seed for the simulated reordering and duplicates (reproducible runs)
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Simulated storage servers per standard queue
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub servers: u32,
+    /// Probability that a delete misses a replica, so the message is delivered again
+    #[arg(long, default_value_t = 0.01)]
+    pub duplicate_rate: f64,
+    /// Standard queues deliver in strict order and never duplicate
+    #[arg(long)]
+    pub ordered: bool,
+    /// Delay every response by this many milliseconds
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub latency: u64,
+    /// Fraction of requests (and batch entries) answered with a retryable error
+    #[arg(long, value_name = "P", default_value_t = 0.0)]
+    pub fail_rate: f64,
+}
+
+/// `queue demo`.
+#[derive(Debug, Args, Clone)]
+pub struct DemoArgs {
+    /// Senders per queue
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=26))]
+    pub clients: u32,
+    /// Messages each sender sends
+    #[arg(long, default_value_t = 100)]
+    pub count: u32,
+    /// Seed for the embedded server
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Standard queue name (with --endpoint-url or real SQS)
+    #[arg(long, default_value = PRAC_STANDARD_QUEUE)]
+    pub standard: String,
+    /// FIFO queue name (with --endpoint-url or real SQS)
+    #[arg(long, default_value = PRAC_FIFO_QUEUE)]
+    pub fifo: String,
+    /// Create the queues when they do not exist (with --endpoint-url or real SQS)
+    #[arg(long)]
+    pub create: bool,
+    /// Output (default: tui when stdout is a terminal, else plain)
+    #[arg(long, value_enum)]
+    pub output: Option<OutputMode>,
+    /// Rounds to run without a terminal (round 2 and later re-send the same bodies)
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rounds: u32,
+}
+
+/// `queue completions`.
+#[derive(Debug, Args, Clone)]
+pub struct CompletionsArgs {
+    /// The shell to generate for
+    pub shell: clap_complete::Shell,
+}
+
+impl Cli {
+    /// The subcommand to run, mapping the original form onto `send`/`receive`.
+    ///
+    /// Returns `Err` with a usage message when neither a subcommand nor `--name` is given.
+    pub fn into_command(self) -> Result<(Command, GlobalArgs), String> {
+        if let Some(command) = self.command {
+            return Ok((command, self.global));
+        }
+        let legacy = self.legacy;
+        let Some(name) = legacy.name else {
+            return Err(
+                "no command given: try `queue demo`, `queue --name NAME --client-name NAME`, or `queue --help`"
+                    .to_string(),
+            );
+        };
+        let command = if legacy.receive {
+            Command::Receive(ReceiveArgs {
+                name,
+                wait: 20,
+                max: 10,
+                count: None,
+                idle: None,
+                output: None,
+            })
+        } else {
+            Command::Send(SendArgs {
+                name,
+                client_name: legacy.client_name.unwrap_or_else(|| "Client 1".to_string()),
+                count: 100,
+                prepend: legacy.prepend.unwrap_or_default(),
+                group: "default".to_string(),
+                dedup_id: DedupMode::Auto,
+                one_by_one: false,
+                rate: None,
+            })
+        };
+        Ok((command, self.global))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn original_form_maps_to_send_and_receive() {
+        let cli = Cli::try_parse_from([
+            "queue",
+            "--name",
+            "csse6400_prac",
+            "--client-name",
+            "Client 1",
+            "--prepend",
+            "A-",
+        ])
+        .unwrap();
+        let (command, _) = cli.into_command().unwrap();
+        let Command::Send(send) = command else {
+            panic!("expected send, got {command:?}")
+        };
+        assert_eq!(send.name, "csse6400_prac");
+        assert_eq!(send.client_name, "Client 1");
+        assert_eq!(send.prepend, "A-");
+
+        let cli = Cli::try_parse_from([
+            "queue",
+            "--name",
+            "q.fifo",
+            "--client-name",
+            "C",
+            "--receive",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.into_command().unwrap().0,
+            Command::Receive(ReceiveArgs { ref name, .. }) if name == "q.fifo"
+        ));
+    }
+
+    #[test]
+    fn send_and_receive_together_is_a_usage_error() {
+        assert!(Cli::try_parse_from(["queue", "--name", "q", "--send", "--receive"]).is_err());
+    }
+
+    #[test]
+    fn no_command_and_no_name_is_a_usage_error() {
+        let cli = Cli::try_parse_from(["queue"]).unwrap();
+        assert!(cli.into_command().is_err());
+    }
+}

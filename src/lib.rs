@@ -1,0 +1,60 @@
+//! `queue`: see how message queues really behave.
+//!
+//! # Layout
+//! - [`cli`]: the command line as typed (clap), including the practical's original form.
+//! - [`config`]: resolves flags, env files and the terminal once; nothing below reads env or tty.
+//! - [`exit`]: exit codes and the one place that prints a final error.
+//! - [`sqs`]: the only place that builds an SQS client; queue lookup; friendly SDK errors.
+//! - [`message`]: the numbered message (`{prepend}Message {i}`) and a received [`message::Delivery`].
+//! - [`tracker`]: out-of-order and duplicate bookkeeping shared by every presenter.
+//! - [`send`]: the sender (batches, FIFO group and dedup, retries, progress bar).
+//! - [`receive`]: the long-polling receiver and its plain/JSON presenters.
+//! - [`tui`]: the live terminal view of `receive`.
+//! - [`demo`]: the whole practical in one terminal.
+//! - [`server`]: the embedded SQS-compatible server behind `queue serve`.
+//! - [`completions`]: shell completions and the man page.
+
+pub mod cli;
+pub mod completions;
+pub mod config;
+pub mod demo;
+pub mod exit;
+pub mod message;
+pub mod receive;
+pub mod send;
+pub mod server;
+pub mod sqs;
+pub mod tracker;
+pub mod tui;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use cli::{Cli, Command};
+
+/// Runs the parsed command line to completion.
+///
+/// # Errors
+/// A usage error ([`exit::UsageError`]) or whatever the command failed with.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let (command, global) = cli.into_command().map_err(exit::UsageError)?;
+    match command {
+        Command::Completions(args) => return completions::print_completions(args.shell),
+        Command::Man => return completions::print_man(),
+        _ => {}
+    }
+    let config = config::resolve(&global)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        match command {
+            Command::Send(args) => send::run(args, &config).await,
+            Command::Receive(args) => receive::run(args, &config).await,
+            Command::Serve(args) => server::serve(args, &config).await,
+            Command::Demo(args) => demo::run(args, &config).await,
+            Command::Completions(_) | Command::Man => unreachable!("handled above"),
+        }
+    })
+}

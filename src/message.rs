@@ -1,0 +1,117 @@
+//! The numbered message: its body format (`{prepend}Message {i}`), the attributes our sender
+//! attaches, and what a receiver makes of whatever body it gets.
+
+use std::time::SystemTime;
+
+/// String attribute with the sender's client name (the original tool's receivers read it).
+pub const CLIENT_ATTRIBUTE: &str = "client";
+/// Number attribute: when the sender sent the message, in milliseconds since the Unix epoch.
+/// Used to show delivery latency.
+pub const SENT_AT_ATTRIBUTE: &str = "sent_at";
+/// String attribute: a short random id per `send` run, so a receiver can tell a re-run with
+/// the same bodies from a duplicate delivery.
+pub const RUN_ATTRIBUTE: &str = "run";
+
+/// The body of message `i` with the given prefix.
+#[must_use]
+pub fn body(prepend: &str, i: u64) -> String {
+    format!("{prepend}Message {i}")
+}
+
+/// What a receiver reads out of a body: the text before `Message N`, and N.
+///
+/// Bodies that are not of our form (sent from the console, an SNS envelope) have no number and
+/// the whole body as prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedBody {
+    /// The text before `Message N` (the sender's `--prepend`), or the whole body.
+    pub prefix: String,
+    /// N, when the body ends in `Message N`.
+    pub number: Option<u64>,
+}
+
+/// Splits `{prefix}Message {n}` into its parts; never fails.
+#[must_use]
+pub fn parse_body(body: &str) -> ParsedBody {
+    if let Some(at) = body.rfind("Message ") {
+        let digits = &body[at + "Message ".len()..];
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            if let Ok(number) = digits.parse() {
+                return ParsedBody {
+                    prefix: body[..at].to_string(),
+                    number: Some(number),
+                };
+            }
+        }
+    }
+    ParsedBody {
+        prefix: body.to_string(),
+        number: None,
+    }
+}
+
+/// One message as a receiver got it: everything the presenters and the tracker need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    /// SQS MessageId (the same on every delivery of one message).
+    pub message_id: String,
+    /// Receipt handle of this delivery (needed to delete it).
+    pub receipt_handle: String,
+    /// The body as received.
+    pub body: String,
+    /// The `client` attribute, if present.
+    pub client: Option<String>,
+    /// The `run` attribute, if present.
+    pub run: Option<String>,
+    /// Prefix and number parsed from the body.
+    pub parsed: ParsedBody,
+    /// FIFO MessageGroupId (or a fair-queue tenant on a standard queue).
+    pub group_id: Option<String>,
+    /// FIFO SequenceNumber.
+    pub sequence_number: Option<String>,
+    /// ApproximateReceiveCount (1 on the first delivery).
+    pub receive_count: u32,
+    /// When it was sent: the `sent_at` attribute, else SQS's SentTimestamp.
+    pub sent_at: Option<SystemTime>,
+    /// When this receiver got it.
+    pub received_at: SystemTime,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_round_trip() {
+        assert_eq!(body("", 0), "Message 0");
+        assert_eq!(body("A-", 42), "A-Message 42");
+        assert_eq!(
+            parse_body("A-Message 42"),
+            ParsedBody {
+                prefix: "A-".into(),
+                number: Some(42)
+            }
+        );
+        assert_eq!(parse_body("Message 7").number, Some(7));
+    }
+
+    #[test]
+    fn foreign_bodies_are_kept_whole() {
+        for text in [
+            "hello",
+            "Message ",
+            "Message 1x",
+            "{\"Type\":\"Notification\"}",
+            "",
+        ] {
+            let parsed = parse_body(text);
+            assert_eq!(parsed.number, None, "{text}");
+            assert_eq!(parsed.prefix, text);
+        }
+        assert_eq!(
+            parse_body("Message 99999999999999999999999").number,
+            None,
+            "overflow is not a number"
+        );
+    }
+}
