@@ -1,0 +1,258 @@
+//! Snapshot tests of the receive view at fixed sizes and times, and tests of the event loop
+//! (draw before confirm, limits, pause, Ctrl-C) on a `TestBackend`.
+
+use std::time::{Duration, SystemTime};
+
+use chrono::FixedOffset;
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use insta::assert_snapshot;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use super::app::App;
+use super::{Limits, ViewHeader, run_loop, ui};
+use crate::message::{Delivery, body, parse_body};
+use crate::receive::Batch;
+
+/// 2026-11-21 10:00:00 UTC: every time in these tests is relative to it.
+fn t0() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_255_200)
+}
+
+fn at(ms: u64) -> SystemTime {
+    t0() + Duration::from_millis(ms)
+}
+
+fn utc() -> FixedOffset {
+    FixedOffset::east_opt(0).unwrap()
+}
+
+fn header(fifo: bool) -> ViewHeader {
+    ViewHeader {
+        queue: if fifo {
+            "csse6400_prac.fifo"
+        } else {
+            "csse6400_prac"
+        }
+        .into(),
+        fifo,
+        endpoint: "http://127.0.0.1:9324".into(),
+        region: "us-east-1".into(),
+        color: false,
+    }
+}
+
+pub(crate) fn delivery(id: &str, client: &str, prefix: &str, n: u64, received_ms: u64) -> Delivery {
+    let text = body(prefix, n);
+    Delivery {
+        message_id: id.into(),
+        receipt_handle: format!("rh-{id}"),
+        parsed: parse_body(&text),
+        body: text,
+        client: Some(client.into()),
+        run: Some("run1".into()),
+        group_id: None,
+        sequence_number: None,
+        receive_count: 1,
+        sent_at: Some(at(received_ms.saturating_sub(12))),
+        received_at: at(received_ms),
+    }
+}
+
+/// Two clients; client 1's 2 arrives after its 3 and its 1 arrives twice.
+fn mixed() -> Vec<Delivery> {
+    vec![
+        delivery("a0", "Client 1", "A-", 0, 100),
+        delivery("b0", "Client 2", "B-", 0, 130),
+        delivery("a1", "Client 1", "A-", 1, 180),
+        delivery("a3", "Client 1", "A-", 3, 220),
+        delivery("b1", "Client 2", "B-", 1, 260),
+        delivery("a2", "Client 1", "A-", 2, 300),
+        delivery("b2", "Client 2", "B-", 2, 340),
+        delivery("a1", "Client 1", "A-", 1, 420),
+        delivery("a4", "Client 1", "A-", 4, 460),
+        delivery("b3", "Client 2", "B-", 3, 500),
+    ]
+}
+
+fn draw(app: &App, width: u16, height: u16, now: SystemTime) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|frame| ui::render(app, frame, now)).unwrap();
+    terminal
+}
+
+#[test]
+fn empty_view_is_waiting() {
+    let app = App::new(header(false), Limits::default(), utc());
+    assert_snapshot!(draw(&app, 100, 16, t0()).backend());
+}
+
+#[test]
+fn in_order_late_and_duplicate_lines_two_clients() {
+    let mut app = App::new(header(false), Limits::default(), utc());
+    assert_eq!(app.apply(&mixed()), 10);
+    assert_snapshot!(draw(&app, 110, 26, at(600)).backend());
+}
+
+#[test]
+fn narrow_terminal_fifo() {
+    let mut app = App::new(header(true), Limits::default(), utc());
+    app.apply(&mixed());
+    assert_snapshot!(draw(&app, 80, 24, at(600)).backend());
+}
+
+#[test]
+fn paused_and_scrolled() {
+    let mut app = App::new(header(false), Limits::default(), utc());
+    app.apply(&mixed());
+    app.on_key(key(KeyCode::Char('p')), 5);
+    app.on_key(key(KeyCode::Up), 5);
+    app.on_key(key(KeyCode::Up), 5);
+    assert!(app.paused());
+    assert_snapshot!(draw(&app, 100, 12, at(9_000)).backend());
+}
+
+#[test]
+fn clear_forgets_lines_and_counts_but_not_the_limit() {
+    let mut app = App::new(
+        header(false),
+        Limits {
+            count: Some(12),
+            idle: None,
+        },
+        utc(),
+    );
+    assert_eq!(app.apply(&mixed()), 10);
+    app.on_key(key(KeyCode::Char('c')), 5);
+    assert_eq!(app.tracker.stats().received, 0);
+    assert!(app.log.is_empty());
+    assert_eq!(app.apply(&mixed()), 2, "only 2 left of --count 12");
+    assert!(app.limit_reached());
+}
+
+#[test]
+fn log_memory_is_bounded() {
+    let mut app = App::new(header(false), Limits::default(), utc());
+    for n in 0..(super::log::LOG_CAPACITY as u64 + 50) {
+        app.apply(&[delivery(&format!("id{n}"), "c", "", n, n)]);
+    }
+    assert_eq!(app.log.len(), super::log::LOG_CAPACITY);
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+type Events = futures::channel::mpsc::UnboundedSender<std::io::Result<Event>>;
+
+struct Harness {
+    events: Events,
+    batches: mpsc::Sender<Batch>,
+    task: tokio::task::JoinHandle<(
+        anyhow::Result<std::process::ExitCode>,
+        Terminal<TestBackend>,
+    )>,
+}
+
+fn start(limits: Limits) -> Harness {
+    let (events, event_rx) = futures::channel::mpsc::unbounded();
+    let (batches, mut batch_rx) = mpsc::channel(4);
+    let task = tokio::spawn(async move {
+        let mut terminal = Terminal::new(TestBackend::new(100, 16)).unwrap();
+        let mut app = App::new(header(false), limits, utc());
+        let cancel = CancellationToken::new();
+        let outcome = run_loop(&mut terminal, &mut app, event_rx, &mut batch_rx, &cancel).await;
+        (outcome, terminal)
+    });
+    Harness {
+        events,
+        batches,
+        task,
+    }
+}
+
+async fn send(h: &Harness, deliveries: Vec<Delivery>) -> oneshot::Receiver<usize> {
+    let (shown, answer) = oneshot::channel();
+    h.batches.send(Batch { deliveries, shown }).await.unwrap();
+    answer
+}
+
+fn press(h: &Harness, code: KeyCode, modifiers: KeyModifiers) {
+    h.events
+        .unbounded_send(Ok(Event::Key(KeyEvent::new(code, modifiers))))
+        .unwrap();
+}
+
+fn screen(terminal: &Terminal<TestBackend>) -> String {
+    terminal.backend().to_string()
+}
+
+#[tokio::test(start_paused = true)]
+async fn batches_are_drawn_then_confirmed() {
+    let h = start(Limits::default());
+    let answer = send(&h, mixed()).await;
+    assert_eq!(answer.await.unwrap(), 10);
+    press(&h, KeyCode::Char('q'), KeyModifiers::NONE);
+    let (outcome, terminal) = h.task.await.unwrap();
+    assert_eq!(outcome.unwrap(), std::process::ExitCode::SUCCESS);
+    assert!(
+        screen(&terminal).contains("B-Message 3"),
+        "the batch was drawn"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn count_limit_confirms_only_what_fits_and_stops() {
+    let h = start(Limits {
+        count: Some(3),
+        idle: None,
+    });
+    let answer = send(&h, mixed()).await;
+    assert_eq!(answer.await.unwrap(), 3);
+    let (outcome, terminal) = h.task.await.unwrap();
+    assert_eq!(outcome.unwrap(), std::process::ExitCode::SUCCESS);
+    let text = screen(&terminal);
+    assert!(text.contains("A-Message 1") && !text.contains("A-Message 3"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn paused_view_takes_nothing_until_resumed() {
+    let h = start(Limits::default());
+    press(&h, KeyCode::Char('p'), KeyModifiers::NONE);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut answer = send(&h, mixed()).await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert!(
+        matches!(answer.try_recv(), Err(oneshot::error::TryRecvError::Empty)),
+        "nothing may be confirmed while paused"
+    );
+    press(&h, KeyCode::Char('p'), KeyModifiers::NONE);
+    assert_eq!(answer.await.unwrap(), 10);
+    press(&h, KeyCode::Char('c'), KeyModifiers::CONTROL);
+    let (outcome, _) = h.task.await.unwrap();
+    assert_eq!(outcome.unwrap(), std::process::ExitCode::from(130));
+}
+
+#[tokio::test(start_paused = true)]
+async fn idle_limit_stops_the_view() {
+    let h = start(Limits {
+        count: None,
+        idle: Some(Duration::from_secs(2)),
+    });
+    let answer = send(&h, mixed()).await;
+    assert_eq!(answer.await.unwrap(), 10);
+    let (outcome, _) = h.task.await.unwrap();
+    assert_eq!(outcome.unwrap(), std::process::ExitCode::SUCCESS);
+    drop(h.events);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_closed_receiver_ends_the_view() {
+    let h = start(Limits::default());
+    drop(h.batches);
+    let (outcome, _) = h.task.await.unwrap();
+    assert_eq!(outcome.unwrap(), std::process::ExitCode::SUCCESS);
+    drop(h.events);
+}
