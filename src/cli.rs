@@ -236,6 +236,10 @@ pub struct DemoArgs {
     /// Create the queues when they do not exist (with --endpoint-url or real SQS)
     #[arg(long)]
     pub create: bool,
+    /// Run against real SQS (the normal AWS configuration) instead of the embedded server;
+    /// implied by --endpoint-url, --local and --profile
+    #[arg(long)]
+    pub aws: bool,
     /// Output (default: tui when stdout is a terminal, else plain)
     #[arg(long, value_enum)]
     pub output: Option<OutputMode>,

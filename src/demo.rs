@@ -1,17 +1,74 @@
 //! `queue demo`: the embedded server (or another endpoint), a standard and a FIFO queue,
 //! senders and one receiver per queue, shown side by side or summarised as figures.
+//!
+//! - [`setup`]: where it runs and the two queues.
+//! - [`rounds`]: senders per round, the two receivers (the same code as `send`/`receive`).
+//! - [`state`]: per-queue figures, logs and chart points.
+//! - [`ui`]: pure rendering of the screen; [`screen`]: its event loop.
+//! - [`headless`]: rounds without a terminal, printed as a table or JSON lines.
+
+pub mod headless;
+pub mod rounds;
+pub mod screen;
+pub mod setup;
+pub mod state;
+pub mod ui;
 
 use std::process::ExitCode;
 
 use anyhow::Result;
+use tokio_util::sync::CancellationToken;
 
-use crate::cli::DemoArgs;
+use crate::cli::{DemoArgs, OutputMode};
 use crate::config::Config;
+use crate::tui::local_offset;
+use rounds::Receivers;
+use state::DemoState;
 
 /// Runs the demo.
 ///
 /// # Errors
 /// The server could not start, or a queue could not be reached.
-pub async fn run(_args: DemoArgs, _config: &Config) -> Result<ExitCode> {
-    todo!("tui helper")
+pub async fn run(args: DemoArgs, config: &Config) -> Result<ExitCode> {
+    let output = args.output.unwrap_or(if config.stdout_is_tty {
+        OutputMode::Tui
+    } else {
+        OutputMode::Plain
+    });
+    let setup = setup::setup(&args, config).await?;
+    let target = setup.target;
+    let mut state = DemoState::new(
+        setup.info,
+        [&target.standard.name, &target.fifo.name],
+        local_offset(),
+        config.color,
+    );
+    let mut receivers = Receivers::spawn(&target, CancellationToken::new());
+    let outcome = match output {
+        OutputMode::Tui => screen::run(&mut state, &target, &mut receivers).await,
+        OutputMode::Plain | OutputMode::Json => {
+            let mut stdout = std::io::stdout();
+            headless::run(
+                &mut state,
+                &target,
+                &mut receivers,
+                args.rounds,
+                output,
+                &mut stdout,
+            )
+            .await
+            .map(|()| ExitCode::SUCCESS)
+        }
+    };
+    receivers.stop().await;
+    if let Some(server) = setup.server {
+        let stopped = server.stop().await;
+        if outcome.is_ok() {
+            stopped?;
+        }
+    }
+    outcome
 }
+
+#[cfg(test)]
+mod tests;

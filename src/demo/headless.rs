@@ -1,0 +1,186 @@
+//! The demo without a terminal (`--output plain|json`, or stdout not a terminal): runs the
+//! rounds, waits for both queues to drain, prints the figures.
+
+use std::io::Write;
+use std::time::{Duration, SystemTime};
+
+use anyhow::{Context, Result};
+use tokio::task::JoinSet;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use super::rounds::{self, Receivers, SendDone};
+use super::setup::Target;
+use super::state::{DemoState, Figures, QueueKind};
+use super::ui::caption_text;
+use crate::cli::OutputMode;
+
+/// A round that has not drained by then is reported as it stands, with a warning.
+pub const ROUND_TIMEOUT: Duration = Duration::from_secs(60);
+/// How often the drain condition is checked.
+const CHECK_PERIOD: Duration = Duration::from_millis(50);
+
+/// Runs `rounds` rounds (the second and later re-send the same bodies) and prints one table
+/// row or JSON object per queue and round to `out`.
+///
+/// # Errors
+/// A sender or receiver failed, or `out` could not be written.
+pub async fn run(
+    state: &mut DemoState,
+    target: &Target,
+    receivers: &mut Receivers,
+    rounds: u32,
+    output: OutputMode,
+    out: &mut dyn Write,
+) -> Result<()> {
+    if output != OutputMode::Json {
+        writeln!(out, "{}", table_header())?;
+    }
+    for _ in 0..rounds {
+        state.reset();
+        let mut sends = JoinSet::new();
+        rounds::start_round(state, target, &mut sends, SystemTime::now());
+        let drained = wait_drained(state, target, receivers, &mut sends).await?;
+        if !drained {
+            eprintln!(
+                "queue: round {}: the queues had not drained after {}s; figures are partial",
+                state.round,
+                ROUND_TIMEOUT.as_secs()
+            );
+        }
+        for pane in [&state.standard, &state.fifo] {
+            let figures = pane.figures(state.round);
+            if output == OutputMode::Json {
+                writeln!(out, "{}", serde_json::to_string(&figures)?)?;
+            } else {
+                writeln!(out, "{}", table_row(&figures))?;
+            }
+        }
+        if output != OutputMode::Json {
+            for pane in [&state.standard, &state.fifo] {
+                writeln!(out, "  {}", caption_text(pane))?;
+            }
+        }
+        out.flush()?;
+    }
+    Ok(())
+}
+
+/// Waits until both panes have every expected message and the queues have been quiet for
+/// `target.quiet`; `false` when [`ROUND_TIMEOUT`] came first.
+async fn wait_drained(
+    state: &mut DemoState,
+    target: &Target,
+    receivers: &mut Receivers,
+    sends: &mut JoinSet<SendDone>,
+) -> Result<bool> {
+    let deadline = Instant::now() + ROUND_TIMEOUT;
+    let mut last_news = Instant::now();
+    let mut check = tokio::time::interval(CHECK_PERIOD);
+    check.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    loop {
+        tokio::select! {
+            batch = receivers.standard.recv() => {
+                let Some(batch) = batch else {
+                    return Err(receivers.failure(QueueKind::Standard).await);
+                };
+                let shown = rounds::apply(state, QueueKind::Standard, &batch);
+                let _ = batch.shown.send(shown);
+                last_news = Instant::now();
+            }
+            batch = receivers.fifo.recv() => {
+                let Some(batch) = batch else {
+                    return Err(receivers.failure(QueueKind::Fifo).await);
+                };
+                let shown = rounds::apply(state, QueueKind::Fifo, &batch);
+                let _ = batch.shown.send(shown);
+                last_news = Instant::now();
+            }
+            done = sends.join_next(), if !sends.is_empty() => {
+                match done {
+                    Some(Ok(done)) => {
+                        if let Some(problem) = rounds::sender_done(state, done) {
+                            anyhow::bail!(problem);
+                        }
+                    }
+                    Some(Err(error)) => return Err(error).context("a sender task failed"),
+                    None => {}
+                }
+                last_news = Instant::now();
+            }
+            _ = check.tick() => {
+                let drained = state.standard.drained() && state.fifo.drained();
+                if drained && last_news.elapsed() >= target.quiet {
+                    return Ok(true);
+                }
+                if Instant::now() >= deadline {
+                    return Ok(false);
+                }
+            }
+        }
+    }
+}
+
+const COLUMNS: [(&str, usize); 10] = [
+    ("round", 5),
+    ("queue", 8),
+    ("sent", 6),
+    ("received", 8),
+    ("unique", 6),
+    ("duplicates", 10),
+    ("out_of_order", 12),
+    ("inversions", 10),
+    ("max_displacement", 16),
+    ("drain_ms", 8),
+];
+
+fn table_header() -> String {
+    COLUMNS
+        .iter()
+        .map(|(name, width)| format!("{name:>width$}"))
+        .collect::<Vec<_>>()
+        .join("  ")
+}
+
+fn table_row(f: &Figures) -> String {
+    let values = [
+        f.round.to_string(),
+        f.queue.label().to_string(),
+        f.sent.to_string(),
+        f.received.to_string(),
+        f.unique.to_string(),
+        f.duplicates.to_string(),
+        f.out_of_order.to_string(),
+        f.inversions.to_string(),
+        f.max_displacement.to_string(),
+        f.drain_ms.to_string(),
+    ];
+    values
+        .iter()
+        .zip(COLUMNS)
+        .map(|(value, (_, width))| format!("{value:>width$}"))
+        .collect::<Vec<_>>()
+        .join("  ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_columns_line_up() {
+        let row = table_row(&Figures {
+            round: 1,
+            queue: QueueKind::Standard,
+            sent: 200,
+            received: 201,
+            unique: 200,
+            duplicates: 1,
+            out_of_order: 23,
+            inversions: 57,
+            max_displacement: 9,
+            drain_ms: 412,
+        });
+        assert_eq!(row.len(), table_header().len());
+        assert!(row.contains("standard") && row.ends_with("412"));
+    }
+}

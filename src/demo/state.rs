@@ -1,0 +1,327 @@
+//! The demo's state: one [`Pane`] per queue (tracker, log, chart points, round bookkeeping)
+//! and the [`DemoState`] around them. Changes come in as deliveries and send results; no I/O
+//! and no clock reads (times are passed in).
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, SystemTime};
+
+use chrono::FixedOffset;
+use serde::Serialize;
+
+use crate::message::Delivery;
+use crate::tracker::{Marks, Stats, Tracker};
+use crate::tui::log::{LogBuffer, LogLine};
+use crate::tui::theme::Theme;
+
+/// Log lines each pane keeps.
+pub const PANE_LOG_CAPACITY: usize = 2_000;
+/// Chart points each pane keeps (later deliveries are counted but not plotted).
+pub const MAX_CHART_POINTS: usize = 20_000;
+/// How long a FIFO queue remembers a deduplication id.
+pub const DEDUP_WINDOW: Duration = Duration::from_secs(5 * 60);
+
+/// Which of the two queues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QueueKind {
+    /// The standard queue (left).
+    Standard,
+    /// The FIFO queue (right).
+    Fifo,
+}
+
+impl QueueKind {
+    /// Both, left to right.
+    pub const BOTH: [Self; 2] = [Self::Standard, Self::Fifo];
+
+    /// `standard` / `fifo`.
+    #[must_use]
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Standard => "standard",
+            Self::Fifo => "fifo",
+        }
+    }
+}
+
+/// One row of the demo's figures (the JSON line of `--output json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Figures {
+    /// Round number, from 1.
+    pub round: u32,
+    /// Which queue.
+    pub queue: QueueKind,
+    /// Messages the queue accepted.
+    pub sent: u64,
+    /// Deliveries, duplicates included.
+    pub received: u64,
+    /// Distinct messages.
+    pub unique: u64,
+    /// Second and later deliveries.
+    pub duplicates: u64,
+    /// Messages that arrived after a higher number of their client and prefix.
+    pub out_of_order: u64,
+    /// Pairs delivered the wrong way round.
+    pub inversions: u64,
+    /// The furthest a message arrived behind the highest number seen.
+    pub max_displacement: u64,
+    /// From the start of sending to the last delivery of the round.
+    pub drain_ms: u64,
+}
+
+/// One queue's live figures, log and chart.
+#[derive(Debug)]
+pub struct Pane {
+    /// Which queue.
+    pub kind: QueueKind,
+    /// Its name.
+    pub name: String,
+    pub(super) tracker: Tracker,
+    pub(super) log: LogBuffer,
+    /// Chart points per client: (arrival position, message number).
+    pub(super) series: BTreeMap<String, Vec<(f64, f64)>>,
+    /// Chart points of duplicate deliveries.
+    pub(super) duplicate_points: Vec<(f64, f64)>,
+    pub(super) points: usize,
+    pub(super) highest_number: u64,
+    /// Deliveries since the last reset (the chart's x).
+    pub(super) arrivals: u64,
+    /// Messages accepted by the queue since the last reset.
+    pub(super) sent: u64,
+    /// Distinct messages the rounds so far should bring (since the last reset).
+    pub(super) expected: u64,
+    /// Senders still running.
+    pub(super) sending: usize,
+    pub(super) round_started: Option<SystemTime>,
+    pub(super) last_arrival: Option<SystemTime>,
+}
+
+impl Pane {
+    /// An empty pane for queue `name`.
+    #[must_use]
+    pub fn new(kind: QueueKind, name: &str) -> Self {
+        Self {
+            kind,
+            name: name.to_string(),
+            tracker: Tracker::new(),
+            log: LogBuffer::new(PANE_LOG_CAPACITY),
+            series: BTreeMap::new(),
+            duplicate_points: Vec::new(),
+            points: 0,
+            highest_number: 0,
+            arrivals: 0,
+            sent: 0,
+            expected: 0,
+            sending: 0,
+            round_started: None,
+            last_arrival: None,
+        }
+    }
+
+    /// Records a delivery: tracker, log line, chart point.
+    pub fn observe(&mut self, delivery: &Delivery) -> Marks {
+        let marks = self.tracker.observe(delivery);
+        self.log.push(LogLine::new(delivery, marks));
+        if let Some(number) = delivery
+            .parsed
+            .number
+            .filter(|_| self.points < MAX_CHART_POINTS)
+        {
+            #[allow(clippy::cast_precision_loss)] // chart coordinates
+            let point = (self.arrivals as f64, number as f64);
+            if marks.duplicate {
+                self.duplicate_points.push(point);
+            } else {
+                let client = delivery.client.clone().unwrap_or_default();
+                self.series.entry(client).or_default().push(point);
+            }
+            self.points += 1;
+            self.highest_number = self.highest_number.max(number);
+        }
+        self.arrivals += 1;
+        self.last_arrival = Some(delivery.received_at);
+        marks
+    }
+
+    /// A round begins at `now`: `senders` senders will run and `expected_new` distinct
+    /// messages should arrive.
+    pub fn start_round(&mut self, now: SystemTime, senders: usize, expected_new: u64) {
+        self.round_started = Some(now);
+        self.last_arrival = None;
+        self.sending += senders;
+        self.expected += expected_new;
+    }
+
+    /// A sender finished; `accepted` messages were taken by the queue. `expected_new` is
+    /// corrected when fewer were accepted than planned.
+    pub fn sender_done(&mut self, accepted: u64, planned: u64, fifo_repeat: bool) {
+        self.sending = self.sending.saturating_sub(1);
+        self.sent += accepted;
+        if !fifo_repeat {
+            self.expected = self
+                .expected
+                .saturating_sub(planned.saturating_sub(accepted));
+        }
+    }
+
+    /// Every expected message has arrived and no sender is running.
+    #[must_use]
+    pub fn drained(&self) -> bool {
+        self.sending == 0 && self.tracker.stats().unique >= self.expected
+    }
+
+    /// From the start of the round to its last delivery (zero when nothing came).
+    #[must_use]
+    pub fn drain_time(&self) -> Duration {
+        match (self.round_started, self.last_arrival) {
+            (Some(start), Some(last)) => last.duration_since(start).unwrap_or_default(),
+            _ => Duration::ZERO,
+        }
+    }
+
+    /// The tracker's figures.
+    #[must_use]
+    pub fn stats(&self) -> Stats {
+        self.tracker.stats()
+    }
+
+    /// Figures for round `round`.
+    #[must_use]
+    pub fn figures(&self, round: u32) -> Figures {
+        let stats = self.stats();
+        Figures {
+            round,
+            queue: self.kind,
+            sent: self.sent,
+            received: stats.received,
+            unique: stats.unique,
+            duplicates: stats.duplicates,
+            out_of_order: stats.out_of_order,
+            inversions: stats.inversions,
+            max_displacement: stats.max_displacement,
+            drain_ms: u64::try_from(self.drain_time().as_millis()).unwrap_or(u64::MAX),
+        }
+    }
+
+    /// Forgets figures, log and chart (senders still running keep counting).
+    pub fn reset(&mut self) {
+        let sending = self.sending;
+        *self = Self::new(self.kind, &self.name);
+        self.sending = sending;
+    }
+
+    /// Messages the queue accepted but never delivered (FIFO deduplication), once drained.
+    #[must_use]
+    pub fn dropped(&self) -> Option<u64> {
+        (self.drained() && self.sent > self.stats().unique).then(|| self.sent - self.stats().unique)
+    }
+}
+
+/// Where the demo runs, for the header.
+#[derive(Debug, Clone)]
+pub struct DemoInfo {
+    /// The endpoint.
+    pub endpoint: String,
+    /// The embedded server (else another endpoint or real SQS).
+    pub embedded: bool,
+    /// The embedded server's seed.
+    pub seed: Option<u64>,
+    /// Senders per queue.
+    pub clients: u32,
+    /// Messages per sender.
+    pub count: u32,
+}
+
+/// Everything the demo screen shows.
+#[derive(Debug)]
+pub struct DemoState {
+    /// Where it runs.
+    pub info: DemoInfo,
+    /// Left pane.
+    pub standard: Pane,
+    /// Right pane.
+    pub fifo: Pane,
+    /// Rounds started (the first is 1).
+    pub round: u32,
+    /// Prefix generation: `p` moves to the next (`A-`, then `A2-`, ...).
+    pub generation: u32,
+    /// When each generation was last sent, for the FIFO deduplication window.
+    sent_generations: HashMap<u32, SystemTime>,
+    /// A line for the status bar (a failed send, say).
+    pub note: Option<String>,
+    pub(super) offset: FixedOffset,
+    pub(super) theme: Theme,
+}
+
+/// The body prefix of client `index` (0 = `A`) in prefix generation `generation`.
+#[must_use]
+pub fn prefix(index: u32, generation: u32) -> String {
+    let letter = char::from(b'A' + u8::try_from(index % 26).unwrap_or(0));
+    if generation == 0 {
+        format!("{letter}-")
+    } else {
+        format!("{letter}{}-", generation + 1)
+    }
+}
+
+/// The `client` attribute of client `index`.
+#[must_use]
+pub fn client_name(index: u32) -> String {
+    format!("Client {}", prefix(index, 0).trim_end_matches('-'))
+}
+
+impl DemoState {
+    /// A fresh demo; times are shown in the zone `offset`.
+    #[must_use]
+    pub fn new(info: DemoInfo, names: [&str; 2], offset: FixedOffset, color: bool) -> Self {
+        Self {
+            info,
+            standard: Pane::new(QueueKind::Standard, names[0]),
+            fifo: Pane::new(QueueKind::Fifo, names[1]),
+            round: 0,
+            generation: 0,
+            sent_generations: HashMap::new(),
+            note: None,
+            offset,
+            theme: Theme::new(color),
+        }
+    }
+
+    /// The pane of `kind`.
+    pub fn pane_mut(&mut self, kind: QueueKind) -> &mut Pane {
+        match kind {
+            QueueKind::Standard => &mut self.standard,
+            QueueKind::Fifo => &mut self.fifo,
+        }
+    }
+
+    /// Senders are still running on either queue.
+    #[must_use]
+    pub fn sending(&self) -> bool {
+        self.standard.sending > 0 || self.fifo.sending > 0
+    }
+
+    /// Starts round `self.round + 1` at `now` with the current prefix generation; returns
+    /// whether the FIFO queue will drop it as a repeat (same bodies within the window).
+    pub fn start_round(&mut self, now: SystemTime) -> bool {
+        self.round += 1;
+        let fifo_repeat = self
+            .sent_generations
+            .get(&self.generation)
+            .is_some_and(|at| now.duration_since(*at).unwrap_or_default() < DEDUP_WINDOW);
+        self.sent_generations.insert(self.generation, now);
+        let senders = self.info.clients as usize;
+        let all = u64::from(self.info.clients) * u64::from(self.info.count);
+        self.standard.start_round(now, senders, all);
+        self.fifo
+            .start_round(now, senders, if fifo_repeat { 0 } else { all });
+        self.note = None;
+        fifo_repeat
+    }
+
+    /// Both panes' figures forgotten (`r`, and between rounds without a terminal).
+    pub fn reset(&mut self) {
+        self.standard.reset();
+        self.fifo.reset();
+    }
+}

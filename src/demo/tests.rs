@@ -1,0 +1,184 @@
+//! Snapshot tests of the demo screen at 120x40 and 80x24, from hand-made deliveries with
+//! fixed times, and the state's round bookkeeping.
+
+use std::time::{Duration, SystemTime};
+
+use chrono::FixedOffset;
+use insta::assert_snapshot;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::state::{DemoInfo, DemoState, QueueKind, client_name, prefix};
+use super::ui;
+use crate::message::{Delivery, body, parse_body};
+
+/// 2026-11-21 10:00:00 UTC.
+fn t0() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_255_200)
+}
+
+fn info() -> DemoInfo {
+    DemoInfo {
+        endpoint: "http://127.0.0.1:40123".into(),
+        embedded: true,
+        seed: Some(7),
+        clients: 2,
+        count: 100,
+    }
+}
+
+fn new_state() -> DemoState {
+    DemoState::new(
+        info(),
+        ["csse6400_prac", "csse6400_prac.fifo"],
+        FixedOffset::east_opt(0).unwrap(),
+        false,
+    )
+}
+
+/// (client index, number) in the order both clients' sends interleave.
+fn interleaved(count: u64) -> Vec<(u32, u64)> {
+    (0..count).flat_map(|n| [(0, n), (1, n)]).collect()
+}
+
+/// A standard queue's shuffle: every 13th message is held back a few places.
+fn reordered(mut order: Vec<(u32, u64)>) -> Vec<(u32, u64)> {
+    let mut k = 5;
+    while k + 9 < order.len() {
+        let held = order.remove(k);
+        order.insert(k + 2 + k % 7, held);
+        k += 13;
+    }
+    order
+}
+
+fn delivery(round: u32, client: u32, n: u64, at: SystemTime) -> Delivery {
+    let text = body(&prefix(client, 0), n);
+    Delivery {
+        message_id: format!("r{round}-{client}-{n}"),
+        receipt_handle: format!("rh-{round}-{client}-{n}"),
+        parsed: parse_body(&text),
+        body: text,
+        client: Some(client_name(client)),
+        run: Some(format!("run{round}-{client}")),
+        group_id: None,
+        sequence_number: None,
+        receive_count: 1,
+        sent_at: Some(at - Duration::from_millis(20)),
+        received_at: at,
+    }
+}
+
+fn feed(
+    state: &mut DemoState,
+    kind: QueueKind,
+    round: u32,
+    order: &[(u32, u64)],
+    start: SystemTime,
+) {
+    for (i, &(client, n)) in order.iter().enumerate() {
+        let at = start + Duration::from_millis(40 + 3 * i as u64);
+        state
+            .pane_mut(kind)
+            .observe(&delivery(round, client, n, at));
+    }
+}
+
+fn senders_done(state: &mut DemoState, fifo_repeat: bool) {
+    for kind in QueueKind::BOTH {
+        for _ in 0..2 {
+            state
+                .pane_mut(kind)
+                .sender_done(100, 100, fifo_repeat && kind == QueueKind::Fifo);
+        }
+    }
+}
+
+/// Round 1 (standard reordered, one duplicate; FIFO in order), then `s`: the same bodies
+/// again, which only the standard queue takes.
+fn two_rounds() -> DemoState {
+    let mut state = new_state();
+    assert!(!state.start_round(t0()), "round 1 is not a repeat");
+    senders_done(&mut state, false);
+    let order = reordered(interleaved(100));
+    feed(&mut state, QueueKind::Standard, 1, &order, t0());
+    feed(&mut state, QueueKind::Fifo, 1, &interleaved(100), t0());
+    let again = t0() + Duration::from_millis(900);
+    state
+        .pane_mut(QueueKind::Standard)
+        .observe(&delivery(1, 0, 10, again));
+    let round2 = t0() + Duration::from_secs(20);
+    assert!(state.start_round(round2), "same bodies within 5 minutes");
+    senders_done(&mut state, true);
+    feed(
+        &mut state,
+        QueueKind::Standard,
+        2,
+        &reordered(interleaved(100)),
+        round2,
+    );
+    state
+}
+
+fn draw(state: &DemoState, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| ui::render(state, frame, t0() + Duration::from_secs(30)))
+        .unwrap();
+    terminal
+}
+
+#[test]
+fn round_bookkeeping_matches_the_queues() {
+    let state = two_rounds();
+    let standard = state.standard.figures(state.round);
+    assert_eq!(
+        (standard.sent, standard.unique, standard.duplicates),
+        (400, 400, 1)
+    );
+    assert!(standard.out_of_order > 0);
+    let fifo = state.fifo.figures(state.round);
+    assert_eq!((fifo.sent, fifo.unique, fifo.out_of_order), (400, 200, 0));
+    assert!(state.fifo.drained() && state.standard.drained());
+    assert_eq!(state.fifo.dropped(), Some(200));
+    assert_eq!(
+        state.fifo.drain_time(),
+        Duration::ZERO,
+        "round 2 brought nothing"
+    );
+}
+
+#[test]
+fn demo_screen_120x40() {
+    assert_snapshot!(draw(&two_rounds(), 120, 40).backend());
+}
+
+#[test]
+fn demo_screen_80x24() {
+    assert_snapshot!(draw(&two_rounds(), 80, 24).backend());
+}
+
+#[test]
+fn demo_screen_while_sending_80x24() {
+    let mut state = new_state();
+    state.start_round(t0());
+    let order = reordered(interleaved(100));
+    feed(&mut state, QueueKind::Standard, 1, &order[..60], t0());
+    feed(
+        &mut state,
+        QueueKind::Fifo,
+        1,
+        &interleaved(100)[..40],
+        t0(),
+    );
+    assert!(state.sending() && !state.fifo.drained());
+    assert_snapshot!(draw(&state, 80, 24).backend());
+}
+
+#[test]
+fn prefixes_are_per_client_and_generation() {
+    assert_eq!(prefix(0, 0), "A-");
+    assert_eq!(prefix(1, 0), "B-");
+    assert_eq!(prefix(1, 1), "B2-");
+    assert_eq!(client_name(2), "Client C");
+}
