@@ -162,13 +162,13 @@ where
 fn mentions_missing_credentials(error: &(dyn StdError + 'static)) -> bool {
     let mut cause: Option<&(dyn StdError + 'static)> = Some(error);
     while let Some(current) = cause {
-        if let Some(credentials) =
-            current.downcast_ref::<aws_credential_types::provider::error::CredentialsError>()
+        // Any credentials-provider failure (none configured, or the last provider of the
+        // chain, e.g. instance metadata, refusing) means the SDK has no credentials to sign with.
+        if current
+            .downcast_ref::<aws_credential_types::provider::error::CredentialsError>()
+            .is_some()
         {
-            return matches!(
-                credentials,
-                aws_credential_types::provider::error::CredentialsError::CredentialsNotLoaded(_)
-            ) || credentials.to_string().contains("no providers");
+            return true;
         }
         let text = current.to_string();
         if text.contains("credentials provider was not enabled")
