@@ -1,6 +1,7 @@
 //! Exit codes (0 success, 1 runtime failure, 2 usage error, 130 interrupted) and the one place
-//! that prints a final error.
+//! that prints a final error: `queue: <one line>` and, when known, `hint: <what to do>`.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 /// A usage error: printed as is, exit code 2.
@@ -15,16 +16,184 @@ impl std::fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
+/// A runtime failure a student can fix: one line saying what happened and a hint saying what to
+/// do. Exit code 1. Never carries secrets (built from our own words, not raw SDK output).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Friendly {
+    /// What went wrong, one line.
+    pub message: String,
+    /// What to do about it.
+    pub hint: Option<String>,
+}
+
+impl Friendly {
+    /// A failure with a hint.
+    #[must_use]
+    pub fn new(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            hint: Some(hint.into()),
+        }
+    }
+
+    /// A failure without a hint.
+    #[must_use]
+    pub fn bare(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            hint: None,
+        }
+    }
+}
+
+impl std::fmt::Display for Friendly {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Friendly {}
+
+/// Exit code for a successful run.
+pub const SUCCESS: u8 = 0;
+/// Exit code for a runtime failure.
+pub const FAILURE: u8 = 1;
+/// Exit code for a usage error.
+pub const USAGE: u8 = 2;
 /// Exit code for a run interrupted by Ctrl-C or SIGTERM.
 pub const INTERRUPTED: u8 = 130;
+
+/// Resolves on the first Ctrl-C (SIGINT) or SIGTERM. Never resolves when no handler can be
+/// installed (the run then simply cannot be interrupted gracefully).
+pub async fn interrupted() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
+/// What [`finish`] prints and returns for an error, without printing (testable).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The process exit code.
+    pub code: u8,
+    /// Lines for stderr (empty for a broken pipe).
+    pub lines: Vec<String>,
+}
+
+/// Decides the exit code and the stderr lines for an error.
+#[must_use]
+pub fn describe(error: &anyhow::Error) -> Outcome {
+    let broken_pipe = error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    });
+    if broken_pipe {
+        return Outcome {
+            code: SUCCESS,
+            lines: Vec::new(),
+        };
+    }
+    let one_line = |text: String| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if let Some(usage) = error.downcast_ref::<UsageError>() {
+        return Outcome {
+            code: USAGE,
+            lines: vec![format!("queue: {}", one_line(usage.0.clone()))],
+        };
+    }
+    let mut lines = vec![format!("queue: {}", one_line(format!("{error:#}")))];
+    if let Some(hint) = error
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<Friendly>())
+        .and_then(|friendly| friendly.hint.clone())
+    {
+        lines.push(format!("hint: {}", one_line(hint)));
+    }
+    Outcome {
+        code: FAILURE,
+        lines,
+    }
+}
 
 /// Turns the outcome of [`crate::run`] into the process exit code, printing any error once.
 #[must_use]
 pub fn finish(outcome: anyhow::Result<ExitCode>) -> ExitCode {
     match outcome {
         Ok(code) => code,
-        Err(_error) => {
-            todo!("client helper: print `queue: {{error:#}}` + hint, map to 1/2, broken pipe 0")
+        Err(error) => {
+            let outcome = describe(&error);
+            let mut stderr = std::io::stderr().lock();
+            for line in &outcome.lines {
+                // Nothing sensible is left to do when stderr itself is gone.
+                let _ = writeln!(stderr, "{line}");
+            }
+            ExitCode::from(outcome.code)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context;
+
+    #[test]
+    fn usage_errors_exit_2() {
+        let outcome = describe(&anyhow::Error::new(UsageError("no command".into())));
+        assert_eq!(outcome.code, USAGE);
+        assert_eq!(outcome.lines, vec!["queue: no command".to_string()]);
+    }
+
+    #[test]
+    fn friendly_errors_print_message_and_hint_and_exit_1() {
+        let error = anyhow::Error::new(Friendly::new("queue x not found", "create it"))
+            .context("sending to x");
+        let outcome = describe(&error);
+        assert_eq!(outcome.code, FAILURE);
+        assert_eq!(
+            outcome.lines,
+            vec![
+                "queue: sending to x: queue x not found".to_string(),
+                "hint: create it".to_string()
+            ]
+        );
+    }
+
+    #[test]
+    fn broken_pipe_is_success_and_silent() {
+        let io = std::io::Error::from(std::io::ErrorKind::BrokenPipe);
+        let error = Err::<(), _>(io).context("writing").unwrap_err();
+        assert_eq!(
+            describe(&error),
+            Outcome {
+                code: SUCCESS,
+                lines: vec![]
+            }
+        );
+    }
+
+    #[test]
+    fn other_errors_are_one_line() {
+        let error = anyhow::anyhow!("first\nsecond");
+        let outcome = describe(&error);
+        assert_eq!(outcome.code, FAILURE);
+        assert_eq!(outcome.lines, vec!["queue: first second".to_string()]);
     }
 }

@@ -1,17 +1,44 @@
 //! The receiver: long-polls, hands each batch to a presenter, and deletes only what the
 //! presenter says it has shown. Presenters: [`crate::tui`] in a terminal, plain lines or JSON
-//! lines otherwise.
+//! lines otherwise ([`present`], [`format`]).
+//!
+//! No message is lost on any exit path: a message is deleted only after the presenter
+//! confirmed it; the rest are made visible again at once (`ChangeMessageVisibility` 0). A long
+//! poll cut short by Ctrl-C may leave the messages SQS was about to return invisible until
+//! their visibility timeout ends; they are never deleted.
+
+pub mod delivery;
+pub mod format;
+pub mod present;
 
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, SystemTime};
 
 use anyhow::Result;
+use aws_sdk_sqs::types::{
+    ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry,
+    MessageSystemAttributeName,
+};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::ReceiveArgs;
+use crate::cli::{OutputMode, ReceiveArgs};
 use crate::config::Config;
+use crate::exit;
 use crate::message::Delivery;
+use crate::sqs::errors;
 use crate::sqs::{QueueInfo, Sqs};
+use crate::tui::{Limits, ViewHeader};
+use present::LineFormat;
+
+/// Consecutive failed receive calls (retryable ones) before giving up.
+pub const MAX_RECEIVE_FAILURES: u32 = 5;
+/// Pause after a failed receive call; doubles each time.
+pub const RECEIVE_BACKOFF: Duration = Duration::from_millis(200);
+/// Attempts to delete a batch whose entries keep failing with a retryable error.
+pub const DELETE_ATTEMPTS: u32 = 3;
 
 /// How to poll.
 #[derive(Debug, Clone, Copy)]
@@ -37,22 +64,271 @@ pub struct Batch {
 
 /// Polls until `cancel` fires or `batches` is closed; deletes what presenters confirm.
 ///
+/// Messages the presenter did not confirm (or that could not be handed over) are made
+/// visible again at once.
+///
 /// # Errors
 /// An SDK error that retrying cannot fix (queue deleted, credentials expired).
 pub async fn receive_loop(
-    _sqs: &Sqs,
-    _queue: &QueueInfo,
-    _options: ReceiveOptions,
-    _batches: mpsc::Sender<Batch>,
-    _cancel: CancellationToken,
+    sqs: &Sqs,
+    queue: &QueueInfo,
+    options: ReceiveOptions,
+    batches: mpsc::Sender<Batch>,
+    cancel: CancellationToken,
 ) -> Result<()> {
-    todo!("client helper")
+    let mut failures = 0;
+    loop {
+        if cancel.is_cancelled() || batches.is_closed() {
+            return Ok(());
+        }
+        let request = sqs
+            .client
+            .receive_message()
+            .queue_url(&queue.url)
+            .max_number_of_messages(options.max)
+            .wait_time_seconds(options.wait)
+            .message_system_attribute_names(MessageSystemAttributeName::All)
+            .message_attribute_names("All")
+            .send();
+        let answer = tokio::select! {
+            () = cancel.cancelled() => return Ok(()),
+            () = batches.closed() => return Ok(()),
+            answer = request => answer,
+        };
+        let messages = match answer {
+            Ok(output) => {
+                failures = 0;
+                output.messages.unwrap_or_default()
+            }
+            Err(error) => {
+                let problem = errors::classify(&error);
+                if problem.is_retryable() && failures < MAX_RECEIVE_FAILURES {
+                    let pause = RECEIVE_BACKOFF.saturating_mul(1 << failures);
+                    failures += 1;
+                    tokio::select! {
+                        () = cancel.cancelled() => return Ok(()),
+                        () = tokio::time::sleep(pause) => continue,
+                    }
+                }
+                return Err(errors::describe(&problem, &sqs.context, Some(&queue.name)).into());
+            }
+        };
+        if messages.is_empty() {
+            continue;
+        }
+        let received_at = SystemTime::now();
+        let deliveries: Vec<Delivery> = messages
+            .iter()
+            .map(|message| delivery::from_message(message, received_at))
+            .collect();
+        let handles: Vec<String> = deliveries
+            .iter()
+            .map(|delivery| delivery.receipt_handle.clone())
+            .collect();
+        let (shown_tx, shown_rx) = oneshot::channel();
+        let batch = Batch {
+            deliveries,
+            shown: shown_tx,
+        };
+        if batches.send(batch).await.is_err() {
+            release(sqs, queue, &handles).await;
+            return Ok(());
+        }
+        let shown = shown_rx.await.unwrap_or(0).min(handles.len());
+        let deleted = delete(sqs, queue, &handles[..shown]).await;
+        release(sqs, queue, &handles[shown..]).await;
+        deleted?;
+    }
+}
+
+/// Deletes these receipt handles in batches of 10, retrying retryable failures a few times.
+/// Entries that still fail are left: SQS delivers them again (shown as duplicates).
+async fn delete(sqs: &Sqs, queue: &QueueInfo, handles: &[String]) -> Result<()> {
+    for (chunk_index, chunk) in handles.chunks(10).enumerate() {
+        let mut pending: Vec<(String, &String)> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, handle)| (format!("d{chunk_index}_{i}"), handle))
+            .collect();
+        for attempt in 0..DELETE_ATTEMPTS {
+            if pending.is_empty() {
+                break;
+            }
+            if attempt > 0 {
+                tokio::time::sleep(RECEIVE_BACKOFF.saturating_mul(1 << attempt)).await;
+            }
+            let entries = pending
+                .iter()
+                .map(|(id, handle)| {
+                    DeleteMessageBatchRequestEntry::builder()
+                        .id(id)
+                        .receipt_handle(*handle)
+                        .build()
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            match sqs
+                .client
+                .delete_message_batch()
+                .queue_url(&queue.url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+            {
+                Ok(output) => {
+                    let retry: Vec<&str> = output
+                        .failed()
+                        .iter()
+                        .filter(|failed| {
+                            !failed.sender_fault()
+                                || errors::problem_from_code(
+                                    Some(failed.code()),
+                                    failed.message(),
+                                    400,
+                                )
+                                .is_retryable()
+                        })
+                        .map(|failed| failed.id())
+                        .collect();
+                    pending.retain(|(id, _)| retry.contains(&id.as_str()));
+                }
+                Err(error) => {
+                    let problem = errors::classify(&error);
+                    if !problem.is_retryable() {
+                        return Err(
+                            errors::describe(&problem, &sqs.context, Some(&queue.name)).into()
+                        );
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Makes these messages visible again at once (best effort: otherwise they return after
+/// their visibility timeout).
+async fn release(sqs: &Sqs, queue: &QueueInfo, handles: &[String]) {
+    for chunk in handles.chunks(10) {
+        let entries: Result<Vec<_>, _> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, handle)| {
+                ChangeMessageVisibilityBatchRequestEntry::builder()
+                    .id(format!("v{i}"))
+                    .receipt_handle(handle)
+                    .visibility_timeout(0)
+                    .build()
+            })
+            .collect();
+        let Ok(entries) = entries else { continue };
+        let _ = sqs
+            .client
+            .change_message_visibility_batch()
+            .queue_url(&queue.url)
+            .set_entries(Some(entries))
+            .send()
+            .await;
+    }
 }
 
 /// `queue receive` (and the original form with `--receive`).
 ///
+/// Data goes to stdout (one line per message, flushed); the banner and the closing figures go
+/// to stderr.
+///
 /// # Errors
 /// See [`receive_loop`].
-pub async fn run(_args: ReceiveArgs, _config: &Config) -> Result<ExitCode> {
-    todo!("client helper")
+pub async fn run(args: ReceiveArgs, config: &Config) -> Result<ExitCode> {
+    let sqs = crate::sqs::connect(config).await?;
+    let queue = sqs.queue(&args.name).await?;
+    let output = args.output.unwrap_or(if config.stdout_is_tty {
+        OutputMode::Tui
+    } else {
+        OutputMode::Plain
+    });
+    let limits = Limits {
+        count: args.count,
+        idle: args.idle.map(Duration::from_secs),
+    };
+    let options = ReceiveOptions {
+        wait: args.wait,
+        max: args.max,
+    };
+    if config.banner && output != OutputMode::Tui {
+        eprintln!(
+            "receiving from {} ({}) at {}, region {}; Ctrl-C to stop",
+            queue.name,
+            if queue.fifo { "FIFO" } else { "standard" },
+            sqs.endpoint,
+            sqs.region
+        );
+    }
+
+    let cancel = CancellationToken::new();
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let signals = tokio::spawn({
+        let cancel = cancel.clone();
+        let interrupted = Arc::clone(&interrupted);
+        async move {
+            tokio::select! {
+                () = exit::interrupted() => {
+                    interrupted.store(true, Ordering::SeqCst);
+                    cancel.cancel();
+                }
+                () = cancel.cancelled() => {}
+            }
+        }
+    });
+    let (batches_tx, batches_rx) = mpsc::channel(1);
+    let receiver = tokio::spawn({
+        let sqs = sqs.clone();
+        let queue = queue.clone();
+        let cancel = cancel.clone();
+        async move { receive_loop(&sqs, &queue, options, batches_tx, cancel).await }
+    });
+
+    let presented = match output {
+        OutputMode::Tui => {
+            let header = ViewHeader {
+                queue: queue.name.clone(),
+                fifo: queue.fifo,
+                endpoint: sqs.endpoint.clone(),
+                region: sqs.region.clone(),
+            };
+            crate::tui::run_receive_view(header, batches_rx, limits, cancel.clone()).await
+        }
+        OutputMode::Plain | OutputMode::Json => {
+            let line_format = if output == OutputMode::Json {
+                LineFormat::Json
+            } else {
+                LineFormat::Plain {
+                    color: config.color,
+                }
+            };
+            let mut stdout = std::io::stdout();
+            present::present(batches_rx, limits, cancel.clone(), &mut stdout, line_format)
+                .await
+                .map(|stats| {
+                    if config.banner {
+                        eprintln!(
+                            "received {} ({} unique, {} duplicates, {} out of order)",
+                            stats.received, stats.unique, stats.duplicates, stats.out_of_order
+                        );
+                    }
+                    ExitCode::SUCCESS
+                })
+        }
+    };
+    cancel.cancel();
+    let received = receiver.await;
+    let _ = signals.await;
+    let code = presented?;
+    match received {
+        Ok(result) => result?,
+        Err(join) => return Err(anyhow::anyhow!("the receiver stopped unexpectedly: {join}")),
+    }
+    if interrupted.load(Ordering::SeqCst) {
+        return Ok(ExitCode::from(exit::INTERRUPTED));
+    }
+    Ok(code)
 }

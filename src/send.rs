@@ -1,14 +1,40 @@
 //! The sender: numbered messages in batches (or one by one), FIFO group and deduplication,
 //! retries of failed entries, and the progress bar.
+//!
+//! Standard queues get [`IN_FLIGHT`] `SendMessageBatch` requests at once; FIFO queues get one
+//! request at a time, in order, so a group keeps its order. Entries SQS reports as failed (and
+//! whole requests that fail with a retryable error) are sent again with backoff, failed entries
+//! before anything later. A message counts as sent only once SQS accepted it.
 
+mod progress;
+
+use std::collections::HashMap;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Result;
+use aws_sdk_sqs::types::{MessageAttributeValue, SendMessageBatchRequestEntry};
+use futures::{StreamExt, TryStreamExt};
+use sha2::{Digest, Sha256};
 
 use crate::cli::{DedupMode, SendArgs};
 use crate::config::Config;
+use crate::exit::{self, Friendly, UsageError};
+use crate::message::{self, CLIENT_ATTRIBUTE, RUN_ATTRIBUTE, SENT_AT_ATTRIBUTE};
+use crate::sqs::errors::{self, Problem};
 use crate::sqs::{QueueInfo, Sqs};
+
+/// `SendMessageBatch` requests in flight at once on a standard queue.
+pub const IN_FLIGHT: usize = 6;
+/// Entries per `SendMessageBatch` (the SQS maximum).
+pub const BATCH_SIZE: usize = 10;
+/// Rounds of sending one entry before giving up on it (the SDK also retries each request).
+pub const MAX_ROUNDS: u32 = 8;
+/// First pause before re-sending failed entries; doubles each round.
+pub const RETRY_BACKOFF: Duration = Duration::from_millis(50);
+/// Longest pause between rounds.
+pub const MAX_RETRY_BACKOFF: Duration = Duration::from_secs(2);
 
 /// What to send.
 #[derive(Debug, Clone)]
@@ -29,6 +55,20 @@ pub struct SendPlan {
     pub rate: Option<f64>,
 }
 
+impl From<&SendArgs> for SendPlan {
+    fn from(args: &SendArgs) -> Self {
+        Self {
+            client_name: args.client_name.clone(),
+            count: u64::from(args.count),
+            prepend: args.prepend.clone(),
+            group: args.group.clone(),
+            dedup: args.dedup_id,
+            one_by_one: args.one_by_one,
+            rate: args.rate,
+        }
+    }
+}
+
 /// What happened.
 #[derive(Debug, Clone, Default)]
 pub struct SendReport {
@@ -40,24 +80,477 @@ pub struct SendReport {
     pub failed: Vec<(u64, String)>,
 }
 
+/// One message to send.
+#[derive(Debug, Clone)]
+struct Outgoing {
+    number: u64,
+    body: String,
+    dedup_id: Option<String>,
+}
+
+/// Whether a send to this queue carries a deduplication id, and which.
+#[must_use]
+pub fn dedup_id(queue: &QueueInfo, mode: DedupMode, body: &str) -> Option<String> {
+    if !queue.fifo {
+        return None;
+    }
+    match mode {
+        DedupMode::Auto if queue.content_based_dedup => None,
+        DedupMode::Auto | DedupMode::Content => Some(hex::encode(Sha256::digest(body.as_bytes()))),
+        DedupMode::None => None,
+    }
+}
+
+/// Messages per request: 1 one by one, fewer when paced slowly, else 10.
+fn batch_size(plan: &SendPlan) -> usize {
+    if plan.one_by_one {
+        return 1;
+    }
+    match plan.rate {
+        // At least about five requests a second, so pacing stays smooth.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        Some(rate) => ((rate / 5.0).floor() as usize).clamp(1, BATCH_SIZE),
+        None => BATCH_SIZE,
+    }
+}
+
+/// A short random id for this run (the `run` attribute).
+fn run_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..8].to_string()
+}
+
+fn epoch_ms(at: SystemTime) -> u128 {
+    at.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis())
+}
+
+struct Sender<'a> {
+    sqs: &'a Sqs,
+    queue: &'a QueueInfo,
+    plan: &'a SendPlan,
+    run: String,
+    start: Instant,
+    accepted: AtomicU64,
+    progress: &'a (dyn Fn(u64) + Send + Sync),
+}
+
+impl Sender<'_> {
+    fn attributes(&self) -> Result<HashMap<String, MessageAttributeValue>> {
+        let mut attributes = HashMap::new();
+        let string = |value: &str| {
+            MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value(value)
+                .build()
+        };
+        // SQS rejects empty String attributes: an empty client name is simply not sent.
+        if !self.plan.client_name.is_empty() {
+            attributes.insert(
+                CLIENT_ATTRIBUTE.to_string(),
+                string(&self.plan.client_name)?,
+            );
+        }
+        attributes.insert(RUN_ATTRIBUTE.to_string(), string(&self.run)?);
+        attributes.insert(
+            SENT_AT_ATTRIBUTE.to_string(),
+            MessageAttributeValue::builder()
+                .data_type("Number")
+                .string_value(epoch_ms(SystemTime::now()).to_string())
+                .build()?,
+        );
+        Ok(attributes)
+    }
+
+    fn accept(&self, n: u64) {
+        let total = self.accepted.fetch_add(n, Ordering::SeqCst) + n;
+        (self.progress)(total);
+    }
+
+    async fn pace(&self, first_number: u64) {
+        if let Some(rate) = self.plan.rate.filter(|rate| *rate > 0.0) {
+            #[allow(clippy::cast_precision_loss)]
+            let due = self.start + Duration::from_secs_f64(first_number as f64 / rate);
+            tokio::time::sleep_until(due.into()).await;
+        }
+    }
+
+    /// Sends one chunk until every entry is accepted or out of rounds; returns those that
+    /// never were. `Err` only for failures that stop everything.
+    async fn send_chunk(&self, chunk: Vec<Outgoing>) -> Result<Vec<(u64, String)>> {
+        let Some(first) = chunk.first() else {
+            return Ok(Vec::new());
+        };
+        self.pace(first.number).await;
+        let mut pending = chunk;
+        let mut failed = Vec::new();
+        let mut last_error: HashMap<u64, String> = HashMap::new();
+        for round in 0..MAX_ROUNDS {
+            if pending.is_empty() {
+                break;
+            }
+            if round > 0 {
+                let pause = RETRY_BACKOFF
+                    .saturating_mul(1 << (round - 1).min(10))
+                    .min(MAX_RETRY_BACKOFF);
+                tokio::time::sleep(pause).await;
+            }
+            let outcome = if self.plan.one_by_one {
+                self.send_single(&pending).await?
+            } else {
+                self.send_batch(&pending).await?
+            };
+            let Outcome {
+                accepted,
+                retry,
+                permanent,
+            } = outcome;
+            self.accept(accepted.len() as u64);
+            failed.extend(permanent.iter().cloned());
+            let done: Vec<u64> = accepted
+                .into_iter()
+                .chain(permanent.into_iter().map(|(number, _)| number))
+                .collect();
+            for (number, error) in retry {
+                last_error.insert(number, error);
+            }
+            pending.retain(|outgoing| !done.contains(&outgoing.number));
+        }
+        failed.extend(pending.iter().map(|outgoing| {
+            let error = last_error
+                .remove(&outgoing.number)
+                .unwrap_or_else(|| "not accepted".to_string());
+            (outgoing.number, error)
+        }));
+        Ok(failed)
+    }
+
+    async fn send_batch(&self, pending: &[Outgoing]) -> Result<Outcome> {
+        let attributes = self.attributes()?;
+        let mut entries = Vec::with_capacity(pending.len());
+        for outgoing in pending {
+            let mut entry = SendMessageBatchRequestEntry::builder()
+                .id(format!("m{}", outgoing.number))
+                .message_body(&outgoing.body)
+                .set_message_attributes(Some(attributes.clone()));
+            if self.queue.fifo {
+                entry = entry.message_group_id(&self.plan.group);
+            }
+            if let Some(id) = &outgoing.dedup_id {
+                entry = entry.message_deduplication_id(id);
+            }
+            entries.push(entry.build()?);
+        }
+        let answer = self
+            .sqs
+            .client
+            .send_message_batch()
+            .queue_url(&self.queue.url)
+            .set_entries(Some(entries))
+            .send()
+            .await;
+        let output = match answer {
+            Ok(output) => output,
+            Err(error) => return self.whole_request_failed(&errors::classify(&error), pending),
+        };
+        let by_id: HashMap<String, u64> = pending
+            .iter()
+            .map(|outgoing| (format!("m{}", outgoing.number), outgoing.number))
+            .collect();
+        let mut outcome = Outcome::default();
+        for entry in output.successful() {
+            if let Some(number) = by_id.get(entry.id()) {
+                outcome.accepted.push(*number);
+            }
+        }
+        for entry in output.failed() {
+            let Some(number) = by_id.get(entry.id()) else {
+                continue;
+            };
+            let error = format!("{}: {}", entry.code(), entry.message().unwrap_or_default());
+            let problem = errors::problem_from_code(Some(entry.code()), entry.message(), 400);
+            if entry.sender_fault() && !problem.is_retryable() {
+                outcome.permanent.push((*number, error));
+            } else {
+                outcome.retry.push((*number, error));
+            }
+        }
+        // An entry in neither list is sent again: nothing is silently dropped.
+        for outgoing in pending {
+            let known = outcome.accepted.contains(&outgoing.number)
+                || outcome.retry.iter().any(|(n, _)| *n == outgoing.number)
+                || outcome.permanent.iter().any(|(n, _)| *n == outgoing.number);
+            if !known {
+                outcome
+                    .retry
+                    .push((outgoing.number, "missing from the answer".to_string()));
+            }
+        }
+        Ok(outcome)
+    }
+
+    async fn send_single(&self, pending: &[Outgoing]) -> Result<Outcome> {
+        let mut outcome = Outcome::default();
+        for outgoing in pending {
+            let mut request = self
+                .sqs
+                .client
+                .send_message()
+                .queue_url(&self.queue.url)
+                .message_body(&outgoing.body)
+                .set_message_attributes(Some(self.attributes()?));
+            if self.queue.fifo {
+                request = request.message_group_id(&self.plan.group);
+            }
+            if let Some(id) = &outgoing.dedup_id {
+                request = request.message_deduplication_id(id);
+            }
+            match request.send().await {
+                Ok(_) => outcome.accepted.push(outgoing.number),
+                Err(error) => {
+                    let problem = errors::classify(&error);
+                    let single =
+                        self.whole_request_failed(&problem, std::slice::from_ref(outgoing))?;
+                    outcome.retry.extend(single.retry);
+                    outcome.permanent.extend(single.permanent);
+                    // Keep FIFO order: nothing after a message that is still pending.
+                    if self.queue.fifo {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(outcome)
+    }
+
+    fn whole_request_failed(&self, problem: &Problem, pending: &[Outgoing]) -> Result<Outcome> {
+        if problem.is_retryable() {
+            let words = errors::describe(problem, &self.sqs.context, Some(&self.queue.name));
+            return Ok(Outcome {
+                retry: pending
+                    .iter()
+                    .map(|outgoing| (outgoing.number, words.message.clone()))
+                    .collect(),
+                ..Outcome::default()
+            });
+        }
+        Err(errors::describe(problem, &self.sqs.context, Some(&self.queue.name)).into())
+    }
+}
+
+/// What one request did to its entries.
+#[derive(Debug, Default)]
+struct Outcome {
+    accepted: Vec<u64>,
+    retry: Vec<(u64, String)>,
+    permanent: Vec<(u64, String)>,
+}
+
 /// Sends every message of the plan, calling `progress` with the number accepted so far.
 ///
 /// # Errors
 /// A failure that stops all sending (queue gone, credentials); per-message failures that
 /// survive retries are in [`SendReport::failed`] instead.
 pub async fn send_messages(
-    _sqs: &Sqs,
-    _queue: &QueueInfo,
-    _plan: &SendPlan,
-    _progress: &(dyn Fn(u64) + Send + Sync),
+    sqs: &Sqs,
+    queue: &QueueInfo,
+    plan: &SendPlan,
+    progress: &(dyn Fn(u64) + Send + Sync),
 ) -> Result<SendReport> {
-    todo!("client helper")
+    let sender = Sender {
+        sqs,
+        queue,
+        plan,
+        run: run_id(),
+        start: Instant::now(),
+        accepted: AtomicU64::new(0),
+        progress,
+    };
+    let size = batch_size(plan);
+    let outgoing = (0..plan.count).map(|number| {
+        let body = message::body(&plan.prepend, number);
+        Outgoing {
+            number,
+            dedup_id: dedup_id(queue, plan.dedup, &body),
+            body,
+        }
+    });
+    let mut chunks: Vec<Vec<Outgoing>> = Vec::new();
+    for item in outgoing {
+        match chunks.last_mut() {
+            Some(chunk) if chunk.len() < size => chunk.push(item),
+            _ => chunks.push(vec![item]),
+        }
+    }
+    // FIFO queues (and --one-by-one, as the original) send one request at a time, in order.
+    let in_flight = if queue.fifo || plan.one_by_one {
+        1
+    } else {
+        IN_FLIGHT
+    };
+    let mut failed: Vec<(u64, String)> = futures::stream::iter(chunks)
+        .map(|chunk| sender.send_chunk(chunk))
+        .buffered(in_flight)
+        .try_fold(Vec::new(), |mut all, failed| async move {
+            all.extend(failed);
+            Ok(all)
+        })
+        .await?;
+    failed.sort_by_key(|(number, _)| *number);
+    Ok(SendReport {
+        sent: sender.accepted.load(Ordering::SeqCst),
+        elapsed: sender.start.elapsed(),
+        failed,
+    })
 }
 
 /// `queue send` (and the original form without `--receive`).
 ///
+/// Diagnostics, the progress bar and the final `sent N in T` line go to stderr; stdout stays
+/// empty.
+///
 /// # Errors
 /// See [`send_messages`].
-pub async fn run(_args: SendArgs, _config: &Config) -> Result<ExitCode> {
-    todo!("client helper")
+pub async fn run(args: SendArgs, config: &Config) -> Result<ExitCode> {
+    if let Some(rate) = args.rate {
+        if !(rate.is_finite() && rate > 0.0) {
+            return Err(UsageError(format!("--rate must be above 0, got {rate}")).into());
+        }
+    }
+    let sqs = crate::sqs::connect(config).await?;
+    let queue = sqs.queue(&args.name).await?;
+    let plan = SendPlan::from(&args);
+    if queue.fifo && !queue.content_based_dedup && plan.dedup == DedupMode::None {
+        return Err(
+            errors::describe(&Problem::FifoNeedsDedupId, &sqs.context, Some(&queue.name)).into(),
+        );
+    }
+    if config.banner {
+        eprintln!(
+            "sending {} messages to {} ({}) at {}, region {}",
+            plan.count,
+            queue.name,
+            if queue.fifo { "FIFO" } else { "standard" },
+            sqs.endpoint,
+            sqs.region
+        );
+    }
+    let bar = progress::bar(plan.count);
+    let update = |n: u64| bar.set_position(n);
+    let report = tokio::select! {
+        report = send_messages(&sqs, &queue, &plan, &update) => report,
+        () = exit::interrupted() => {
+            bar.abandon();
+            eprintln!("interrupted: {} of {} messages were accepted", bar.position(), plan.count);
+            return Ok(ExitCode::from(exit::INTERRUPTED));
+        }
+    };
+    bar.finish_and_clear();
+    let report = report?;
+    eprintln!("{}", summary(&report));
+    // Every accepted FIFO send is deduplicated (by our id or by the queue's content hash).
+    if queue.fifo {
+        eprintln!(
+            "FIFO: SQS drops a body sent again within 5 minutes as a duplicate; --prepend TEXT makes new bodies"
+        );
+    }
+    if report.failed.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    for (number, error) in report.failed.iter().take(10) {
+        eprintln!("not sent: message {number}: {error}");
+    }
+    if report.failed.len() > 10 {
+        eprintln!("not sent: ... and {} more", report.failed.len() - 10);
+    }
+    Err(Friendly::new(
+        format!(
+            "{} of {} messages were not accepted by SQS",
+            report.failed.len(),
+            plan.count
+        ),
+        "run again with --prepend TEXT to send new bodies, or check the errors above",
+    )
+    .into())
+}
+
+/// `sent N in T (R msg/s)`.
+#[must_use]
+pub fn summary(report: &SendReport) -> String {
+    let seconds = report.elapsed.as_secs_f64();
+    #[allow(clippy::cast_precision_loss)]
+    let rate = if seconds > 0.0 {
+        report.sent as f64 / seconds
+    } else {
+        0.0
+    };
+    format!("sent {} in {seconds:.2}s ({rate:.0} msg/s)", report.sent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queue(fifo: bool, cbd: bool) -> QueueInfo {
+        QueueInfo {
+            url: "http://x/q".into(),
+            name: "q".into(),
+            fifo,
+            content_based_dedup: cbd,
+        }
+    }
+
+    #[test]
+    fn dedup_ids_follow_the_queue_and_the_flag() {
+        let sha = hex::encode(Sha256::digest(b"Message 0"));
+        assert_eq!(
+            dedup_id(&queue(false, false), DedupMode::Content, "Message 0"),
+            None
+        );
+        assert_eq!(
+            dedup_id(&queue(true, true), DedupMode::Auto, "Message 0"),
+            None
+        );
+        assert_eq!(
+            dedup_id(&queue(true, false), DedupMode::Auto, "Message 0"),
+            Some(sha.clone())
+        );
+        assert_eq!(
+            dedup_id(&queue(true, true), DedupMode::Content, "Message 0"),
+            Some(sha)
+        );
+        assert_eq!(
+            dedup_id(&queue(true, false), DedupMode::None, "Message 0"),
+            None
+        );
+    }
+
+    #[test]
+    fn batch_size_follows_mode_and_rate() {
+        let mut plan = SendPlan {
+            client_name: "c".into(),
+            count: 10,
+            prepend: String::new(),
+            group: "g".into(),
+            dedup: DedupMode::Auto,
+            one_by_one: false,
+            rate: None,
+        };
+        assert_eq!(batch_size(&plan), 10);
+        plan.rate = Some(2.0);
+        assert_eq!(batch_size(&plan), 1);
+        plan.rate = Some(1000.0);
+        assert_eq!(batch_size(&plan), 10);
+        plan.one_by_one = true;
+        assert_eq!(batch_size(&plan), 1);
+    }
+
+    #[test]
+    fn summary_says_sent_n_in_t() {
+        let report = SendReport {
+            sent: 100,
+            elapsed: Duration::from_millis(500),
+            failed: vec![],
+        };
+        assert_eq!(summary(&report), "sent 100 in 0.50s (200 msg/s)");
+    }
 }

@@ -7,16 +7,26 @@
 
 pub mod dispatch;
 pub mod error;
+pub mod http;
+pub mod query;
+pub mod xml;
+
+mod command;
 
 use std::future::Future;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Result;
+use std::net::SocketAddr;
+
+use anyhow::{Context as _, Result, anyhow};
 use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 use crate::cli::{PRAC_FIFO_QUEUE, PRAC_STANDARD_QUEUE, ServeArgs};
 use crate::config::Config;
+use dispatch::Engine;
 
 /// How the server behaves.
 #[derive(Debug, Clone)]
@@ -63,21 +73,48 @@ pub async fn run(
     run_with(listener, ServeOptions::default(), shutdown).await
 }
 
-/// Serves SQS on `listener` until `shutdown` resolves.
+/// Serves SQS on `listener` until `shutdown` resolves, then finishes the requests in flight
+/// (waiting long polls answer empty at once) and returns.
 ///
 /// # Errors
 /// The listener failed.
 pub async fn run_with(
-    _listener: TcpListener,
-    _options: ServeOptions,
-    _shutdown: impl Future<Output = ()> + Send + 'static,
+    listener: TcpListener,
+    options: ServeOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    todo!("server wire helper")
+    let engine = Engine::new(&options);
+    serve_engine(listener, engine, &options, shutdown).await
+}
+
+/// Serves `engine` on `listener` until `shutdown` resolves.
+async fn serve_engine(
+    listener: TcpListener,
+    engine: Engine,
+    options: &ServeOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let stopping = CancellationToken::new();
+    let app = http::router_until(engine, options, stopping.clone());
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            stopping.cancel();
+        })
+        .await
+        .context("the SQS server stopped unexpectedly")
 }
 
 /// A server running in this process on a free loopback port (tests, the demo).
 pub struct LocalServer {
-    // server wire helper: listener address, engine handle, shutdown token, task handle
+    /// Where it listens.
+    addr: SocketAddr,
+    /// The engine, kept to move its clock.
+    engine: Engine,
+    /// Cancelled to stop the server (also on drop).
+    stop: CancellationToken,
+    /// The serving task, joined by [`LocalServer::stop`].
+    task: Option<JoinHandle<Result<()>>>,
 }
 
 impl LocalServer {
@@ -85,28 +122,56 @@ impl LocalServer {
     ///
     /// # Errors
     /// No port could be bound.
-    pub async fn start(_options: ServeOptions) -> Result<Self> {
-        todo!("server wire helper")
+    pub async fn start(options: ServeOptions) -> Result<Self> {
+        let listener = TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
+            .await
+            .context("cannot bind a loopback port for the local SQS server")?;
+        let addr = listener.local_addr()?;
+        let engine = Engine::new(&options);
+        let stop = CancellationToken::new();
+        let task = tokio::spawn({
+            let engine = engine.clone();
+            let stopped = stop.clone().cancelled_owned();
+            async move { serve_engine(listener, engine, &options, stopped).await }
+        });
+        Ok(Self {
+            addr,
+            engine,
+            stop,
+            task: Some(task),
+        })
     }
 
     /// `http://127.0.0.1:PORT`.
     #[must_use]
     pub fn endpoint(&self) -> String {
-        todo!("server wire helper")
+        format!("http://{}", self.addr)
     }
 
     /// Moves the server's clock forward (visibility timeouts, delays, the dedup window):
     /// lets tests and the demo skip time without sleeping.
-    pub fn advance_clock(&self, _by: Duration) {
-        todo!("server engine helper")
+    pub fn advance_clock(&self, by: Duration) {
+        self.engine.advance_clock(by);
     }
 
     /// Stops the server and waits for it.
     ///
     /// # Errors
     /// The server task failed.
-    pub async fn stop(self) -> Result<()> {
-        todo!("server wire helper")
+    pub async fn stop(mut self) -> Result<()> {
+        self.stop.cancel();
+        match self.task.take() {
+            Some(task) => task
+                .await
+                .map_err(|e| anyhow!("the local SQS server task failed: {e}"))?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for LocalServer {
+    fn drop(&mut self) {
+        self.stop.cancel();
     }
 }
 
@@ -114,7 +179,7 @@ impl LocalServer {
 /// SIGTERM.
 ///
 /// # Errors
-/// The address could not be bound.
-pub async fn serve(_args: ServeArgs, _config: &Config) -> Result<ExitCode> {
-    todo!("server wire helper")
+/// A flag out of range (usage error), or the address could not be bound.
+pub async fn serve(args: ServeArgs, config: &Config) -> Result<ExitCode> {
+    command::serve(args, config).await
 }

@@ -1,0 +1,281 @@
+//! The `queue serve` command: checks the flags, binds, prints the endpoint, the queue URLs and
+//! the lines to paste, and serves until SIGINT or SIGTERM.
+
+use std::future::Future;
+use std::io::{ErrorKind, Write as _};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result, anyhow};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+
+use super::dispatch::{Engine, RequestContext};
+use super::http::{ACCOUNT, DEFAULT_REGION};
+use super::{ServeOptions, serve_engine};
+use crate::cli::{DEFAULT_BIND, ServeArgs};
+use crate::config::Config;
+use crate::exit::UsageError;
+
+/// Runs `queue serve`.
+pub(super) async fn serve(args: ServeArgs, _config: &Config) -> Result<ExitCode> {
+    let options = options(&args)?;
+    let listener = bind(args.bind).await?;
+    let addr = listener
+        .local_addr()
+        .context("cannot read the bound address")?;
+    let engine = Engine::new(&options);
+    let endpoint = endpoint(addr);
+    let urls = queue_urls(&engine, &endpoint).await;
+    let shutdown = shutdown_signal()?;
+    print_banner(&endpoint, addr, &urls);
+    if !addr.ip().is_loopback() {
+        eprintln!(
+            "warning: listening on {addr}: anyone who can reach this address can read, send and delete messages (there is no authentication)"
+        );
+    }
+    serve_engine(listener, engine, &options, shutdown).await?;
+    eprintln!("queue serve: stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The flags as [`ServeOptions`], or a usage error naming the bad flag.
+fn options(args: &ServeArgs) -> Result<ServeOptions> {
+    check_rate("--duplicate-rate", args.duplicate_rate)?;
+    check_rate("--fail-rate", args.fail_rate)?;
+    for name in &args.queues {
+        check_queue_name(name)?;
+    }
+    let defaults = ServeOptions::default();
+    Ok(ServeOptions {
+        queues: if args.queues.is_empty() {
+            defaults.queues
+        } else {
+            args.queues.clone()
+        },
+        seed: args.seed,
+        servers: args.servers,
+        duplicate_rate: args.duplicate_rate,
+        ordered: args.ordered,
+        latency: Duration::from_millis(args.latency),
+        fail_rate: args.fail_rate,
+    })
+}
+
+fn check_rate(flag: &str, value: f64) -> Result<()> {
+    if value.is_finite() && (0.0..=1.0).contains(&value) {
+        Ok(())
+    } else {
+        Err(UsageError(format!(
+            "{flag} must be a probability between 0 and 1 (got {value}); e.g. {flag} 0.05"
+        ))
+        .into())
+    }
+}
+
+/// SQS queue names: 1–80 characters of letters, digits, `-` and `_`, FIFO ones ending `.fifo`.
+fn check_queue_name(name: &str) -> Result<()> {
+    let stem = name.strip_suffix(".fifo").unwrap_or(name);
+    let valid = !stem.is_empty()
+        && name.len() <= 80
+        && stem
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if valid {
+        Ok(())
+    } else {
+        Err(UsageError(format!(
+            "--queue {name:?} is not a valid SQS queue name: use 1-80 letters, digits, '-' or '_', optionally ending in .fifo"
+        ))
+        .into())
+    }
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpListener> {
+    TcpListener::bind(addr).await.map_err(|error| match error.kind() {
+        ErrorKind::AddrInUse => anyhow!(
+            "address {addr} is in use: is another `queue serve` running? try --bind 127.0.0.1:0"
+        ),
+        ErrorKind::PermissionDenied => anyhow!(
+            "not allowed to listen on {addr}: choose a port above 1023, e.g. --bind {DEFAULT_BIND}"
+        ),
+        ErrorKind::AddrNotAvailable => anyhow!(
+            "cannot listen on {addr}: no network interface has that address; try --bind 127.0.0.1:0 or 0.0.0.0:9324"
+        ),
+        _ => anyhow!("cannot listen on {addr}: {error}"),
+    })
+}
+
+/// The URL clients on this machine use: an unspecified bind address (`0.0.0.0`, `::`) is
+/// reached through loopback.
+fn endpoint(addr: SocketAddr) -> String {
+    if addr.ip().is_unspecified() {
+        let loopback = if addr.is_ipv4() { "127.0.0.1" } else { "[::1]" };
+        format!("http://{loopback}:{}", addr.port())
+    } else {
+        format!("http://{addr}")
+    }
+}
+
+/// The URLs of the queues created at start, as the engine reports them.
+async fn queue_urls(engine: &Engine, endpoint: &str) -> Vec<String> {
+    let ctx = RequestContext {
+        region: DEFAULT_REGION.to_string(),
+        account: ACCOUNT.to_string(),
+        host: endpoint.trim_start_matches("http://").to_string(),
+        path_queue: None,
+        trace_header: None,
+        sender_id: String::new(),
+    };
+    match engine.dispatch(&ctx, "ListQueues", json!({})).await {
+        Ok(output) => output
+            .get("QueueUrls")
+            .and_then(Value::as_array)
+            .map(|urls| {
+                urls.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    }
+}
+
+fn print_banner(endpoint: &str, addr: SocketAddr, urls: &[String]) {
+    let queue_cmd = if addr.port() == 9324 && endpoint == "http://127.0.0.1:9324" {
+        "queue --local".to_string()
+    } else {
+        format!("queue --endpoint-url {endpoint}")
+    };
+    let example_queue = urls
+        .first()
+        .and_then(|url| url.rsplit('/').next())
+        .unwrap_or("csse6400_prac");
+    let mut text = format!(
+        "queue serve: SQS-compatible server listening on {addr}\nendpoint: {endpoint}\nregion: {DEFAULT_REGION} (any region works; each region has its own queues)\n"
+    );
+    if urls.is_empty() {
+        text.push_str("queues: none yet (create them with CreateQueue)\n");
+    } else {
+        text.push_str("queues:\n");
+        for url in urls {
+            text.push_str(&format!("  {url}\n"));
+        }
+    }
+    text.push_str(&format!(
+        "\nPaste these lines to point the AWS SDKs, the AWS CLI and boto3 at it:\n\
+export AWS_ENDPOINT_URL={endpoint}\n\
+export AWS_ACCESS_KEY_ID=test\n\
+export AWS_SECRET_ACCESS_KEY=test\n\
+export AWS_DEFAULT_REGION={DEFAULT_REGION}\n\
+\nThen try:\n\
+  {queue_cmd} send --name {example_queue} --count 10\n\
+  {queue_cmd} receive --name {example_queue}\n\
+  aws --endpoint-url {endpoint} sqs list-queues\n\
+\nCtrl-C stops the server.\n"
+    ));
+    let mut stdout = std::io::stdout().lock();
+    // A closed stdout (piped into `head`) must not stop the server.
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}
+
+/// Resolves on SIGINT or SIGTERM. The handlers are installed now, explicitly, so the server
+/// also stops on SIGTERM when it runs as PID 1 in a container (which has no default action).
+#[cfg(unix)]
+fn shutdown_signal() -> Result<impl Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt =
+        signal(SignalKind::interrupt()).context("cannot install the SIGINT handler")?;
+    let mut terminate =
+        signal(SignalKind::terminate()).context("cannot install the SIGTERM handler")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    })
+}
+
+/// Resolves on Ctrl-C.
+#[cfg(not(unix))]
+fn shutdown_signal() -> Result<impl Future<Output = ()> + Send + 'static> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args() -> ServeArgs {
+        ServeArgs {
+            bind: "127.0.0.1:0".parse().unwrap(),
+            queues: Vec::new(),
+            seed: Some(1),
+            servers: 5,
+            duplicate_rate: 0.01,
+            ordered: false,
+            latency: 5,
+            fail_rate: 0.0,
+        }
+    }
+
+    #[test]
+    fn rates_out_of_range_are_usage_errors() {
+        for (duplicate, fail) in [(1.5, 0.0), (0.0, -0.1), (f64::NAN, 0.0)] {
+            let error = options(&ServeArgs {
+                duplicate_rate: duplicate,
+                fail_rate: fail,
+                ..args()
+            })
+            .unwrap_err();
+            assert!(error.downcast_ref::<UsageError>().is_some(), "{error}");
+            assert!(error.to_string().contains("between 0 and 1"), "{error}");
+        }
+    }
+
+    #[test]
+    fn options_from_flags() {
+        let options = options(&args()).unwrap();
+        assert_eq!(options.queues, ServeOptions::default().queues);
+        assert_eq!(options.latency, Duration::from_millis(5));
+        let error = super::options(&ServeArgs {
+            queues: vec!["bad name".to_string()],
+            ..args()
+        })
+        .unwrap_err();
+        assert!(error.downcast_ref::<UsageError>().is_some(), "{error}");
+        assert!(check_queue_name("a-b_c.fifo").is_ok());
+        assert!(check_queue_name(".fifo").is_err());
+        assert!(check_queue_name(&"x".repeat(81)).is_err());
+    }
+
+    #[tokio::test]
+    async fn address_in_use_is_one_line_with_a_hint() {
+        let taken = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = taken.local_addr().unwrap();
+        let error = bind(addr).await.unwrap_err().to_string();
+        assert_eq!(
+            error,
+            format!(
+                "address {addr} is in use: is another `queue serve` running? try --bind 127.0.0.1:0"
+            )
+        );
+    }
+
+    #[test]
+    fn unspecified_bind_is_reached_through_loopback() {
+        assert_eq!(
+            endpoint("0.0.0.0:9324".parse().unwrap()),
+            "http://127.0.0.1:9324"
+        );
+        assert_eq!(
+            endpoint("127.0.0.1:80".parse().unwrap()),
+            "http://127.0.0.1:80"
+        );
+    }
+}
