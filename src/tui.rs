@@ -40,8 +40,19 @@ pub struct ViewHeader {
     pub endpoint: String,
     /// Region in use.
     pub region: String,
+}
+
+/// How the view looks.
+#[derive(Debug, Clone, Copy)]
+pub struct ViewOptions {
     /// Use colour (`Config::color`); without it marks are shown by bold/underline.
     pub color: bool,
+}
+
+impl Default for ViewOptions {
+    fn default() -> Self {
+        Self { color: true }
+    }
 }
 
 /// When the view exits by itself.
@@ -77,19 +88,33 @@ pub(crate) fn local_offset() -> FixedOffset {
     Local::now().offset().fix()
 }
 
-/// Runs the receive view until `q`, Ctrl-C, a limit, or the receiver ends; restores the
-/// terminal on every path. Cancels `cancel` when it stops.
+/// Runs the receive view (in colour) until `q`, Ctrl-C, a limit, or the receiver ends;
+/// restores the terminal on every path. Cancels `cancel` when it stops.
 ///
 /// # Errors
 /// Terminal I/O failures.
 pub async fn run_receive_view(
     header: ViewHeader,
+    batches: mpsc::Receiver<Batch>,
+    limits: Limits,
+    cancel: CancellationToken,
+) -> Result<ExitCode> {
+    run_receive_view_with(header, ViewOptions::default(), batches, limits, cancel).await
+}
+
+/// [`run_receive_view`] with options (colour or not).
+///
+/// # Errors
+/// Terminal I/O failures.
+pub async fn run_receive_view_with(
+    header: ViewHeader,
+    options: ViewOptions,
     mut batches: mpsc::Receiver<Batch>,
     limits: Limits,
     cancel: CancellationToken,
 ) -> Result<ExitCode> {
     let _stop_receiver = cancel.clone().drop_guard();
-    let mut app = App::new(header, limits, local_offset());
+    let mut app = App::new(header, options, limits, local_offset());
     let (guard, mut terminal) = TerminalGuard::enter()?;
     let outcome = run_loop(
         &mut terminal,

@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::QueueAttributeName;
 
 use super::state::{DemoInfo, QueueKind};
@@ -160,12 +159,10 @@ async fn create_queue(sqs: &Sqs, name: &str, fifo: bool) -> Result<()> {
             .attributes(QueueAttributeName::FifoQueue, "true")
             .attributes(QueueAttributeName::ContentBasedDeduplication, "true");
     }
-    request.send().await.map_err(|error| {
-        anyhow::anyhow!(
-            "could not create queue {name} at {}: {}",
-            sqs.endpoint,
-            DisplayErrorContext(&error)
-        )
-    })?;
+    request
+        .send()
+        .await
+        .map_err(|error| sqs.friendly(&error, Some(name)))
+        .with_context(|| format!("could not create queue {name}"))?;
     Ok(())
 }

@@ -8,7 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::log::{LOG_CAPACITY, LogBuffer, LogLine};
 use super::theme::Theme;
-use super::{Limits, ViewHeader};
+use super::{Limits, ViewHeader, ViewOptions};
 use crate::exit::INTERRUPTED;
 use crate::message::Delivery;
 use crate::tracker::Tracker;
@@ -45,8 +45,13 @@ pub struct App {
 impl App {
     /// A fresh view; times are shown in the zone `offset`.
     #[must_use]
-    pub fn new(header: ViewHeader, limits: Limits, offset: FixedOffset) -> Self {
-        let theme = Theme::new(header.color);
+    pub fn new(
+        header: ViewHeader,
+        options: ViewOptions,
+        limits: Limits,
+        offset: FixedOffset,
+    ) -> Self {
+        let theme = Theme::new(options.color);
         Self {
             header,
             limits,

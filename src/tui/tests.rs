@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use super::app::App;
-use super::{Limits, ViewHeader, run_loop, ui};
+use super::{Limits, ViewHeader, ViewOptions, run_loop, ui};
 use crate::message::{Delivery, body, parse_body};
 use crate::receive::Batch;
 
@@ -24,6 +24,9 @@ fn t0() -> SystemTime {
 fn at(ms: u64) -> SystemTime {
     t0() + Duration::from_millis(ms)
 }
+
+/// No colour: snapshots show text only, so marks must read without it.
+const PLAIN: ViewOptions = ViewOptions { color: false };
 
 fn utc() -> FixedOffset {
     FixedOffset::east_opt(0).unwrap()
@@ -40,7 +43,6 @@ fn header(fifo: bool) -> ViewHeader {
         fifo,
         endpoint: "http://127.0.0.1:9324".into(),
         region: "us-east-1".into(),
-        color: false,
     }
 }
 
@@ -85,27 +87,27 @@ fn draw(app: &App, width: u16, height: u16, now: SystemTime) -> Terminal<TestBac
 
 #[test]
 fn empty_view_is_waiting() {
-    let app = App::new(header(false), Limits::default(), utc());
+    let app = App::new(header(false), PLAIN, Limits::default(), utc());
     assert_snapshot!(draw(&app, 100, 16, t0()).backend());
 }
 
 #[test]
 fn in_order_late_and_duplicate_lines_two_clients() {
-    let mut app = App::new(header(false), Limits::default(), utc());
+    let mut app = App::new(header(false), PLAIN, Limits::default(), utc());
     assert_eq!(app.apply(&mixed()), 10);
     assert_snapshot!(draw(&app, 110, 26, at(600)).backend());
 }
 
 #[test]
 fn narrow_terminal_fifo() {
-    let mut app = App::new(header(true), Limits::default(), utc());
+    let mut app = App::new(header(true), PLAIN, Limits::default(), utc());
     app.apply(&mixed());
     assert_snapshot!(draw(&app, 80, 24, at(600)).backend());
 }
 
 #[test]
 fn paused_and_scrolled() {
-    let mut app = App::new(header(false), Limits::default(), utc());
+    let mut app = App::new(header(false), PLAIN, Limits::default(), utc());
     app.apply(&mixed());
     app.on_key(key(KeyCode::Char('p')), 5);
     app.on_key(key(KeyCode::Up), 5);
@@ -118,6 +120,7 @@ fn paused_and_scrolled() {
 fn clear_forgets_lines_and_counts_but_not_the_limit() {
     let mut app = App::new(
         header(false),
+        PLAIN,
         Limits {
             count: Some(12),
             idle: None,
@@ -134,7 +137,7 @@ fn clear_forgets_lines_and_counts_but_not_the_limit() {
 
 #[test]
 fn log_memory_is_bounded() {
-    let mut app = App::new(header(false), Limits::default(), utc());
+    let mut app = App::new(header(false), PLAIN, Limits::default(), utc());
     for n in 0..(super::log::LOG_CAPACITY as u64 + 50) {
         app.apply(&[delivery(&format!("id{n}"), "c", "", n, n)]);
     }
@@ -161,7 +164,7 @@ fn start(limits: Limits) -> Harness {
     let (batches, mut batch_rx) = mpsc::channel(4);
     let task = tokio::spawn(async move {
         let mut terminal = Terminal::new(TestBackend::new(100, 16)).unwrap();
-        let mut app = App::new(header(false), limits, utc());
+        let mut app = App::new(header(false), PLAIN, limits, utc());
         let cancel = CancellationToken::new();
         let outcome = run_loop(&mut terminal, &mut app, event_rx, &mut batch_rx, &cancel).await;
         (outcome, terminal)

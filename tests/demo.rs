@@ -1,0 +1,184 @@
+//! `queue demo` end to end through the built binary: the embedded server, the real SDK, the
+//! sender and the receiver, with the figures read back from `--output json`.
+
+use std::process::Output;
+
+use assert_cmd::Command;
+use queue::server::{LocalServer, ServeOptions};
+use serde_json::Value;
+
+/// The binary, isolated from the caller's AWS settings and env files.
+fn queue() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_queue"));
+    cmd.current_dir(std::env::temp_dir())
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_ENDPOINT_URL_SQS")
+        .env_remove("AWS_PROFILE")
+        .env_remove("QUEUE_TEST_PRETEND_TTY")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .timeout(std::time::Duration::from_secs(120));
+    cmd
+}
+
+fn json_lines(output: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
+
+fn row<'a>(rows: &'a [Value], round: u64, queue: &str) -> &'a Value {
+    rows.iter()
+        .find(|r| r["round"] == round && r["queue"] == queue)
+        .unwrap_or_else(|| panic!("no row for round {round} {queue} in {rows:?}"))
+}
+
+fn n(row: &Value, key: &str) -> u64 {
+    row[key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{key} missing in {row}"))
+}
+
+#[test]
+fn two_rounds_show_reordering_and_fifo_deduplication() {
+    let output = queue()
+        .args(["demo", "--output", "json", "--seed", "7", "--rounds", "2"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rows = json_lines(&output);
+    assert_eq!(rows.len(), 4, "one object per queue and round: {rows:?}");
+    for r in &rows {
+        for key in [
+            "sent",
+            "received",
+            "unique",
+            "duplicates",
+            "out_of_order",
+            "inversions",
+            "max_displacement",
+            "drain_ms",
+        ] {
+            n(r, key);
+        }
+    }
+
+    let standard = row(&rows, 1, "standard");
+    let fifo = row(&rows, 1, "fifo");
+    for r in [standard, fifo] {
+        assert_eq!(n(r, "sent"), 200, "{r}");
+        assert_eq!(n(r, "unique"), 200, "every message arrived: {r}");
+        assert!(n(r, "received") >= 200);
+    }
+    assert_eq!(n(fifo, "out_of_order"), 0, "FIFO keeps order: {fifo}");
+    assert_eq!(n(fifo, "duplicates"), 0, "{fifo}");
+    assert!(
+        n(standard, "out_of_order") > 0,
+        "seed 7 reorders the standard queue: {standard}"
+    );
+    assert!(n(standard, "inversions") >= n(standard, "out_of_order"));
+
+    let standard = row(&rows, 2, "standard");
+    let fifo = row(&rows, 2, "fifo");
+    assert_eq!(n(fifo, "sent"), 200, "the FIFO queue accepted the re-send");
+    assert_eq!(
+        n(fifo, "received"),
+        0,
+        "but dropped it as duplicates: {fifo}"
+    );
+    assert_eq!(
+        n(standard, "unique"),
+        200,
+        "the standard queue takes it again"
+    );
+}
+
+#[test]
+fn plain_output_is_a_table_with_captions() {
+    let output = queue()
+        .args(["demo", "--output", "plain", "--seed", "7", "--count", "20"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].contains("out_of_order") && lines[0].contains("drain_ms"),
+        "{text}"
+    );
+    assert!(
+        lines[1].contains("standard") && lines[2].contains("fifo"),
+        "{text}"
+    );
+    assert!(text.contains("FIFO: every message in order"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn another_endpoint_needs_the_queues_or_create() {
+    let server = LocalServer::start(ServeOptions {
+        queues: Vec::new(),
+        seed: Some(1),
+        ..ServeOptions::default()
+    })
+    .await
+    .unwrap();
+    let endpoint = server.endpoint();
+    let args = |create: bool| {
+        let mut args = vec![
+            "demo",
+            "--endpoint-url",
+            endpoint.as_str(),
+            "--output",
+            "json",
+            "--count",
+            "10",
+            "--standard",
+            "lab",
+            "--fifo",
+            "lab.fifo",
+        ];
+        if create {
+            args.push("--create");
+        }
+        args.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+
+    let missing = tokio::task::spawn_blocking({
+        let args = args(false);
+        move || queue().args(args).output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        stderr.contains("lab") && stderr.contains("--create"),
+        "{stderr}"
+    );
+
+    let created = tokio::task::spawn_blocking({
+        let args = args(true);
+        move || queue().args(args).output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let rows = json_lines(&created);
+    assert_eq!(n(row(&rows, 1, "standard"), "unique"), 20);
+    assert_eq!(n(row(&rows, 1, "fifo"), "unique"), 20);
+    server.stop().await.unwrap();
+}
