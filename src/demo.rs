@@ -21,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cli::{DemoArgs, OutputMode};
 use crate::config::Config;
+use crate::exit;
 use crate::tui::local_offset;
 use rounds::Receivers;
 use state::DemoState;
@@ -48,16 +49,17 @@ pub async fn run(args: DemoArgs, config: &Config) -> Result<ExitCode> {
         OutputMode::Tui => screen::run(&mut state, &target, &mut receivers).await,
         OutputMode::Plain | OutputMode::Json => {
             let mut stdout = std::io::stdout();
-            headless::run(
-                &mut state,
-                &target,
-                &mut receivers,
-                args.rounds,
-                output,
-                &mut stdout,
-            )
-            .await
-            .map(|()| ExitCode::SUCCESS)
+            tokio::select! {
+                done = headless::run(
+                    &mut state,
+                    &target,
+                    &mut receivers,
+                    args.rounds,
+                    output,
+                    &mut stdout,
+                ) => done.map(|()| ExitCode::SUCCESS),
+                () = exit::interrupted() => Ok(ExitCode::from(exit::INTERRUPTED)),
+            }
         }
     };
     receivers.stop().await;

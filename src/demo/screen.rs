@@ -2,13 +2,15 @@
 //! Keys: `s` sends the same messages again, `p` sends with a new prefix, `r` resets the
 //! figures, `q` quits (Ctrl-C: exit code 130).
 
+use std::io;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
 use anyhow::{Context, Result};
 use crossterm::event::{Event, EventStream, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use futures::StreamExt;
-use ratatui::DefaultTerminal;
+use futures::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
 use tokio::task::JoinSet;
 use tokio::time::MissedTickBehavior;
 
@@ -16,7 +18,7 @@ use super::rounds::{self, Receivers, SendDone};
 use super::setup::Target;
 use super::state::{DemoState, QueueKind};
 use super::ui;
-use crate::exit::INTERRUPTED;
+use crate::exit::{self, INTERRUPTED};
 use crate::receive::Batch;
 use crate::tui::{TICK_PERIOD, TerminalGuard};
 
@@ -55,26 +57,39 @@ pub async fn run(
     receivers: &mut Receivers,
 ) -> Result<ExitCode> {
     let (guard, mut terminal) = TerminalGuard::enter()?;
-    let outcome = run_loop(&mut terminal, state, target, receivers).await;
+    let outcome = run_loop(&mut terminal, EventStream::new(), state, target, receivers).await;
     drop(guard);
     outcome
 }
 
-async fn run_loop(
-    terminal: &mut DefaultTerminal,
+/// The event loop, generic over the backend and the event source so tests can drive it.
+///
+/// # Errors
+/// Drawing or reading terminal events failed, or a receiver failed.
+pub async fn run_loop<B, E>(
+    terminal: &mut Terminal<B>,
+    mut events: E,
     state: &mut DemoState,
     target: &Target,
     receivers: &mut Receivers,
-) -> Result<ExitCode> {
-    let mut events = EventStream::new();
+) -> Result<ExitCode>
+where
+    B: Backend,
+    B::Error: std::error::Error + Send + Sync + 'static,
+    E: Stream<Item = io::Result<Event>> + Unpin,
+{
     let mut tick = tokio::time::interval(TICK_PERIOD);
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut sends: JoinSet<SendDone> = JoinSet::new();
+    // SIGTERM (`docker stop`) or a SIGINT from outside the terminal.
+    let interrupted = exit::interrupted();
+    tokio::pin!(interrupted);
     rounds::start_round(state, target, &mut sends, SystemTime::now());
     loop {
         terminal.draw(|frame| ui::render(state, frame, SystemTime::now()))?;
         tokio::select! {
             _ = tick.tick() => {}
+            () = &mut interrupted => return Ok(ExitCode::from(INTERRUPTED)),
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) => match action(key) {
                     Action::Quit(code) => return Ok(ExitCode::from(code)),
@@ -119,12 +134,16 @@ async fn run_loop(
 }
 
 /// Applies a batch, draws it, and only then confirms it (so only drawn messages are deleted).
-fn show(
-    terminal: &mut DefaultTerminal,
+fn show<B>(
+    terminal: &mut Terminal<B>,
     state: &mut DemoState,
     kind: QueueKind,
     batch: Batch,
-) -> Result<()> {
+) -> Result<()>
+where
+    B: Backend,
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
     let shown = rounds::apply(state, kind, &batch);
     terminal.draw(|frame| ui::render(state, frame, SystemTime::now()))?;
     let _ = batch.shown.send(shown);
