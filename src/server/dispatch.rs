@@ -190,3 +190,6 @@ impl Engine {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
