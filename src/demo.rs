@@ -17,14 +17,14 @@ pub mod ui;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use tokio_util::sync::CancellationToken;
 
 use crate::cli::{DemoArgs, OutputMode};
 use crate::config::Config;
 use crate::exit;
 use crate::tui::local_offset;
+use headless::Schedule;
 use rounds::Receivers;
-use state::DemoState;
+use state::{DemoState, QueueKind};
 
 /// Runs the demo.
 ///
@@ -44,16 +44,25 @@ pub async fn run(args: DemoArgs, config: &Config) -> Result<ExitCode> {
         local_offset(),
         config.color,
     );
-    let mut receivers = Receivers::spawn(&target, CancellationToken::new());
     let outcome = match output {
-        OutputMode::Tui => screen::run(&mut state, &target, &mut receivers).await,
+        OutputMode::Tui => {
+            let mut receivers = Receivers::spawn(&target, &QueueKind::BOTH);
+            let outcome = screen::run(&mut state, &target, &mut receivers).await;
+            receivers.stop().await;
+            outcome
+        }
         OutputMode::Plain | OutputMode::Json => {
+            let schedule = if state.info.embedded && args.seed.is_some() {
+                Schedule::Reproducible
+            } else {
+                Schedule::Concurrent
+            };
             let mut stdout = std::io::stdout();
             tokio::select! {
                 done = headless::run(
                     &mut state,
                     &target,
-                    &mut receivers,
+                    schedule,
                     args.rounds,
                     output,
                     &mut stdout,
@@ -62,7 +71,6 @@ pub async fn run(args: DemoArgs, config: &Config) -> Result<ExitCode> {
             }
         }
     };
-    receivers.stop().await;
     if let Some(server) = setup.server {
         let stopped = server.stop().await;
         if outcome.is_ok() {

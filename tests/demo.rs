@@ -182,3 +182,30 @@ async fn another_endpoint_needs_the_queues_or_create() {
     assert_eq!(n(row(&rows, 1, "fifo"), "unique"), 20);
     server.stop().await.unwrap();
 }
+
+#[test]
+fn a_seed_reproduces_the_figures() {
+    let figures = || {
+        let output = queue()
+            .args([
+                "demo", "--output", "json", "--seed", "11", "--rounds", "2", "--count", "30",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        json_lines(&output)
+            .into_iter()
+            .map(|mut row| {
+                row.as_object_mut().unwrap().remove("drain_ms");
+                row
+            })
+            .collect::<Vec<_>>()
+    };
+    let first = figures();
+    assert_eq!(first.len(), 4);
+    assert_eq!(first, figures(), "same seed, same figures");
+}

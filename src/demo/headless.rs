@@ -19,6 +19,16 @@ pub const ROUND_TIMEOUT: Duration = Duration::from_secs(60);
 /// How often the drain condition is checked.
 const CHECK_PERIOD: Duration = Duration::from_millis(50);
 
+/// How the rounds are sent and received.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schedule {
+    /// Every sender and both receivers at once, as in a classroom.
+    Concurrent,
+    /// One request at a time in a fixed order, then one queue drained after the other: with
+    /// a seeded embedded server the figures repeat exactly (`drain_ms` aside).
+    Reproducible,
+}
+
 /// Runs `rounds` rounds (the second and later re-send the same bodies) and prints one table
 /// row or JSON object per queue and round to `out`.
 ///
@@ -27,7 +37,7 @@ const CHECK_PERIOD: Duration = Duration::from_millis(50);
 pub async fn run(
     state: &mut DemoState,
     target: &Target,
-    receivers: &mut Receivers,
+    schedule: Schedule,
     rounds: u32,
     output: OutputMode,
     out: &mut dyn Write,
@@ -35,43 +45,78 @@ pub async fn run(
     if output != OutputMode::Json {
         writeln!(out, "{}", table_header())?;
     }
+    let mut receivers =
+        (schedule == Schedule::Concurrent).then(|| Receivers::spawn(target, &QueueKind::BOTH));
+    let mut outcome = Ok(());
     for _ in 0..rounds {
-        state.reset();
-        let mut sends = JoinSet::new();
-        rounds::start_round(state, target, &mut sends, SystemTime::now());
-        let drained = wait_drained(state, target, receivers, &mut sends).await?;
-        if !drained {
-            eprintln!(
+        state.next_round();
+        let drained = match receivers.as_mut() {
+            Some(receivers) => {
+                let mut sends = JoinSet::new();
+                rounds::start_round(state, target, &mut sends, SystemTime::now());
+                wait_drained(state, target, receivers, &mut sends, &QueueKind::BOTH).await
+            }
+            None => reproducible_round(state, target).await,
+        };
+        match drained {
+            Ok(true) => {}
+            Ok(false) => eprintln!(
                 "queue: round {}: the queues had not drained after {}s; figures are partial",
                 state.round,
                 ROUND_TIMEOUT.as_secs()
-            );
-        }
-        for pane in [&state.standard, &state.fifo] {
-            let figures = pane.figures(state.round);
-            if output == OutputMode::Json {
-                writeln!(out, "{}", serde_json::to_string(&figures)?)?;
-            } else {
-                writeln!(out, "{}", table_row(&figures))?;
+            ),
+            Err(error) => {
+                outcome = Err(error);
+                break;
             }
         }
-        if output != OutputMode::Json {
-            for pane in [&state.standard, &state.fifo] {
-                writeln!(out, "  {}", caption_text(pane))?;
-            }
-        }
-        out.flush()?;
+        print_round(state, output, out)?;
     }
+    if let Some(receivers) = receivers {
+        receivers.stop().await;
+    }
+    outcome
+}
+
+async fn reproducible_round(state: &mut DemoState, target: &Target) -> Result<bool> {
+    rounds::send_round_in_order(state, target, SystemTime::now()).await?;
+    let mut drained = true;
+    for kind in QueueKind::BOTH {
+        let mut receivers = Receivers::spawn(target, &[kind]);
+        let outcome =
+            wait_drained(state, target, &mut receivers, &mut JoinSet::new(), &[kind]).await;
+        receivers.stop().await;
+        drained &= outcome?;
+    }
+    Ok(drained)
+}
+
+fn print_round(state: &DemoState, output: OutputMode, out: &mut dyn Write) -> Result<()> {
+    for pane in [&state.standard, &state.fifo] {
+        let figures = pane.figures(state.round);
+        if output == OutputMode::Json {
+            writeln!(out, "{}", serde_json::to_string(&figures)?)?;
+        } else {
+            writeln!(out, "{}", table_row(&figures))?;
+        }
+    }
+    if output != OutputMode::Json {
+        for pane in [&state.standard, &state.fifo] {
+            writeln!(out, "  {}", caption_text(pane))?;
+        }
+    }
+    out.flush()?;
     Ok(())
 }
 
-/// Waits until both panes have every expected message and the queues have been quiet for
-/// `target.quiet`; `false` when [`ROUND_TIMEOUT`] came first.
+/// Waits until the panes of `kinds` have every expected message and the queues have been
+/// quiet for `target.quiet`; `false` when [`ROUND_TIMEOUT`] came first.
 async fn wait_drained(
     state: &mut DemoState,
     target: &Target,
     receivers: &mut Receivers,
     sends: &mut JoinSet<SendDone>,
+    kinds: &[QueueKind],
 ) -> Result<bool> {
     let deadline = Instant::now() + ROUND_TIMEOUT;
     let mut last_news = Instant::now();
@@ -79,7 +124,7 @@ async fn wait_drained(
     check.set_missed_tick_behavior(MissedTickBehavior::Skip);
     loop {
         tokio::select! {
-            batch = receivers.standard.recv() => {
+            batch = rounds::next(&mut receivers.standard) => {
                 let Some(batch) = batch else {
                     return Err(receivers.failure(QueueKind::Standard).await);
                 };
@@ -87,7 +132,7 @@ async fn wait_drained(
                 let _ = batch.shown.send(shown);
                 last_news = Instant::now();
             }
-            batch = receivers.fifo.recv() => {
+            batch = rounds::next(&mut receivers.fifo) => {
                 let Some(batch) = batch else {
                     return Err(receivers.failure(QueueKind::Fifo).await);
                 };
@@ -108,7 +153,7 @@ async fn wait_drained(
                 last_news = Instant::now();
             }
             _ = check.tick() => {
-                let drained = state.standard.drained() && state.fifo.drained();
+                let drained = kinds.iter().all(|&kind| state.pane_mut(kind).drained());
                 if drained && last_news.elapsed() >= target.quiet {
                     return Ok(true);
                 }

@@ -33,9 +33,10 @@ pub struct SendDone {
     pub outcome: Result<SendReport>,
 }
 
-/// What client `index` sends in prefix generation `generation`.
+/// What client `index` sends in prefix generation `generation`; `one_by_one` sends one
+/// message per request, one request at a time (the reproducible schedule).
 #[must_use]
-pub fn plan(index: u32, generation: u32, count: u32) -> SendPlan {
+pub fn plan(index: u32, generation: u32, count: u32, one_by_one: bool) -> SendPlan {
     let name = client_name(index);
     SendPlan {
         group: name.replace(' ', "-"),
@@ -43,7 +44,7 @@ pub fn plan(index: u32, generation: u32, count: u32) -> SendPlan {
         count: u64::from(count),
         prepend: prefix(index, generation),
         dedup: DedupMode::Auto,
-        one_by_one: false,
+        one_by_one,
         rate: None,
     }
 }
@@ -58,7 +59,7 @@ pub fn start_round(
     let fifo_repeat = state.start_round(now);
     for kind in QueueKind::BOTH {
         for index in 0..state.info.clients {
-            let plan = plan(index, state.generation, state.info.count);
+            let plan = plan(index, state.generation, state.info.count, false);
             let sqs = target.sqs.clone();
             let queue = target.queue(kind).clone();
             sends.spawn(async move {
@@ -72,6 +73,37 @@ pub fn start_round(
             });
         }
     }
+}
+
+/// Starts the next round at `now` and sends it in a fixed order, one request at a time:
+/// each queue in turn, client after client. With a seeded server nothing else touches its
+/// random stream meanwhile, so the run repeats exactly.
+///
+/// # Errors
+/// A sender failed.
+pub async fn send_round_in_order(
+    state: &mut DemoState,
+    target: &Target,
+    now: SystemTime,
+) -> Result<()> {
+    let fifo_repeat = state.start_round(now);
+    for kind in QueueKind::BOTH {
+        for index in 0..state.info.clients {
+            let plan = plan(index, state.generation, state.info.count, true);
+            let outcome =
+                send::send_messages(&target.sqs, target.queue(kind), &plan, &|_| {}).await;
+            let done = SendDone {
+                kind,
+                planned: plan.count,
+                fifo_repeat: fifo_repeat && kind == QueueKind::Fifo,
+                outcome,
+            };
+            if let Some(problem) = sender_done(state, done) {
+                anyhow::bail!(problem);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Records a finished sender; returns a line to show when it failed.
@@ -99,26 +131,32 @@ pub fn sender_done(state: &mut DemoState, done: SendDone) -> Option<String> {
     }
 }
 
-/// One receiver per queue, feeding two channels.
+/// The receivers (one per queue, or one at a time), each feeding its own channel.
 pub struct Receivers {
-    /// Batches from the standard queue.
-    pub standard: mpsc::Receiver<Batch>,
-    /// Batches from the FIFO queue.
-    pub fifo: mpsc::Receiver<Batch>,
+    /// Batches from the standard queue, when it has a receiver.
+    pub standard: Option<mpsc::Receiver<Batch>>,
+    /// Batches from the FIFO queue, when it has a receiver.
+    pub fifo: Option<mpsc::Receiver<Batch>>,
     tasks: Vec<(QueueKind, JoinHandle<Result<()>>)>,
     cancel: CancellationToken,
 }
 
 impl Receivers {
-    /// Starts both receivers.
+    /// Starts a receiver on each of `kinds`.
     #[must_use]
-    pub fn spawn(target: &Target, cancel: CancellationToken) -> Self {
+    pub fn spawn(target: &Target, kinds: &[QueueKind]) -> Self {
         let options = ReceiveOptions {
             wait: target.wait,
             max: 10,
         };
-        let mut tasks = Vec::new();
-        let mut channel = |kind: QueueKind| {
+        let cancel = CancellationToken::new();
+        let mut receivers = Self {
+            standard: None,
+            fifo: None,
+            tasks: Vec::new(),
+            cancel: cancel.clone(),
+        };
+        for &kind in kinds {
             let (tx, rx) = mpsc::channel(BATCH_CHANNEL);
             let sqs = target.sqs.clone();
             let queue = target.queue(kind).clone();
@@ -126,21 +164,22 @@ impl Receivers {
             let task = tokio::spawn(async move {
                 receive::receive_loop(&sqs, &queue, options, tx, cancel).await
             });
-            tasks.push((kind, task));
-            rx
-        };
-        let standard = channel(QueueKind::Standard);
-        let fifo = channel(QueueKind::Fifo);
-        Self {
-            standard,
-            fifo,
-            tasks,
-            cancel,
+            receivers.tasks.push((kind, task));
+            *receivers.channel(kind) = Some(rx);
+        }
+        receivers
+    }
+
+    fn channel(&mut self, kind: QueueKind) -> &mut Option<mpsc::Receiver<Batch>> {
+        match kind {
+            QueueKind::Standard => &mut self.standard,
+            QueueKind::Fifo => &mut self.fifo,
         }
     }
 
     /// Why the receiver of `kind` stopped (its channel closed).
     pub async fn failure(&mut self, kind: QueueKind) -> anyhow::Error {
+        *self.channel(kind) = None;
         let Some(at) = self.tasks.iter().position(|(k, _)| *k == kind) else {
             return anyhow!("the {} receiver stopped", kind.label());
         };
@@ -152,7 +191,7 @@ impl Receivers {
         }
     }
 
-    /// Stops both receivers and waits for them. Batches not yet confirmed are not deleted.
+    /// Stops the receivers and waits for them. Batches not yet confirmed are not deleted.
     pub async fn stop(self) {
         self.cancel.cancel();
         drop(self.standard);
@@ -166,6 +205,15 @@ impl Receivers {
                 abort.abort();
             }
         }
+    }
+}
+
+/// The next batch from `channel`; `None` when its receiver stopped. Never resolves without a
+/// receiver, so it can sit in a `select!`.
+pub async fn next(channel: &mut Option<mpsc::Receiver<Batch>>) -> Option<Batch> {
+    match channel {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -110,13 +110,13 @@ where
                 Some(Err(error)) => return Err(error).context("reading the terminal failed"),
                 None => return Ok(ExitCode::SUCCESS),
             },
-            batch = receivers.standard.recv() => {
+            batch = rounds::next(&mut receivers.standard) => {
                 let Some(batch) = batch else {
                     return Err(receivers.failure(QueueKind::Standard).await);
                 };
                 show(terminal, state, QueueKind::Standard, batch)?;
             }
-            batch = receivers.fifo.recv() => {
+            batch = rounds::next(&mut receivers.fifo) => {
                 let Some(batch) = batch else {
                     return Err(receivers.failure(QueueKind::Fifo).await);
                 };

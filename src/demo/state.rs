@@ -2,14 +2,14 @@
 //! and the [`DemoState`] around them. Changes come in as deliveries and send results; no I/O
 //! and no clock reads (times are passed in).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, SystemTime};
 
 use chrono::FixedOffset;
 use serde::Serialize;
 
 use crate::message::Delivery;
-use crate::tracker::{Marks, Stats, Tracker};
+use crate::tracker::{MAX_REMEMBERED_IDS, Marks, Stats, Tracker};
 use crate::tui::log::{LogBuffer, LogLine};
 use crate::tui::theme::Theme;
 
@@ -94,6 +94,13 @@ pub struct Pane {
     pub(super) sending: usize,
     pub(super) round_started: Option<SystemTime>,
     pub(super) last_arrival: Option<SystemTime>,
+    /// Message ids of earlier rounds (since the last reset): a late copy of one of them is a
+    /// duplicate even though this round's tracker has never seen it.
+    earlier_ids: HashSet<String>,
+    /// Message ids of this round.
+    round_ids: Vec<String>,
+    /// Deliveries of messages from earlier rounds (not given to this round's tracker).
+    late_copies: u64,
 }
 
 impl Pane {
@@ -115,12 +122,26 @@ impl Pane {
             sending: 0,
             round_started: None,
             last_arrival: None,
+            earlier_ids: HashSet::new(),
+            round_ids: Vec::new(),
+            late_copies: 0,
         }
     }
 
     /// Records a delivery: tracker, log line, chart point.
     pub fn observe(&mut self, delivery: &Delivery) -> Marks {
-        let marks = self.tracker.observe(delivery);
+        let marks = if self.earlier_ids.contains(&delivery.message_id) {
+            self.late_copies += 1;
+            Marks {
+                duplicate: true,
+                ..Marks::default()
+            }
+        } else {
+            if self.round_ids.len() < MAX_REMEMBERED_IDS {
+                self.round_ids.push(delivery.message_id.clone());
+            }
+            self.tracker.observe(delivery)
+        };
         self.log.push(LogLine::new(delivery, marks));
         if let Some(number) = delivery
             .parsed
@@ -179,10 +200,13 @@ impl Pane {
         }
     }
 
-    /// The tracker's figures.
+    /// The figures, late copies of earlier rounds' messages counted as duplicates.
     #[must_use]
     pub fn stats(&self) -> Stats {
-        self.tracker.stats()
+        let mut stats = self.tracker.stats();
+        stats.received += self.late_copies;
+        stats.duplicates += self.late_copies;
+        stats
     }
 
     /// Figures for round `round`.
@@ -201,6 +225,19 @@ impl Pane {
             max_displacement: stats.max_displacement,
             drain_ms: u64::try_from(self.drain_time().as_millis()).unwrap_or(u64::MAX),
         }
+    }
+
+    /// Starts the figures afresh for a new round, remembering which messages were already
+    /// delivered (the log and chart are kept).
+    pub fn next_round(&mut self) {
+        if self.earlier_ids.len() + self.round_ids.len() > MAX_REMEMBERED_IDS {
+            self.earlier_ids.clear();
+        }
+        self.earlier_ids.extend(self.round_ids.drain(..));
+        self.tracker.reset();
+        self.late_copies = 0;
+        self.sent = 0;
+        self.expected = 0;
     }
 
     /// Forgets figures, log and chart (senders still running keep counting).
@@ -319,7 +356,13 @@ impl DemoState {
         fifo_repeat
     }
 
-    /// Both panes' figures forgotten (`r`, and between rounds without a terminal).
+    /// Both panes' figures start afresh for the next round (without a terminal).
+    pub fn next_round(&mut self) {
+        self.standard.next_round();
+        self.fifo.next_round();
+    }
+
+    /// Both panes' figures, logs and charts forgotten (`r`).
     pub fn reset(&mut self) {
         self.standard.reset();
         self.fifo.reset();

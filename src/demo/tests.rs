@@ -182,3 +182,16 @@ fn prefixes_are_per_client_and_generation() {
     assert_eq!(prefix(1, 1), "B2-");
     assert_eq!(client_name(2), "Client C");
 }
+
+#[test]
+fn a_late_copy_from_an_earlier_round_is_a_duplicate() {
+    let mut state = new_state();
+    state.start_round(t0());
+    feed(&mut state, QueueKind::Standard, 1, &[(0, 0), (0, 1)], t0());
+    state.next_round();
+    state.start_round(t0() + Duration::from_secs(5));
+    let late = delivery(1, 0, 1, t0() + Duration::from_secs(6));
+    assert!(state.pane_mut(QueueKind::Standard).observe(&late).duplicate);
+    let stats = state.standard.stats();
+    assert_eq!((stats.received, stats.unique, stats.duplicates), (1, 0, 1));
+}
