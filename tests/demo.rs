@@ -209,3 +209,81 @@ fn a_seed_reproduces_the_figures() {
     assert_eq!(first.len(), 4);
     assert_eq!(first, figures(), "same seed, same figures");
 }
+
+/// The live screen on a test backend against the embedded server: round 1 starts by
+/// itself, `s` re-sends the same bodies (the FIFO queue drops them), `p` sends with a new
+/// prefix (both take them), `q` quits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn screen_keys_send_again_and_with_a_new_prefix() {
+    use futures::channel::mpsc;
+    use queue::cli::{DemoArgs, PRAC_FIFO_QUEUE, PRAC_STANDARD_QUEUE};
+    use queue::config::Config;
+    use queue::demo::rounds::Receivers;
+    use queue::demo::state::{DemoState, QueueKind};
+    use queue::demo::{screen, setup};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use std::time::Duration;
+
+    let args = DemoArgs {
+        clients: 2,
+        count: 10,
+        seed: Some(3),
+        standard: PRAC_STANDARD_QUEUE.into(),
+        fifo: PRAC_FIFO_QUEUE.into(),
+        create: false,
+        aws: false,
+        output: None,
+        rounds: 1,
+    };
+    let setup = setup::setup(&args, &Config::default()).await.unwrap();
+    let target = setup.target.clone();
+    let mut state = DemoState::new(
+        setup.info.clone(),
+        [PRAC_STANDARD_QUEUE, PRAC_FIFO_QUEUE],
+        chrono::FixedOffset::east_opt(0).unwrap(),
+        false,
+    );
+    let mut receivers = Receivers::spawn(&target, &QueueKind::BOTH);
+    let (keys, key_events) = mpsc::unbounded();
+    let typist = tokio::spawn(async move {
+        for key in ['s', 'p', 'q'] {
+            // Each round of 2 x 10 messages drains in well under a second.
+            tokio::time::sleep(Duration::from_millis(1_000)).await;
+            let event = crossterm::event::Event::Key(crossterm::event::KeyEvent::from(
+                crossterm::event::KeyCode::Char(key),
+            ));
+            keys.unbounded_send(Ok(event)).unwrap();
+        }
+    });
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let code = screen::run_loop(
+        &mut terminal,
+        key_events,
+        &mut state,
+        &target,
+        &mut receivers,
+    )
+    .await
+    .unwrap();
+    typist.await.unwrap();
+    receivers.stop().await;
+    if let Some(server) = setup.server {
+        server.stop().await.unwrap();
+    }
+
+    assert_eq!(code, std::process::ExitCode::SUCCESS);
+    assert_eq!(state.round, 3);
+    let standard = state.standard.figures(state.round);
+    assert_eq!((standard.sent, standard.unique), (60, 60), "{standard:?}");
+    let fifo = state.fifo.figures(state.round);
+    assert_eq!((fifo.sent, fifo.unique), (60, 40), "{fifo:?}");
+    assert_eq!(fifo.out_of_order, 0);
+    assert_eq!(state.fifo.dropped(), Some(20));
+    let screen = terminal.backend().to_string();
+    assert!(screen.contains("20 duplicates dropped"), "{screen}");
+    assert!(
+        screen.contains("A2-Message 9"),
+        "the new prefix is on screen: {screen}"
+    );
+}
