@@ -62,6 +62,7 @@ pub async fn run(args: DemoArgs, config: &Config) -> Result<ExitCode> {
                 done = headless::run(
                     &mut state,
                     &target,
+                    setup.server.as_ref(),
                     schedule,
                     args.rounds,
                     output,

@@ -13,6 +13,7 @@ use super::setup::Target;
 use super::state::{DemoState, Figures, QueueKind};
 use super::ui::caption_text;
 use crate::cli::OutputMode;
+use crate::server::LocalServer;
 
 /// A round that has not drained by then is reported as it stands, with a warning.
 pub const ROUND_TIMEOUT: Duration = Duration::from_secs(60);
@@ -24,10 +25,15 @@ const CHECK_PERIOD: Duration = Duration::from_millis(50);
 pub enum Schedule {
     /// Every sender and both receivers at once, as in a classroom.
     Concurrent,
-    /// One request at a time in a fixed order, then one queue drained after the other: with
-    /// a seeded embedded server the figures repeat exactly (`drain_ms` aside).
+    /// One request at a time in a fixed order, then one queue drained after the other, and
+    /// the embedded server's clock moved on until every late duplicate copy has come: with
+    /// a seeded server the figures repeat exactly (`drain_ms` aside).
     Reproducible,
 }
+
+/// How far the embedded server's clock is moved so that copies left by a delete that missed
+/// a replica (delivered again 2 to 5 seconds later) come within the round.
+pub const DUPLICATE_SWEEP: Duration = Duration::from_secs(6);
 
 /// Runs `rounds` rounds (the second and later re-send the same bodies) and prints one table
 /// row or JSON object per queue and round to `out`.
@@ -37,6 +43,7 @@ pub enum Schedule {
 pub async fn run(
     state: &mut DemoState,
     target: &Target,
+    server: Option<&LocalServer>,
     schedule: Schedule,
     rounds: u32,
     output: OutputMode,
@@ -56,7 +63,7 @@ pub async fn run(
                 rounds::start_round(state, target, &mut sends, SystemTime::now());
                 wait_drained(state, target, receivers, &mut sends, &QueueKind::BOTH).await
             }
-            None => reproducible_round(state, target).await,
+            None => reproducible_round(state, target, server).await,
         };
         match drained {
             Ok(true) => {}
@@ -78,17 +85,50 @@ pub async fn run(
     outcome
 }
 
-async fn reproducible_round(state: &mut DemoState, target: &Target) -> Result<bool> {
+async fn reproducible_round(
+    state: &mut DemoState,
+    target: &Target,
+    server: Option<&LocalServer>,
+) -> Result<bool> {
     rounds::send_round_in_order(state, target, SystemTime::now()).await?;
     let mut drained = true;
     for kind in QueueKind::BOTH {
+        // Everything is sent by now: drain time counts from when this queue's receiver starts.
+        state.pane_mut(kind).restart_clock(SystemTime::now());
         let mut receivers = Receivers::spawn(target, &[kind]);
-        let outcome =
-            wait_drained(state, target, &mut receivers, &mut JoinSet::new(), &[kind]).await;
+        let outcome = drain_one(state, target, &mut receivers, kind, server).await;
         receivers.stop().await;
         drained &= outcome?;
     }
     Ok(drained)
+}
+
+/// Drains one queue; on the standard queue, then moves the server clock on until no late
+/// copy turns up any more.
+async fn drain_one(
+    state: &mut DemoState,
+    target: &Target,
+    receivers: &mut Receivers,
+    kind: QueueKind,
+    server: Option<&LocalServer>,
+) -> Result<bool> {
+    let mut sends = JoinSet::new();
+    if !wait_drained(state, target, receivers, &mut sends, &[kind]).await? {
+        return Ok(false);
+    }
+    let Some(server) = server.filter(|_| kind == QueueKind::Standard) else {
+        return Ok(true);
+    };
+    loop {
+        let before = state.pane_mut(kind).stats().received;
+        server.advance_clock(DUPLICATE_SWEEP);
+        if !wait_drained(state, target, receivers, &mut sends, &[kind]).await? {
+            return Ok(false);
+        }
+        if state.pane_mut(kind).stats().received == before {
+            return Ok(true);
+        }
+    }
 }
 
 fn print_round(state: &DemoState, output: OutputMode, out: &mut dyn Write) -> Result<()> {

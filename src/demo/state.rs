@@ -173,6 +173,11 @@ impl Pane {
         self.expected += expected_new;
     }
 
+    /// Drain time counts from `now` (when every message was sent before receiving began).
+    pub fn restart_clock(&mut self, now: SystemTime) {
+        self.round_started = Some(now);
+    }
+
     /// A sender finished; `accepted` messages were taken by the queue. `expected_new` is
     /// corrected when fewer were accepted than planned.
     pub fn sender_done(&mut self, accepted: u64, planned: u64, fifo_repeat: bool) {
