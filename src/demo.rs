@@ -36,6 +36,11 @@ pub async fn run(args: DemoArgs, config: &Config) -> Result<ExitCode> {
     } else {
         OutputMode::Plain
     });
+    if output == OutputMode::Tui && !config.stdout_is_tty {
+        anyhow::bail!(
+            "--output tui needs a terminal (hint: use --output plain or json, or docker run -it)"
+        );
+    }
     let setup = setup::setup(&args, config).await?;
     let target = setup.target;
     let mut state = DemoState::new(

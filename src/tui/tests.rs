@@ -259,3 +259,43 @@ async fn a_closed_receiver_ends_the_view() {
     assert_eq!(outcome.unwrap(), std::process::ExitCode::SUCCESS);
     drop(h.events);
 }
+
+#[test]
+fn marks_keep_their_meaning_with_and_without_colour() {
+    use ratatui::style::{Color, Modifier};
+    let style_of = |color: bool, text: &str| {
+        let mut app = App::new(
+            header(false),
+            ViewOptions { color },
+            Limits::default(),
+            utc(),
+        );
+        app.apply(&mixed());
+        let terminal = draw(&app, 110, 26, at(600));
+        let buffer = terminal.backend().buffer().clone();
+        let area = buffer.area;
+        (area.top()..area.bottom())
+            .find_map(|y| {
+                let row: String = (area.left()..area.right())
+                    .map(|x| buffer[(x, y)].symbol().to_string())
+                    .collect();
+                row.find(text).map(|at| {
+                    let x = u16::try_from(row[..at].chars().count()).unwrap();
+                    buffer[(x, y)].style()
+                })
+            })
+            .unwrap()
+    };
+    let late = style_of(true, "late by 1");
+    assert_eq!(late.fg, Some(Color::Yellow));
+    let dup = style_of(true, "duplicate");
+    assert_eq!(dup.fg, Some(Color::Magenta));
+    let late = style_of(false, "late by 1");
+    assert!(
+        matches!(late.fg, None | Some(Color::Reset)),
+        "no colour when colour is off"
+    );
+    assert!(late.add_modifier.contains(Modifier::BOLD));
+    let dup = style_of(false, "duplicate");
+    assert!(dup.add_modifier.contains(Modifier::UNDERLINED));
+}
