@@ -5,10 +5,20 @@
 //! [`LocalServer`] starts one on `127.0.0.1:0` for tests and the demo; [`serve`] is the
 //! `queue serve` command.
 
+pub mod actions;
+pub mod attributes;
+pub mod clock;
 pub mod dispatch;
 pub mod error;
+pub mod fifo;
 pub mod http;
+pub mod md5;
 pub mod query;
+pub mod queue;
+pub mod receipt;
+pub mod standard;
+pub mod store;
+pub mod validate;
 pub mod xml;
 
 mod command;

@@ -1,13 +1,33 @@
 //! The seam between the wire (HTTP, JSON and Query protocols) and the queue engine: every
 //! request arrives here as an action name and a JSON-protocol-shaped input, whatever protocol
 //! carried it, and leaves as a JSON-protocol-shaped output or an [`SqsError`].
+//!
+//! The engine owns the state (`store.rs`) behind a std mutex that is never held across an
+//! `.await`, and the clock (`clock.rs`). A long poll waits here, off the lock, on its queue's
+//! `Notify` (sends, visibility changes, clock advances) or until the next message becomes
+//! visible or the wait ends: no polling loops, no CPU while idle.
 
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use rand::SeedableRng;
+use rand::rngs::StdRng;
 use serde_json::Value;
 
 use super::ServeOptions;
+use super::actions::{self, queues, receive};
+use super::attributes::QueueConfig;
+use super::clock::Clock;
 use super::error::SqsError;
+use super::queue::QueueKey;
+use super::store::{Now, Simulation, State};
+use super::validate::Input;
+
+/// Region of the queues created at start (and the server's default).
+pub const DEFAULT_REGION: &str = "us-east-1";
+/// The server's one account.
+pub const DEFAULT_ACCOUNT: &str = "000000000000";
 
 /// Where a request came from and how it was addressed.
 #[derive(Debug, Clone)]
@@ -26,22 +46,87 @@ pub struct RequestContext {
     pub sender_id: String,
 }
 
+/// The shared part of an [`Engine`].
+struct Shared {
+    /// Queues, messages, the RNG. Locked briefly, never across `.await`.
+    state: Mutex<State>,
+    /// Engine time.
+    clock: Clock,
+}
+
 /// The queues and their messages: a cheap clonable handle.
 #[derive(Clone)]
 pub struct Engine {
-    // server engine helper
+    shared: Arc<Shared>,
 }
 
 impl Engine {
     /// An engine with the options' queues created.
     #[must_use]
-    pub fn new(_options: &ServeOptions) -> Self {
-        todo!("server engine helper")
+    pub fn new(options: &ServeOptions) -> Self {
+        let rng = options
+            .seed
+            .map_or_else(StdRng::from_os_rng, StdRng::seed_from_u64);
+        let sim = Simulation {
+            servers: if options.ordered {
+                1
+            } else {
+                options.servers.clamp(1, 64)
+            },
+            duplicate_rate: if options.ordered {
+                0.0
+            } else {
+                options.duplicate_rate.clamp(0.0, 1.0)
+            },
+            ordered: options.ordered,
+            fail_rate: options.fail_rate.clamp(0.0, 1.0),
+        };
+        let engine = Self {
+            shared: Arc::new(Shared {
+                state: Mutex::new(State::new(rng, sim)),
+                clock: Clock::new(),
+            }),
+        };
+        let now = engine.now();
+        {
+            let mut state = engine.lock();
+            for name in &options.queues {
+                let fifo = name.ends_with(".fifo");
+                let mut config = QueueConfig::new(fifo);
+                config.content_based_deduplication = fifo;
+                let key = QueueKey {
+                    account: DEFAULT_ACCOUNT.to_string(),
+                    region: DEFAULT_REGION.to_string(),
+                    name: name.clone(),
+                };
+                queues::insert_queue(&mut state, key, config, BTreeMap::new(), now);
+            }
+        }
+        engine
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.shared
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn now(&self) -> Now {
+        let at = self.shared.clock.now();
+        Now {
+            at,
+            epoch_ms: self.shared.clock.epoch_ms(at),
+        }
     }
 
     /// Moves the engine's clock forward and wakes waiting long polls.
-    pub fn advance_clock(&self, _by: Duration) {
-        todo!("server engine helper")
+    pub fn advance_clock(&self, by: Duration) {
+        self.shared.clock.advance(by);
+        let state = self.lock();
+        for queue in state.queues.values() {
+            queue.notify.notify_waiters();
+        }
     }
 
     /// Runs one action. `action` is the operation name (`SendMessage`); `input` is the request
@@ -52,10 +137,56 @@ impl Engine {
     /// actions.
     pub async fn dispatch(
         &self,
-        _ctx: &RequestContext,
-        _action: &str,
-        _input: Value,
+        ctx: &RequestContext,
+        action: &str,
+        input: Value,
     ) -> Result<Value, SqsError> {
-        todo!("server engine helper")
+        if action == "ReceiveMessage" {
+            return self.receive(ctx, &input).await;
+        }
+        let apply = actions::find(action).ok_or_else(|| SqsError::unsupported_operation(action))?;
+        let now = self.now();
+        let mut state = self.lock();
+        apply(&mut state, ctx, &Input::new(&input), now)
+    }
+
+    /// ReceiveMessage: short poll answers at once; a long poll waits (off the lock) until a
+    /// message is receivable or the wait ends.
+    async fn receive(&self, ctx: &RequestContext, input: &Value) -> Result<Value, SqsError> {
+        let start = self.now();
+        let request = receive::parse(&mut self.lock(), ctx, &Input::new(input), start)?;
+        let long_poll = request.wait > 0;
+        let deadline = start.at + Duration::from_secs(request.wait);
+        let mut notify = None;
+        loop {
+            // Register interest before looking, so a send between the look and the wait is
+            // not missed.
+            let waiter: Option<Arc<tokio::sync::Notify>> = notify.clone();
+            let mut notified = waiter.as_ref().map(|n| Box::pin(n.notified()));
+            if let Some(n) = notified.as_mut() {
+                n.as_mut().enable();
+            }
+            let now = self.now();
+            let last = !long_poll || now.at >= deadline;
+            let outcome = receive::attempt(&mut self.lock(), &request, now, long_poll, last)?;
+            match outcome {
+                receive::Outcome::Done(answer) => return Ok(answer),
+                receive::Outcome::Wait {
+                    notify: queue_notify,
+                    wake_at,
+                } => {
+                    let Some(notified) = notified else {
+                        notify = Some(queue_notify);
+                        continue;
+                    };
+                    let target = wake_at.map_or(deadline, |w| w.min(deadline));
+                    let sleep = tokio::time::sleep_until(self.shared.clock.to_tokio(target));
+                    tokio::select! {
+                        () = notified => {}
+                        () = sleep => {}
+                    }
+                }
+            }
+        }
     }
 }

@@ -130,7 +130,6 @@ impl Wire {
         if let Some(error) = self.injected_failure() {
             return Err(error);
         }
-        let input = with_path_queue(ctx, action, input);
         tokio::select! {
             outcome = self.engine.dispatch(ctx, action, input) => outcome,
             () = self.shutdown.cancelled(), if action == "ReceiveMessage" => {
@@ -302,24 +301,6 @@ fn sender_id(access_key: &str) -> String {
         .map(|byte| char::from(ALPHABET[usize::from(byte % 32)]))
         .collect();
     format!("AIDA{tail}")
-}
-
-/// A request addressed to a queue URL path that does not name `QueueUrl` gets the path's URL,
-/// so every action finds its queue whichever way the client addressed it.
-fn with_path_queue(ctx: &RequestContext, action: &str, input: Value) -> Value {
-    let Some((account, name)) = &ctx.path_queue else {
-        return input;
-    };
-    if matches!(action, "CreateQueue" | "GetQueueUrl" | "ListQueues") {
-        return input;
-    }
-    let Value::Object(mut members) = input else {
-        return input;
-    };
-    members
-        .entry("QueueUrl")
-        .or_insert_with(|| Value::String(format!("http://{}/{account}/{name}", ctx.host)));
-    Value::Object(members)
 }
 
 /// The HTTP response for an outcome, in the protocol the client understands.

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Compatibility check of `queue serve` with real third-party clients.
+#
+# Builds the binary, starts `queue serve` on a free loopback port, and runs compat/check.py
+# under two virtualenvs: current boto3 (AWS JSON 1.0 protocol) and boto3 1.28.80 /
+# botocore 1.31.80 (Query protocol, the last botocore before the JSON switch attempts).
+# Needs Python 3.11+ with venv and pip, and the package registries. The server is always
+# stopped on exit. Exit status: 0 when both clients pass.
+#
+#   compat/run.sh            # both protocols
+#   compat/run.sh json       # only one
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+python="${PYTHON:-python3}"
+if [[ $# -gt 0 ]]; then protocols=("$@"); else protocols=(json query); fi
+
+log() { printf 'compat: %s\n' "$*" >&2; }
+
+log "building queue"
+(cd "$root" && cargo build --quiet --bin queue)
+bin="$root/target/debug/queue"
+
+# venv DIR PACKAGES...: create once, install the pinned packages.
+venv() {
+    local dir="$1"
+    shift
+    if [[ ! -x "$dir/bin/python" ]]; then
+        log "creating $dir"
+        "$python" -m venv "$dir"
+    fi
+    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check "$@"
+}
+
+server_log="$(mktemp)"
+server_pid=""
+cleanup() {
+    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+        kill -TERM "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    rm -f "$server_log"
+}
+trap cleanup EXIT INT TERM
+
+log "starting queue serve"
+"$bin" serve --bind 127.0.0.1:0 --seed 6400 --ordered --duplicate-rate 0 --queue compat-boot \
+    >"$server_log" 2>&1 &
+server_pid=$!
+
+endpoint=""
+for _ in $(seq 1 100); do
+    endpoint="$(sed -n 's/^export AWS_ENDPOINT_URL=//p' "$server_log" | head -n 1)"
+    [[ -n "$endpoint" ]] && break
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+        log "queue serve exited early:"
+        cat "$server_log" >&2
+        exit 1
+    fi
+    sleep 0.1
+done
+if [[ -z "$endpoint" ]]; then
+    log "queue serve printed no endpoint within 10 s:"
+    cat "$server_log" >&2
+    exit 1
+fi
+log "server at $endpoint"
+
+status=0
+for protocol in "${protocols[@]}"; do
+    case "$protocol" in
+    json) venv "$here/.venv-json" "boto3>=1.34.90" "botocore>=1.34.90" ;;
+    query) venv "$here/.venv-query" "boto3==1.28.80" "botocore==1.31.80" ;;
+    *)
+        log "unknown protocol $protocol (json or query)"
+        exit 2
+        ;;
+    esac
+    log "checking boto3 over the $protocol protocol"
+    if ! "$here/.venv-$protocol/bin/python" "$here/check.py" "$endpoint" "$protocol"; then
+        status=1
+    fi
+done
+
+if ! kill -0 "$server_pid" 2>/dev/null; then
+    log "queue serve died during the checks:"
+    cat "$server_log" >&2
+    status=1
+fi
+exit "$status"

@@ -1,0 +1,47 @@
+//! The SQS actions the engine serves, one file per concern, and the only `match` over action
+//! names. ReceiveMessage is absent here: its wait lives in the engine (`dispatch.rs`).
+
+pub mod batch;
+pub mod delete;
+pub mod queue_attributes;
+pub mod queues;
+pub mod receive;
+pub mod send;
+pub mod tags;
+pub mod visibility;
+
+use serde_json::Value;
+
+use super::dispatch::RequestContext;
+use super::error::SqsError;
+use super::store::{Now, State};
+use super::validate::Input;
+
+/// A synchronous action: runs under the state lock.
+type Apply = fn(&mut State, &RequestContext, &Input<'_>, Now) -> Result<Value, SqsError>;
+
+/// The synchronous action called `name`, if we serve it.
+#[must_use]
+pub fn find(name: &str) -> Option<Apply> {
+    let apply: Apply = match name {
+        "CreateQueue" => queues::create_queue,
+        "GetQueueUrl" => queues::get_queue_url,
+        "ListQueues" => queues::list_queues,
+        "DeleteQueue" => queues::delete_queue,
+        "PurgeQueue" => queues::purge_queue,
+        "GetQueueAttributes" => queue_attributes::get_queue_attributes,
+        "SetQueueAttributes" => queue_attributes::set_queue_attributes,
+        "ListDeadLetterSourceQueues" => queue_attributes::list_dead_letter_source_queues,
+        "SendMessage" => send::send_message,
+        "SendMessageBatch" => send::send_message_batch,
+        "DeleteMessage" => delete::delete_message,
+        "DeleteMessageBatch" => delete::delete_message_batch,
+        "ChangeMessageVisibility" => visibility::change_message_visibility,
+        "ChangeMessageVisibilityBatch" => visibility::change_message_visibility_batch,
+        "TagQueue" => tags::tag_queue,
+        "UntagQueue" => tags::untag_queue,
+        "ListQueueTags" => tags::list_queue_tags,
+        _ => return None,
+    };
+    Some(apply)
+}

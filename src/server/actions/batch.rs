@@ -1,0 +1,66 @@
+//! Rules shared by the three batch actions: entry-list checks that fail the whole request,
+//! and the shapes of per-entry failures.
+
+use std::collections::HashSet;
+
+use serde_json::{Value, json};
+
+use crate::server::error::SqsError;
+use crate::server::validate::{Input, is_batch_id};
+
+/// Checks the entry list (1–10 entries, valid and distinct Ids) and returns the Ids.
+///
+/// # Errors
+/// EmptyBatchRequest, TooManyEntriesInBatchRequest, InvalidBatchEntryId,
+/// BatchEntryIdsNotDistinct.
+pub fn check_entries(entries: &[Value], entry_type: &str) -> Result<Vec<String>, SqsError> {
+    if entries.is_empty() {
+        return Err(SqsError::empty_batch_request(entry_type));
+    }
+    if entries.len() > 10 {
+        return Err(SqsError::too_many_entries_in_batch_request(entries.len()));
+    }
+    let mut ids = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let id = Input::new(entry).str_opt("Id")?.unwrap_or("");
+        if !is_batch_id(id) {
+            return Err(SqsError::invalid_batch_entry_id());
+        }
+        ids.push(id.to_string());
+    }
+    let mut seen = HashSet::new();
+    for id in &ids {
+        if !seen.insert(id.as_str()) {
+            return Err(SqsError::batch_entry_ids_not_distinct(id));
+        }
+    }
+    Ok(ids)
+}
+
+/// A `Failed` entry for an SQS error.
+#[must_use]
+pub fn failed(id: &str, error: &SqsError) -> Value {
+    json!({
+        "Id": id,
+        "SenderFault": error.sender_fault,
+        "Code": error.code,
+        "Message": error.message,
+    })
+}
+
+/// The retryable per-entry failure `--fail-rate` injects.
+#[must_use]
+pub fn injected_failure(id: &str) -> Value {
+    json!({
+        "Id": id,
+        "SenderFault": false,
+        "Code": "InternalError",
+        "Message": "We encountered an internal error. Please try again.",
+    })
+}
+
+/// The batch answer: both lists, always.
+#[must_use]
+pub fn result(successful: Vec<Value>, failed: Vec<Value>) -> Value {
+    json!({ "Successful": successful, "Failed": failed })
+}

@@ -1,0 +1,216 @@
+//! One queue and its messages: the per-message state every rule reads (visibility, delay,
+//! receive count, the latest receipt, which simulated servers hold a copy).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+use tokio::time::{Duration, Instant};
+
+use super::attributes::QueueConfig;
+use super::md5::MessageAttribute;
+
+/// A queue's identity: SQS scopes names by account and region.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct QueueKey {
+    /// 12-digit account id.
+    pub account: String,
+    /// Region (`us-east-1`).
+    pub region: String,
+    /// Queue name (case-sensitive).
+    pub name: String,
+}
+
+impl QueueKey {
+    /// `arn:aws:sqs:<region>:<account>:<name>`.
+    #[must_use]
+    pub fn arn(&self) -> String {
+        format!("arn:aws:sqs:{}:{}:{}", self.region, self.account, self.name)
+    }
+
+    /// Parses an SQS queue ARN.
+    #[must_use]
+    pub fn from_arn(arn: &str) -> Option<Self> {
+        let mut parts = arn.split(':');
+        let fixed = (parts.next()?, parts.next()?, parts.next()?);
+        if fixed != ("arn", "aws", "sqs") {
+            return None;
+        }
+        let region = parts.next()?.to_string();
+        let account = parts.next()?.to_string();
+        let name = parts.next()?.to_string();
+        parts.next().is_none().then_some(Self {
+            account,
+            region,
+            name,
+        })
+    }
+}
+
+/// The latest receive of a message.
+#[derive(Debug, Clone, Copy)]
+pub struct Receipt {
+    /// Engine-wide receive serial, encoded in the receipt handle; only the latest works.
+    pub serial: u64,
+    /// When this receive happened (the 12-hour visibility cap counts from here).
+    pub received_at: Instant,
+}
+
+/// One stored message.
+#[derive(Debug, Clone)]
+pub struct Message {
+    /// `MessageId` (UUID).
+    pub id: String,
+    /// The body as sent.
+    pub body: String,
+    /// MD5 of the body.
+    pub md5_body: String,
+    /// User attributes.
+    pub attributes: BTreeMap<String, MessageAttribute>,
+    /// `SenderId`.
+    pub sender_id: String,
+    /// `SentTimestamp` (epoch ms).
+    pub sent_ms: u64,
+    /// `AWSTraceHeader`, if the sender carried one.
+    pub trace_header: Option<String>,
+    /// `MessageGroupId` (FIFO; fair-queue tenant on standard queues).
+    pub group_id: Option<String>,
+    /// `MessageDeduplicationId` (FIFO).
+    pub dedup_id: Option<String>,
+    /// `SequenceNumber` (FIFO).
+    pub sequence_number: Option<String>,
+    /// `DeadLetterQueueSourceArn`, once moved to a DLQ.
+    pub dlq_source_arn: Option<String>,
+    /// Start of the retention period: the message expires at `enqueued_at + retention`.
+    pub enqueued_at: Instant,
+    /// When the message may be received: after its delay, or after its visibility timeout.
+    /// A message with no receipt and `visible_at` in the future is *delayed*; with a receipt,
+    /// *in flight*.
+    pub visible_at: Instant,
+    /// `ApproximateReceiveCount`.
+    pub receive_count: u32,
+    /// `ApproximateFirstReceiveTimestamp` (epoch ms).
+    pub first_receive_ms: Option<u64>,
+    /// The latest receive; `None` before the first one (and for a resurrected duplicate).
+    pub receipt: Option<Receipt>,
+    /// Standard queues: bit `i` set when simulated server `i` holds a copy.
+    pub servers: u64,
+    /// Standard queues: this is a copy that survived a delete on a missed replica; deleting it
+    /// again is final.
+    pub ghost: bool,
+}
+
+impl Message {
+    /// Visible (receivable, redrive aside) at `now`.
+    #[must_use]
+    pub fn is_visible(&self, now: Instant) -> bool {
+        self.visible_at <= now
+    }
+
+    /// Received and its visibility timeout still running.
+    #[must_use]
+    pub fn is_in_flight(&self, now: Instant) -> bool {
+        self.receipt.is_some() && self.visible_at > now
+    }
+}
+
+/// A FIFO deduplication record, kept 5 minutes from the first accepted send.
+#[derive(Debug, Clone)]
+pub struct DedupRecord {
+    /// End of the window.
+    pub expires: Instant,
+    /// The original send's MessageId (answered again for duplicates).
+    pub message_id: String,
+    /// The original send's SequenceNumber.
+    pub sequence_number: String,
+}
+
+/// A FIFO ReceiveRequestAttemptId answer, replayable for 5 minutes while nothing changed.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    /// When the answer was given.
+    pub at: Instant,
+    /// `(message key, receive serial)` of every message in the answer.
+    pub messages: Vec<(u64, u64)>,
+    /// The answer as sent.
+    pub response: serde_json::Value,
+}
+
+/// One queue.
+#[derive(Debug)]
+pub struct Queue {
+    /// Incarnation number, encoded in receipt handles (a recreated queue rejects old ones).
+    pub incarnation: u64,
+    /// Name, account, region.
+    pub key: QueueKey,
+    /// Settable attributes.
+    pub config: QueueConfig,
+    /// `CreatedTimestamp` (epoch s).
+    pub created_s: u64,
+    /// `LastModifiedTimestamp` (epoch s).
+    pub modified_s: u64,
+    /// Tags.
+    pub tags: BTreeMap<String, String>,
+    /// Messages by key; keys grow with send order.
+    pub messages: BTreeMap<u64, Message>,
+    /// Next message key.
+    pub next_key: u64,
+    /// Woken whenever something a waiting receive cares about changes.
+    pub notify: Arc<Notify>,
+    /// When the last PurgeQueue happened (one per 60 s).
+    pub last_purge: Option<Instant>,
+    /// FIFO dedup window, keyed by scope (`group\u{0}id` or `\u{0}id`).
+    pub dedup: HashMap<String, DedupRecord>,
+    /// FIFO ReceiveRequestAttemptId answers.
+    pub attempts: HashMap<String, Attempt>,
+    /// Standard queues: weight of each simulated storage server.
+    pub server_weights: Vec<f64>,
+}
+
+/// Messages counted as GetQueueAttributes reports them.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    /// Visible (ApproximateNumberOfMessages).
+    pub visible: usize,
+    /// In flight (ApproximateNumberOfMessagesNotVisible).
+    pub in_flight: usize,
+    /// Delayed (ApproximateNumberOfMessagesDelayed).
+    pub delayed: usize,
+}
+
+impl Queue {
+    /// Drops messages past the retention period (SQS deletes them silently).
+    pub fn expire(&mut self, now: Instant) {
+        let retention = Duration::from_secs(u64::from(self.config.message_retention_period));
+        self.messages.retain(|_, m| m.enqueued_at + retention > now);
+        self.dedup.retain(|_, r| r.expires > now);
+        self.attempts
+            .retain(|_, a| a.at + Duration::from_secs(300) > now);
+    }
+
+    /// The approximate counters.
+    #[must_use]
+    pub fn counts(&self, now: Instant) -> Counts {
+        let mut counts = Counts::default();
+        for message in self.messages.values() {
+            if message.is_visible(now) {
+                counts.visible += 1;
+            } else if message.receipt.is_some() {
+                counts.in_flight += 1;
+            } else {
+                counts.delayed += 1;
+            }
+        }
+        counts
+    }
+
+    /// The earliest future instant at which a message becomes visible (to wake long polls).
+    #[must_use]
+    pub fn next_change(&self, now: Instant) -> Option<Instant> {
+        self.messages
+            .values()
+            .map(|m| m.visible_at)
+            .filter(|at| *at > now)
+            .min()
+    }
+}

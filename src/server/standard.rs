@@ -1,0 +1,95 @@
+//! Standard-queue delivery, modelled on SQS's documented mechanism: each message lives on a
+//! few of N simulated storage servers; a short poll asks a weighted random subset of them, a
+//! long poll asks all of them but some answer too late to make this response; a delete can
+//! miss a replica, which then delivers the message again.
+
+use rand::Rng;
+use rand::rngs::StdRng;
+use tokio::time::{Duration, Instant};
+
+use super::queue::Queue;
+
+/// Copies kept of each message ("a few" servers; capped by the server count).
+pub const REPLICAS: usize = 2;
+
+/// Chance that a server is too slow to contribute to a long poll's answer. Its messages wait
+/// for a later receive, which is what breaks runs of in-order messages. Tuned so that sending
+/// 100 messages in batches of 10 and draining them with 10-message long polls shows roughly
+/// 10–15 % late messages with the default 5 servers (see `standard_defaults_reorder_a_little`).
+pub const SLOW_SERVER_CHANCE: f64 = 0.3;
+
+/// Weights of `n` simulated servers (some take more traffic than others).
+pub fn server_weights(rng: &mut StdRng, n: u32) -> Vec<f64> {
+    (0..n.clamp(1, 64))
+        .map(|_| rng.random_range(1.0..3.0))
+        .collect()
+}
+
+/// Picks `k` distinct servers, each draw weighted; returns them as a bit mask.
+fn weighted_sample(rng: &mut StdRng, weights: &[f64], k: usize) -> u64 {
+    let mut mask = 0_u64;
+    for _ in 0..k.min(weights.len()) {
+        let total: f64 = weights
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) == 0)
+            .map(|(_, w)| w)
+            .sum();
+        let mut point = rng.random_range(0.0..total.max(f64::MIN_POSITIVE));
+        for (i, w) in weights.iter().enumerate() {
+            if mask & (1 << i) != 0 {
+                continue;
+            }
+            if point < *w {
+                mask |= 1 << i;
+                break;
+            }
+            point -= w;
+        }
+    }
+    mask
+}
+
+/// The servers that will hold a new message.
+pub fn place(rng: &mut StdRng, weights: &[f64]) -> u64 {
+    let mask = weighted_sample(rng, weights, REPLICAS);
+    if mask == 0 { 1 } else { mask }
+}
+
+/// Keys of the messages this receive can see, in the order it would take them.
+pub fn candidates(queue: &Queue, rng: &mut StdRng, now: Instant, long_poll: bool) -> Vec<u64> {
+    let visible: Vec<(u64, u64)> = queue
+        .messages
+        .iter()
+        .filter(|(_, m)| m.is_visible(now))
+        .map(|(k, m)| (*k, m.servers))
+        .collect();
+    let weights = &queue.server_weights;
+    if weights.len() <= 1 || visible.is_empty() {
+        return visible.into_iter().map(|(k, _)| k).collect();
+    }
+    let answering = if long_poll {
+        (0..weights.len())
+            .filter(|_| !rng.random_bool(SLOW_SERVER_CHANCE))
+            .fold(0_u64, |mask, i| mask | (1 << i))
+    } else {
+        weighted_sample(rng, weights, (weights.len() / 2).max(1))
+    };
+    let seen: Vec<u64> = visible
+        .iter()
+        .filter(|(_, servers)| servers & answering != 0)
+        .map(|(k, _)| *k)
+        .collect();
+    if seen.is_empty() && long_poll {
+        // A long poll waits for the slow servers rather than answer empty.
+        return visible.into_iter().map(|(k, _)| k).collect();
+    }
+    seen
+}
+
+/// How long after a delete that missed a replica the surviving copy is delivered again.
+/// In SQS the copy reappears when the stale replica's visibility timer runs out; we use a few
+/// seconds instead of the full timeout so a classroom demo actually shows the duplicate.
+pub fn duplicate_delay(rng: &mut StdRng) -> Duration {
+    Duration::from_millis(rng.random_range(2_000..=5_000))
+}

@@ -1,0 +1,196 @@
+//! The engine's state behind the mutex: every queue, recently deleted names, the one seeded
+//! RNG, and the lookups shared by actions (queue URLs, ARNs, ids).
+
+use std::collections::HashMap;
+
+use rand::rngs::StdRng;
+use rand::{Rng, RngCore};
+use tokio::time::{Duration, Instant};
+
+use super::dispatch::RequestContext;
+use super::error::SqsError;
+use super::queue::{Queue, QueueKey};
+use super::receipt::{self, ReceiptRef};
+use super::validate::Input;
+
+/// The simulation knobs, from `ServeOptions`.
+#[derive(Debug, Clone)]
+pub struct Simulation {
+    /// Simulated storage servers per standard queue (1 in ordered mode).
+    pub servers: u32,
+    /// Probability a delete misses a replica.
+    pub duplicate_rate: f64,
+    /// Strict order, no duplicates.
+    pub ordered: bool,
+    /// Probability a batch entry fails with a retryable error.
+    pub fail_rate: f64,
+}
+
+/// Everything the engine knows.
+#[derive(Debug)]
+pub struct State {
+    /// Queues by key.
+    pub queues: HashMap<QueueKey, Queue>,
+    /// When each recently deleted name was deleted (reuse needs 60 s).
+    pub deleted: HashMap<QueueKey, Instant>,
+    /// The only source of randomness.
+    pub rng: StdRng,
+    /// Simulation knobs.
+    pub sim: Simulation,
+    /// Key for receipt-handle checks.
+    pub secret: [u8; 16],
+    /// Next queue incarnation.
+    pub next_incarnation: u64,
+    /// Next receive serial.
+    pub next_serial: u64,
+    /// Last FIFO sequence number handed out (20 digits, increasing).
+    pub last_sequence: u128,
+}
+
+/// Epoch seconds and the like for "now", read once per request.
+#[derive(Debug, Clone, Copy)]
+pub struct Now {
+    /// Engine instant.
+    pub at: Instant,
+    /// Epoch milliseconds at `at`.
+    pub epoch_ms: u64,
+}
+
+impl State {
+    /// A fresh state.
+    #[must_use]
+    pub fn new(mut rng: StdRng, sim: Simulation) -> Self {
+        let mut secret = [0; 16];
+        rng.fill_bytes(&mut secret);
+        Self {
+            queues: HashMap::new(),
+            deleted: HashMap::new(),
+            rng,
+            sim,
+            secret,
+            next_incarnation: 1,
+            next_serial: 1,
+            last_sequence: 18_849_496_460_467_696_128,
+        }
+    }
+
+    /// `http://sqs.<region>.localhost[:port]/<account>/<name>`, port taken from the Host the
+    /// client used.
+    #[must_use]
+    pub fn url(ctx: &RequestContext, key: &QueueKey) -> String {
+        let port = ctx
+            .host
+            .rsplit_once(':')
+            .filter(|(_, p)| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+            .map(|(_, p)| format!(":{p}"))
+            .unwrap_or_default();
+        format!(
+            "http://sqs.{}.localhost{port}/{}/{}",
+            key.region, key.account, key.name
+        )
+    }
+
+    /// The key a `QueueUrl` (or the request path) names. Only the URL path selects the queue;
+    /// the region comes from a `sqs.<region>.` host prefix when there is one.
+    ///
+    /// # Errors
+    /// No QueueUrl, or one that is not `…/<account>/<name>`: QueueDoesNotExist.
+    pub fn key_of(ctx: &RequestContext, input: &Input<'_>) -> Result<QueueKey, SqsError> {
+        let Some(url) = input.str_opt("QueueUrl")? else {
+            return match &ctx.path_queue {
+                Some((account, name)) => Ok(QueueKey {
+                    account: account.clone(),
+                    region: ctx.region.clone(),
+                    name: name.clone(),
+                }),
+                None => Err(SqsError::missing_parameter("QueueUrl")),
+            };
+        };
+        let rest = url.split_once("://").map_or(url, |(_, r)| r);
+        let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let region = host
+            .strip_prefix("sqs.")
+            .and_then(|h| h.split('.').next())
+            .filter(|r| !r.is_empty() && !r.contains(':'))
+            .map_or_else(|| ctx.region.clone(), str::to_string);
+        let mut parts = path.split('/').filter(|p| !p.is_empty());
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some(account), Some(name), None) => Ok(QueueKey {
+                account: account.to_string(),
+                region,
+                name: name.to_string(),
+            }),
+            _ => Err(SqsError::queue_does_not_exist()),
+        }
+    }
+
+    /// The queue a request names, retention applied.
+    ///
+    /// # Errors
+    /// QueueDoesNotExist.
+    pub fn queue_mut(
+        &mut self,
+        ctx: &RequestContext,
+        input: &Input<'_>,
+        now: Now,
+    ) -> Result<&mut Queue, SqsError> {
+        let key = Self::key_of(ctx, input)?;
+        let queue = self
+            .queues
+            .get_mut(&key)
+            .ok_or_else(SqsError::queue_does_not_exist)?;
+        queue.expire(now.at);
+        Ok(queue)
+    }
+
+    /// A random lower-case UUID v4 from the seeded RNG.
+    pub fn new_message_id(&mut self) -> String {
+        let mut bytes = [0; 16];
+        self.rng.fill_bytes(&mut bytes);
+        uuid::Builder::from_random_bytes(bytes)
+            .into_uuid()
+            .to_string()
+    }
+
+    /// The next FIFO sequence number: 20 digits, increasing, not consecutive.
+    pub fn next_sequence_number(&mut self) -> String {
+        self.last_sequence += u128::from(self.rng.random_range(1_000..=100_000_u32)) << 8;
+        self.last_sequence.to_string()
+    }
+
+    /// A fresh receive serial.
+    pub fn next_serial(&mut self) -> u64 {
+        let serial = self.next_serial;
+        self.next_serial += 1;
+        serial
+    }
+
+    /// A receipt handle for a receive.
+    pub fn receipt_handle(&mut self, r: ReceiptRef) -> String {
+        let mut padding = [0; receipt::PADDING_LEN];
+        self.rng.fill_bytes(&mut padding);
+        receipt::encode(&self.secret, r, &padding)
+    }
+
+    /// Decodes a handle meant for queue `incarnation`.
+    ///
+    /// # Errors
+    /// Garbage or another queue's handle: ReceiptHandleIsInvalid.
+    pub fn decode_handle(&self, handle: &str, incarnation: u64) -> Result<ReceiptRef, SqsError> {
+        receipt::decode(&self.secret, handle)
+            .filter(|r| r.incarnation == incarnation)
+            .ok_or_else(|| SqsError::receipt_handle_is_invalid(handle))
+    }
+
+    /// True with probability `p`.
+    pub fn chance(&mut self, p: f64) -> bool {
+        p > 0.0 && self.rng.random::<f64>() < p
+    }
+
+    /// Forgets deletions older than 60 s and says whether `key` was deleted more recently.
+    pub fn deleted_recently(&mut self, key: &QueueKey, now: Instant) -> bool {
+        self.deleted
+            .retain(|_, at| *at + Duration::from_secs(60) > now);
+        self.deleted.contains_key(key)
+    }
+}

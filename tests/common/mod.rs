@@ -1,0 +1,277 @@
+//! Shared helpers for the server's integration tests: start a [`LocalServer`] on
+//! `127.0.0.1:0`, build a real `aws-sdk-sqs` client for it (any region), and speak raw HTTP/1.1
+//! to it for what the SDK cannot send (Query protocol, GET, malformed bodies).
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use aws_sdk_sqs::Client;
+use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region, retry::RetryConfig};
+use queue::server::{LocalServer, ServeOptions};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Access key id the test clients sign with (not a secret; the server derives SenderId from it).
+pub const ACCESS_KEY_ID: &str = "AKIDQUEUETEST";
+/// The server's one account.
+pub const ACCOUNT: &str = "000000000000";
+
+/// Options for deterministic tests: no queues at start, a fixed seed, strict order, no
+/// duplicates, no latency, no injected failures.
+#[must_use]
+pub fn options() -> ServeOptions {
+    ServeOptions {
+        queues: Vec::new(),
+        seed: Some(6400),
+        servers: 5,
+        duplicate_rate: 0.0,
+        ordered: true,
+        latency: Duration::ZERO,
+        fail_rate: 0.0,
+    }
+}
+
+/// A server with [`options`].
+pub async fn start() -> LocalServer {
+    start_with(options()).await
+}
+
+/// A server with the given options.
+pub async fn start_with(options: ServeOptions) -> LocalServer {
+    LocalServer::start(options)
+        .await
+        .expect("start the local SQS server")
+}
+
+/// A real SDK client for `server` in us-east-1 that does not retry (errors surface at once).
+#[must_use]
+pub fn client(server: &LocalServer) -> Client {
+    client_in(server, "us-east-1")
+}
+
+/// A real SDK client for `server` signing for `region`, without retries.
+#[must_use]
+pub fn client_in(server: &LocalServer, region: &str) -> Client {
+    client_with(server, region, RetryConfig::disabled())
+}
+
+/// A real SDK client for `server` with the given retry behaviour.
+#[must_use]
+pub fn client_with(server: &LocalServer, region: &str, retry: RetryConfig) -> Client {
+    let config = aws_sdk_sqs::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        .endpoint_url(server.endpoint())
+        .credentials_provider(Credentials::new(
+            ACCESS_KEY_ID,
+            "test-secret",
+            None,
+            None,
+            "queue-tests",
+        ))
+        .retry_config(retry)
+        .build();
+    Client::from_conf(config)
+}
+
+/// Creates a queue and returns its URL.
+pub async fn create_queue(client: &Client, name: &str) -> String {
+    let mut request = client.create_queue().queue_name(name);
+    if name.ends_with(".fifo") {
+        request = request.attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true");
+    }
+    request
+        .send()
+        .await
+        .expect("create queue")
+        .queue_url
+        .expect("queue url")
+}
+
+/// A response read off the socket.
+#[derive(Debug)]
+pub struct RawResponse {
+    /// HTTP status code.
+    pub status: u16,
+    /// Header names (lower-case) and values, in order.
+    pub headers: Vec<(String, String)>,
+    /// The body as text.
+    pub body: String,
+}
+
+impl RawResponse {
+    /// The first header called `name` (case-insensitive).
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body parsed as JSON.
+    #[must_use]
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+/// Sends one HTTP/1.1 request to `server` by hand and reads the whole response.
+/// `Host`, `Content-Length` and `Connection: close` are added.
+pub async fn raw(
+    server: &LocalServer,
+    method: &str,
+    path_and_query: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> RawResponse {
+    let endpoint = server.endpoint();
+    let addr = endpoint.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let mut request = format!("{method} {path_and_query} HTTP/1.1\r\nHost: {addr}\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    ));
+    stream.write_all(request.as_bytes()).await.expect("write");
+    stream.write_all(body).await.expect("write body");
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes).await.expect("read");
+    parse_response(&bytes)
+}
+
+/// A Query-protocol POST (form body) to `path`.
+pub async fn query_post(server: &LocalServer, path: &str, form: &[(&str, &str)]) -> RawResponse {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish();
+    raw(
+        server,
+        "POST",
+        path,
+        &[(
+            "Content-Type",
+            "application/x-www-form-urlencoded; charset=utf-8",
+        )],
+        body.as_bytes(),
+    )
+    .await
+}
+
+/// A JSON-protocol POST of `action` with `body`, with a SigV4-shaped `Authorization` header
+/// for `region` (the server reads the scope, it does not check the signature).
+pub async fn json_post(
+    server: &LocalServer,
+    action: &str,
+    region: &str,
+    body: &str,
+) -> RawResponse {
+    let target = format!("AmazonSQS.{action}");
+    let auth = authorization(region);
+    raw(
+        server,
+        "POST",
+        "/",
+        &[
+            ("Content-Type", "application/x-amz-json-1.0"),
+            ("X-Amz-Target", &target),
+            ("Authorization", &auth),
+        ],
+        body.as_bytes(),
+    )
+    .await
+}
+
+/// A SigV4-shaped `Authorization` header value for `region`.
+#[must_use]
+pub fn authorization(region: &str) -> String {
+    format!(
+        "AWS4-HMAC-SHA256 Credential={ACCESS_KEY_ID}/20260101/{region}/sqs/aws4_request, SignedHeaders=host;x-amz-date, Signature=0000"
+    )
+}
+
+fn parse_response(bytes: &[u8]) -> RawResponse {
+    let split = bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("end of headers");
+    let head = String::from_utf8_lossy(&bytes[..split]).to_string();
+    let mut body = bytes[split + 4..].to_vec();
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().expect("status line");
+    let status = status_line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status code");
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let chunked = headers
+        .iter()
+        .any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"));
+    if chunked {
+        body = dechunk(&body);
+    }
+    RawResponse {
+        status,
+        headers,
+        body: String::from_utf8(body).expect("UTF-8 body"),
+    }
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let Some(end) = data.windows(2).position(|w| w == b"\r\n") else {
+            return out;
+        };
+        let size_text = String::from_utf8_lossy(&data[..end]).to_string();
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("0").trim(), 16)
+            .expect("chunk size");
+        if size == 0 {
+            return out;
+        }
+        let start = end + 2;
+        out.extend_from_slice(&data[start..start + size]);
+        data = &data[start + size + 2..];
+    }
+}
+
+/// The text of the first `<tag>…</tag>` in `xml`, unescaped minimally (`&#xD;`, `&quot;`,
+/// `&lt;`, `&gt;`, `&amp;`).
+#[must_use]
+pub fn xml_text(xml: &str, tag: &str) -> Option<String> {
+    let open = format!("<{tag}>");
+    let close = format!("</{tag}>");
+    let start = xml.find(&open)? + open.len();
+    let end = start + xml[start..].find(&close)?;
+    Some(
+        xml[start..end]
+            .replace("&#xD;", "\r")
+            .replace("&quot;", "\"")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&"),
+    )
+}
+
+/// Every `<tag>…</tag>` text in `xml`.
+#[must_use]
+pub fn xml_all(xml: &str, tag: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = xml;
+    let close = format!("</{tag}>");
+    while let Some(text) = xml_text(rest, tag) {
+        out.push(text);
+        let Some(pos) = rest.find(&close) else { break };
+        rest = &rest[pos + close.len()..];
+    }
+    out
+}
