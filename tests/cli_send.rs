@@ -264,3 +264,43 @@ fn queue_url_is_accepted_as_name() {
     );
     let _ = Duration::ZERO;
 }
+
+#[test]
+fn sigterm_during_a_paced_send_exits_130_saying_how_many_were_accepted() {
+    let server = Server::ordered();
+    let dir = TempDir::new();
+    let mut command = harness::std_command(&dir);
+    command.args([
+        "send",
+        "--name",
+        "csse6400_prac",
+        "--count",
+        "1000",
+        "--rate",
+        "20",
+        "--endpoint-url",
+        &server.endpoint,
+    ]);
+    let child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(Duration::from_millis(800));
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let output = child.wait_with_output().expect("exit");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    let accepted: u64 = stderr
+        .split("interrupted: ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {stderr}"));
+    assert!(accepted > 0 && accepted < 1000, "{stderr}");
+    assert_eq!(held_messages(&server, "csse6400_prac"), accepted);
+}

@@ -230,3 +230,18 @@ pub fn dead_endpoint() -> String {
     drop(listener);
     endpoint
 }
+
+/// [`command`] as a plain `std::process::Command`, for tests that signal or stream.
+pub fn std_command(dir: &TempDir) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_queue"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir.path())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test-secret-never-printed")
+        .env("AWS_REGION", "us-east-1")
+        .current_dir(dir.path());
+    command
+}
