@@ -155,7 +155,7 @@ async fn delete(sqs: &Sqs, queue: &QueueInfo, handles: &[String]) -> Result<()> 
                 break;
             }
             if attempt > 0 {
-                tokio::time::sleep(RECEIVE_BACKOFF.saturating_mul(1 << attempt)).await;
+                tokio::time::sleep(RECEIVE_BACKOFF.saturating_mul(1 << (attempt - 1)) / 2).await;
             }
             let entries = pending
                 .iter()

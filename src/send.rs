@@ -17,6 +17,7 @@ use anyhow::Result;
 use aws_sdk_sqs::types::{MessageAttributeValue, SendMessageBatchRequestEntry};
 use futures::{StreamExt, TryStreamExt};
 use sha2::{Digest, Sha256};
+use tokio_util::sync::CancellationToken;
 
 use crate::cli::{DedupMode, SendArgs};
 use crate::config::Config;
@@ -132,6 +133,8 @@ struct Sender<'a> {
     start: Instant,
     accepted: AtomicU64,
     progress: &'a (dyn Fn(u64) + Send + Sync),
+    /// Once cancelled, no new request starts; requests in flight finish and are counted.
+    cancel: CancellationToken,
 }
 
 impl Sender<'_> {
@@ -170,7 +173,10 @@ impl Sender<'_> {
         if let Some(rate) = self.plan.rate.filter(|rate| *rate > 0.0) {
             #[allow(clippy::cast_precision_loss)]
             let due = self.start + Duration::from_secs_f64(first_number as f64 / rate);
-            tokio::time::sleep_until(due.into()).await;
+            tokio::select! {
+                () = tokio::time::sleep_until(due.into()) => {}
+                () = self.cancel.cancelled() => {}
+            }
         }
     }
 
@@ -185,7 +191,7 @@ impl Sender<'_> {
         let mut failed = Vec::new();
         let mut last_error: HashMap<u64, String> = HashMap::new();
         for round in 0..MAX_ROUNDS {
-            if pending.is_empty() {
+            if pending.is_empty() || self.cancel.is_cancelled() {
                 break;
             }
             if round > 0 {
@@ -193,6 +199,9 @@ impl Sender<'_> {
                     .saturating_mul(1 << (round - 1).min(10))
                     .min(MAX_RETRY_BACKOFF);
                 tokio::time::sleep(pause).await;
+                if self.cancel.is_cancelled() {
+                    break;
+                }
             }
             let outcome = if self.plan.one_by_one {
                 self.send_single(&pending).await?
@@ -216,9 +225,13 @@ impl Sender<'_> {
             pending.retain(|outgoing| !done.contains(&outgoing.number));
         }
         failed.extend(pending.iter().map(|outgoing| {
-            let error = last_error
-                .remove(&outgoing.number)
-                .unwrap_or_else(|| "not accepted".to_string());
+            let error = last_error.remove(&outgoing.number).unwrap_or_else(|| {
+                if self.cancel.is_cancelled() {
+                    "interrupted before it was sent".to_string()
+                } else {
+                    "not accepted".to_string()
+                }
+            });
             (outgoing.number, error)
         }));
         Ok(failed)
@@ -356,7 +369,24 @@ pub async fn send_messages(
     plan: &SendPlan,
     progress: &(dyn Fn(u64) + Send + Sync),
 ) -> Result<SendReport> {
+    send_messages_until(sqs, queue, plan, progress, CancellationToken::new()).await
+}
+
+/// [`send_messages`] that stops starting requests once `cancel` fires; requests already in
+/// flight finish, so [`SendReport::sent`] is exactly what SQS accepted. Messages never sent
+/// are in [`SendReport::failed`].
+///
+/// # Errors
+/// See [`send_messages`].
+pub async fn send_messages_until(
+    sqs: &Sqs,
+    queue: &QueueInfo,
+    plan: &SendPlan,
+    progress: &(dyn Fn(u64) + Send + Sync),
+    cancel: CancellationToken,
+) -> Result<SendReport> {
     let sender = Sender {
+        cancel,
         sqs,
         queue,
         plan,
@@ -436,16 +466,29 @@ pub async fn run(args: SendArgs, config: &Config) -> Result<ExitCode> {
     }
     let bar = progress::bar(plan.count);
     let update = |n: u64| bar.set_position(n);
-    let report = tokio::select! {
-        report = send_messages(&sqs, &queue, &plan, &update) => report,
-        () = exit::interrupted() => {
-            bar.abandon();
-            eprintln!("interrupted: {} of {} messages were accepted", bar.position(), plan.count);
-            return Ok(ExitCode::from(exit::INTERRUPTED));
+    let cancel = CancellationToken::new();
+    let signals = tokio::spawn({
+        let cancel = cancel.clone();
+        async move {
+            tokio::select! {
+                () = exit::interrupted() => cancel.cancel(),
+                () = cancel.cancelled() => {}
+            }
         }
-    };
+    });
+    let report = send_messages_until(&sqs, &queue, &plan, &update, cancel.clone()).await;
+    let interrupted = cancel.is_cancelled();
+    cancel.cancel();
+    let _ = signals.await;
     bar.finish_and_clear();
     let report = report?;
+    if interrupted {
+        eprintln!(
+            "interrupted: {} of {} messages were accepted",
+            report.sent, plan.count
+        );
+        return Ok(ExitCode::from(exit::INTERRUPTED));
+    }
     eprintln!("{}", summary(&report));
     // Every accepted FIFO send is deduplicated (by our id or by the queue's content hash).
     if queue.fifo {

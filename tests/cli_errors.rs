@@ -1,0 +1,377 @@
+//! The errors a student hits, through the built binary: one `queue:` line, a `hint:` line,
+//! the right exit code, no backtrace, no secret. AWS-only errors come from a fake of AWS.
+
+#[path = "support/harness.rs"]
+mod harness;
+
+use std::time::{Duration, Instant};
+
+use harness::{Run, Server, TempDir, bare_command, command, dead_endpoint, fake_aws_error, run};
+
+const SECRET: &str = "test-secret-never-printed";
+
+fn assert_friendly(run: &Run, message: &str, hint: &str) {
+    assert_eq!(run.code, Some(1), "stderr: {}", run.stderr);
+    let lines: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|line| !line.starts_with("note:"))
+        .collect();
+    assert_eq!(lines.len(), 2, "one message and one hint: {}", run.stderr);
+    assert!(
+        lines[0].starts_with("queue: ") && lines[0].contains(message),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        lines[1].starts_with("hint: ") && lines[1].contains(hint),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("panicked") && !run.stderr.contains("backtrace"));
+    assert!(!run.stderr.contains(SECRET) && !run.stdout.contains(SECRET));
+}
+
+#[test]
+fn unreachable_endpoint_fails_fast_naming_it() {
+    let dir = TempDir::new();
+    let endpoint = dead_endpoint();
+    let started = Instant::now();
+    let run = run(
+        command(&dir),
+        &[
+            "--name",
+            "csse6400_prac",
+            "--client-name",
+            "C",
+            "--endpoint-url",
+            &endpoint,
+        ],
+    );
+    assert_friendly(
+        &run,
+        &format!("{endpoint} cannot be reached"),
+        "queue serve",
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn ini_format_aws_env_is_named_when_credentials_are_missing() {
+    let dir = TempDir::new();
+    dir.write(
+        "aws.env",
+        "[default]\naws_access_key_id = ASIAEXAMPLE\naws_secret_access_key = hidden-secret\n",
+    );
+    let run = run(
+        bare_command(&dir),
+        &["send", "--name", "q", "--endpoint-url", &dead_endpoint()],
+    );
+    assert_friendly(&run, "no AWS credentials found", "INI format");
+    assert!(!run.stderr.contains("hidden-secret") && !run.stderr.contains("ASIAEXAMPLE"));
+}
+
+#[test]
+fn lower_case_names_in_aws_env_are_named() {
+    let dir = TempDir::new();
+    dir.write(
+        "aws.env",
+        "aws_access_key_id=ASIAEXAMPLE\naws_secret_access_key=s\n",
+    );
+    let run = run(
+        bare_command(&dir),
+        &["send", "--name", "q", "--endpoint-url", &dead_endpoint()],
+    );
+    assert_friendly(&run, "no AWS credentials found", "lower-case");
+}
+
+#[test]
+fn no_aws_env_at_all_says_where_credentials_go() {
+    let dir = TempDir::new();
+    let run = run(
+        bare_command(&dir),
+        &["send", "--name", "q", "--endpoint-url", &dead_endpoint()],
+    );
+    assert_friendly(&run, "no AWS credentials found", "aws.env");
+}
+
+#[test]
+fn local_flag_needs_no_credentials() {
+    let dir = TempDir::new();
+    // Nothing listens on 9324 in tests? It might; so point --endpoint-url elsewhere and check
+    // only that credentials were not the problem.
+    let run = run(
+        bare_command(&dir),
+        &[
+            "send",
+            "--name",
+            "q",
+            "--local",
+            "--endpoint-url",
+            &dead_endpoint(),
+        ],
+    );
+    assert_eq!(run.code, Some(1));
+    assert!(run.stderr.contains("cannot be reached"), "{}", run.stderr);
+}
+
+#[test]
+fn a_good_aws_env_is_loaded_but_never_overrides_the_environment() {
+    let dir = TempDir::new();
+    dir.write(
+        "aws.env",
+        "AWS_ACCESS_KEY_ID=from-file\nAWS_SECRET_ACCESS_KEY=from-file\nAWS_REGION=ap-southeast-2\n",
+    );
+    let endpoint = dead_endpoint();
+    // Credentials come from the file: the failure is the endpoint, not credentials.
+    let run_file = run(
+        bare_command(&dir),
+        &["send", "--name", "q", "--endpoint-url", &endpoint],
+    );
+    assert!(
+        run_file.stderr.contains("cannot be reached"),
+        "{}",
+        run_file.stderr
+    );
+    assert!(
+        !run_file.stderr.contains("note: no region"),
+        "{}",
+        run_file.stderr
+    );
+    // The environment's region wins over the file's: shown in the not-found message.
+    let server = Server::ordered();
+    let mut cmd = bare_command(&dir);
+    cmd.env("AWS_REGION", "eu-west-1");
+    let run_env = run(
+        cmd,
+        &["send", "--name", "nope", "--endpoint-url", &server.endpoint],
+    );
+    assert!(
+        run_env.stderr.contains("region eu-west-1"),
+        "{}",
+        run_env.stderr
+    );
+}
+
+#[test]
+fn explicit_env_file_that_does_not_exist_is_an_error() {
+    let dir = TempDir::new();
+    let run = run(
+        command(&dir),
+        &["send", "--name", "q", "--env-file", "missing.env"],
+    );
+    assert_friendly(&run, "cannot read the env file missing.env", "--env-file");
+}
+
+#[test]
+fn expired_token_says_restart_the_lab() {
+    let dir = TempDir::new();
+    let endpoint = fake_aws_error(
+        400,
+        "ExpiredToken",
+        "com.amazon.coral.service#ExpiredTokenException",
+        "The security token included in the request is expired",
+    );
+    let run = run(
+        command(&dir),
+        &["send", "--name", "q", "--endpoint-url", &endpoint],
+    );
+    assert_friendly(
+        &run,
+        "session token has expired",
+        "Learner Lab sessions end: start the lab again and copy fresh credentials into aws.env",
+    );
+}
+
+#[test]
+fn invalid_token_and_unrecognized_client_are_named() {
+    let dir = TempDir::new();
+    for (query, shape) in [
+        (
+            "InvalidClientTokenId",
+            "com.amazon.coral.service#InvalidClientTokenId",
+        ),
+        (
+            "UnrecognizedClientException",
+            "com.amazon.coral.service#UnrecognizedClientException",
+        ),
+    ] {
+        let endpoint = fake_aws_error(
+            403,
+            query,
+            shape,
+            "The security token included in the request is invalid.",
+        );
+        let run = run(
+            command(&dir),
+            &["send", "--name", "q", "--endpoint-url", &endpoint],
+        );
+        assert_friendly(
+            &run,
+            "does not recognise the access key",
+            "Learner Lab session",
+        );
+    }
+}
+
+#[test]
+fn quoted_values_are_named_in_the_hint() {
+    let dir = TempDir::new();
+    let endpoint = fake_aws_error(
+        403,
+        "InvalidClientTokenId",
+        "com.amazon.coral.service#InvalidClientTokenId",
+        "The security token included in the request is invalid.",
+    );
+    let mut cmd = bare_command(&dir);
+    cmd.env("AWS_ACCESS_KEY_ID", "\"ASIAEXAMPLE\"")
+        .env("AWS_SECRET_ACCESS_KEY", "\"abc\"")
+        .env("AWS_REGION", "us-east-1");
+    let run = run(cmd, &["send", "--name", "q", "--endpoint-url", &endpoint]);
+    assert_friendly(
+        &run,
+        "does not recognise the access key",
+        "wrapped in quotes",
+    );
+    assert!(!run.stderr.contains("ASIAEXAMPLE"));
+}
+
+#[test]
+fn signature_mismatch_mentions_spaces_and_clock() {
+    let dir = TempDir::new();
+    let endpoint = fake_aws_error(
+        403,
+        "SignatureDoesNotMatch",
+        "com.amazon.coral.service#SignatureDoesNotMatch",
+        "The request signature we calculated does not match the signature you provided.",
+    );
+    let run = run(
+        command(&dir),
+        &["receive", "--name", "q", "--endpoint-url", &endpoint],
+    );
+    assert_friendly(&run, "SignatureDoesNotMatch", "clock");
+}
+
+#[test]
+fn access_denied_is_named() {
+    let dir = TempDir::new();
+    let endpoint = fake_aws_error(
+        400,
+        "AccessDenied",
+        "com.amazon.coral.service#AccessDeniedException",
+        "User is not authorized to perform: sqs:getqueueurl",
+    );
+    let run = run(
+        command(&dir),
+        &["send", "--name", "q", "--endpoint-url", &endpoint],
+    );
+    assert_friendly(&run, "access denied to queue q in us-east-1", "--region");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = TempDir::new();
+    let run_none = run(command(&dir), &[]);
+    assert_eq!(run_none.code, Some(2), "{}", run_none.stderr);
+    assert!(
+        run_none.stderr.starts_with("queue: "),
+        "{}",
+        run_none.stderr
+    );
+    let run_rate = run(command(&dir), &["send", "--name", "q", "--rate", "0"]);
+    assert_eq!(run_rate.code, Some(2), "{}", run_rate.stderr);
+    let run_clap = run(command(&dir), &["receive", "--name", "q", "--max", "11"]);
+    assert_eq!(run_clap.code, Some(2), "{}", run_clap.stderr);
+}
+
+#[test]
+fn wrong_queue_name_lists_similar_names_with_region_and_endpoint() {
+    let server = Server::ordered();
+    let dir = TempDir::new();
+    let run = run(
+        command(&dir),
+        &[
+            "send",
+            "--name",
+            "csse6400_prc",
+            "--endpoint-url",
+            &server.endpoint,
+        ],
+    );
+    assert_friendly(
+        &run,
+        &format!(
+            "queue csse6400_prc not found in region us-east-1 at {}",
+            server.endpoint
+        ),
+        "csse6400_prac",
+    );
+}
+
+#[test]
+fn missing_fifo_suffix_is_suggested() {
+    let server = Server::ordered();
+    server.create_queue("orders.fifo", &[("FifoQueue", "true")]);
+    let dir = TempDir::new();
+    let run = run(
+        command(&dir),
+        &[
+            "send",
+            "--name",
+            "orders",
+            "--endpoint-url",
+            &server.endpoint,
+        ],
+    );
+    assert_friendly(&run, "queue orders not found", "--name orders.fifo");
+}
+
+#[test]
+fn fifo_name_of_a_standard_queue_is_explained() {
+    let server = Server::ordered();
+    server.create_queue("jobs", &[]);
+    let dir = TempDir::new();
+    let run = run(
+        command(&dir),
+        &[
+            "send",
+            "--name",
+            "jobs.fifo",
+            "--endpoint-url",
+            &server.endpoint,
+        ],
+    );
+    assert_friendly(
+        &run,
+        "queue jobs.fifo not found",
+        "jobs exists but is a standard queue",
+    );
+}
+
+#[test]
+fn dedup_none_on_a_fifo_queue_without_content_based_dedup_is_explained() {
+    let server = Server::ordered();
+    server.create_queue("plain.fifo", &[("FifoQueue", "true")]);
+    let dir = TempDir::new();
+    let run = run(
+        command(&dir),
+        &[
+            "send",
+            "--name",
+            "plain.fifo",
+            "--dedup-id",
+            "none",
+            "--endpoint-url",
+            &server.endpoint,
+        ],
+    );
+    assert_friendly(
+        &run,
+        "without content-based deduplication",
+        "--dedup-id none",
+    );
+}
