@@ -95,7 +95,9 @@ def main():
 
     # What went over the wire.
     last = wire[-1]
-    headers = {k.lower(): v for k, v in last.headers.items()}
+    headers = {
+        k.lower(): v.decode() if isinstance(v, bytes) else v for k, v in last.headers.items()
+    }
     body = last.body.decode() if isinstance(last.body, bytes) else (last.body or "")
     if PROTOCOL == "json":
         check(

@@ -18,9 +18,14 @@ if [[ $# -gt 0 ]]; then protocols=("$@"); else protocols=(json query); fi
 
 log() { printf 'compat: %s\n' "$*" >&2; }
 
-log "building queue"
-(cd "$root" && cargo build --quiet --bin queue)
-bin="$root/target/debug/queue"
+# QUEUE_BIN checks another build (a release binary, a container wrapper) instead.
+if [[ -n "${QUEUE_BIN:-}" ]]; then
+    bin="$QUEUE_BIN"
+else
+    log "building queue"
+    (cd "$root" && cargo build --quiet --bin queue)
+    bin="$root/target/debug/queue"
+fi
 
 # venv DIR PACKAGES...: create once, install the pinned packages.
 venv() {
