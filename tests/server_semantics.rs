@@ -341,3 +341,86 @@ async fn ordered_standard_queue_is_strict() {
     assert_eq!(order, (0..100).collect::<Vec<_>>());
     server.stop().await.expect("stop");
 }
+
+/// Throughput figure, not an assertion: `cargo test --test server_semantics -- --ignored
+/// --nocapture` (add `--release` for real numbers).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: prints msgs/s"]
+async fn bench_send_receive_delete_throughput() {
+    const MESSAGES: usize = 5_000;
+    let server = start_with(ServeOptions {
+        queues: Vec::new(),
+        seed: Some(1),
+        ..ServeOptions::default()
+    })
+    .await;
+    let client = client(&server);
+    let url = create_queue(&client, "bench").await;
+    let started = Instant::now();
+    let senders: Vec<_> = (0..4)
+        .map(|worker| {
+            let client = client.clone();
+            let url = url.clone();
+            tokio::spawn(async move {
+                for batch in 0..MESSAGES / 40 {
+                    let entries = (0..10)
+                        .map(|i| {
+                            SendMessageBatchRequestEntry::builder()
+                                .id(format!("e{i}"))
+                                .message_body(format!("w{worker} b{batch} m{i}"))
+                                .build()
+                                .expect("entry")
+                        })
+                        .collect::<Vec<_>>();
+                    client
+                        .send_message_batch()
+                        .queue_url(&url)
+                        .set_entries(Some(entries))
+                        .send()
+                        .await
+                        .expect("send");
+                }
+            })
+        })
+        .collect();
+    for sender in senders {
+        sender.await.expect("join");
+    }
+    let sent = started.elapsed();
+    let started = Instant::now();
+    let mut received = 0;
+    while received < MESSAGES {
+        let got = receive(&client, &url, 10, 1).await;
+        if got.is_empty() {
+            break;
+        }
+        let entries = got
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                aws_sdk_sqs::types::DeleteMessageBatchRequestEntry::builder()
+                    .id(format!("d{i}"))
+                    .receipt_handle(m.receipt_handle().unwrap_or_default())
+                    .build()
+                    .expect("entry")
+            })
+            .collect::<Vec<_>>();
+        client
+            .delete_message_batch()
+            .queue_url(&url)
+            .set_entries(Some(entries))
+            .send()
+            .await
+            .expect("delete");
+        received += got.len();
+    }
+    let drained = started.elapsed();
+    #[allow(clippy::cast_precision_loss)]
+    let rate = |d: Duration| MESSAGES as f64 / d.as_secs_f64();
+    println!(
+        "send (4 workers, batches of 10): {:.0} msgs/s; receive+delete (1 worker, batches of 10): {:.0} msgs/s ({received} received)",
+        rate(sent),
+        rate(drained)
+    );
+    server.stop().await.expect("stop");
+}

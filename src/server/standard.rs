@@ -56,17 +56,23 @@ pub fn place(rng: &mut StdRng, weights: &[f64]) -> u64 {
     if mask == 0 { 1 } else { mask }
 }
 
-/// Keys of the messages this receive can see, in the order it would take them.
-pub fn candidates(queue: &Queue, rng: &mut StdRng, now: Instant, long_poll: bool) -> Vec<u64> {
-    let visible: Vec<(u64, u64)> = queue
-        .messages
-        .iter()
-        .filter(|(_, m)| m.is_visible(now))
-        .map(|(k, m)| (*k, m.servers))
-        .collect();
+/// Keys of the messages this receive can see, oldest first, at most `limit` of them.
+pub fn candidates(
+    queue: &Queue,
+    rng: &mut StdRng,
+    now: Instant,
+    long_poll: bool,
+    limit: usize,
+) -> Vec<u64> {
+    let visible = || {
+        queue
+            .messages
+            .iter()
+            .filter(move |(_, m)| m.is_visible(now))
+    };
     let weights = &queue.server_weights;
-    if weights.len() <= 1 || visible.is_empty() {
-        return visible.into_iter().map(|(k, _)| k).collect();
+    if weights.len() <= 1 {
+        return visible().map(|(k, _)| *k).take(limit).collect();
     }
     let answering = if long_poll {
         (0..weights.len())
@@ -75,14 +81,14 @@ pub fn candidates(queue: &Queue, rng: &mut StdRng, now: Instant, long_poll: bool
     } else {
         weighted_sample(rng, weights, (weights.len() / 2).max(1))
     };
-    let seen: Vec<u64> = visible
-        .iter()
-        .filter(|(_, servers)| servers & answering != 0)
+    let seen: Vec<u64> = visible()
+        .filter(|(_, m)| m.servers & answering != 0)
         .map(|(k, _)| *k)
+        .take(limit)
         .collect();
     if seen.is_empty() && long_poll {
         // A long poll waits for the slow servers rather than answer empty.
-        return visible.into_iter().map(|(k, _)| k).collect();
+        return visible().map(|(k, _)| *k).take(limit).collect();
     }
     seen
 }

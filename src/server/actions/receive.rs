@@ -154,10 +154,12 @@ pub fn attempt(
     let Some(queue) = queues.get_mut(&req.key) else {
         return Ok(Outcome::Done(json!({})));
     };
+    // Enough candidates to fill the answer even if some are moved to the dead-letter queue.
+    let limit = req.max * 20 + 100;
     let candidates = if fifo {
-        fifo::candidates(queue, now.at)
+        fifo::candidates(queue, now.at, limit)
     } else {
-        standard::candidates(queue, rng, now.at, long_poll)
+        standard::candidates(queue, rng, now.at, long_poll, limit)
     };
     let mut chosen = Vec::new();
     let mut moved = Vec::new();
