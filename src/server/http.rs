@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::Response;
@@ -74,7 +74,7 @@ pub(crate) fn router_until(
     };
     Router::new()
         .fallback(handle)
-        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(DefaultBodyLimit::disable())
         .with_state(wire)
 }
 
@@ -101,10 +101,20 @@ async fn handle(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
-    let request = parse(&method, &uri, &headers, &body);
+    let request = match axum::body::to_bytes(body, BODY_LIMIT_BYTES).await {
+        Ok(body) => parse(&method, &uri, &headers, &body),
+        Err(_) => Request {
+            protocol: Protocol::Json,
+            answer_json: header_str(&headers, "x-amz-target").is_some(),
+            call: Err(SqsError::malformed(format!(
+                "The request body is unreadable or larger than {BODY_LIMIT_BYTES} bytes."
+            ))),
+            params: Vec::new(),
+        },
+    };
     let ctx = context(&uri, &headers, &request.params);
     let outcome = match request.call {
         Ok((action, input)) => wire
