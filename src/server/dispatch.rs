@@ -175,7 +175,13 @@ impl Engine {
                     notify: queue_notify,
                     wake_at,
                 } => {
-                    let Some(notified) = notified else {
+                    // First pass (or the queue was recreated): register on this queue's
+                    // signal and look again before sleeping.
+                    let Some(notified) = notified.filter(|_| {
+                        notify
+                            .as_ref()
+                            .is_some_and(|n| Arc::ptr_eq(n, &queue_notify))
+                    }) else {
                         notify = Some(queue_notify);
                         continue;
                     };

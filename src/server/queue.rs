@@ -195,7 +195,9 @@ impl Queue {
         for message in self.messages.values() {
             if message.is_visible(now) {
                 counts.visible += 1;
-            } else if message.receipt.is_some() {
+            } else if message.receipt.is_some() || message.ghost {
+                // A resurrected duplicate is, in SQS terms, still in flight on the replica
+                // that missed the delete.
                 counts.in_flight += 1;
             } else {
                 counts.delayed += 1;
