@@ -768,6 +768,9 @@ async fn standard_defaults_reorder_a_little() {
             ..ServeOptions::default()
         };
         let order = drain_run(&opts, 100).await;
+        if seed == 0 {
+            println!("seed 0 delivery order: {order:?}");
+        }
         let distinct: BTreeSet<usize> = order.iter().copied().collect();
         assert_eq!(distinct.len(), 100, "every message delivered at least once");
         duplicates += order.len() - 100;
