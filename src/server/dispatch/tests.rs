@@ -833,3 +833,33 @@ async fn a_fixed_seed_reproduces_a_run() {
     };
     assert_eq!(drain_run(&opts, 50).await, drain_run(&opts, 50).await);
 }
+
+#[tokio::test(start_paused = true)]
+async fn fifo_extended_message_keeps_later_ones_blocked() {
+    let engine = Engine::new(&options(false));
+    let url = create(
+        &engine,
+        "x.fifo",
+        json!({"FifoQueue": "true", "ContentBasedDeduplication": "true"}),
+    )
+    .await;
+    for body in ["m1", "m2", "m3"] {
+        send_group(&engine, &url, body, "g").await;
+    }
+    let got = receive(&engine, &url, 10, 0).await;
+    assert_eq!(bodies(&got), ["m1", "m2", "m3"]);
+    ok(
+        &engine,
+        "ChangeMessageVisibility",
+        json!({"QueueUrl": url, "ReceiptHandle": got[1]["ReceiptHandle"], "VisibilityTimeout": 100}),
+    )
+    .await;
+    engine.advance_clock(Duration::from_secs(31));
+    // m1 (expired, earlier) is receivable again; m3 stays behind the in-flight m2.
+    assert_eq!(bodies(&receive(&engine, &url, 10, 0).await), ["m1"]);
+    assert_eq!(
+        attribute(&engine, &url, "ApproximateNumberOfMessages").await,
+        "1",
+        "m3 counts as visible although its group is blocked"
+    );
+}
