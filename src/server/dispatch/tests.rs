@@ -863,3 +863,63 @@ async fn fifo_extended_message_keeps_later_ones_blocked() {
         "m3 counts as visible although its group is blocked"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn whole_batch_errors_for_size_and_fifo_groups() {
+    let engine = Engine::new(&options(false));
+    let url = create(&engine, "big", json!({})).await;
+    let half = "z".repeat(600_000);
+    let err = call(
+        &engine,
+        "SendMessageBatch",
+        json!({"QueueUrl": url, "Entries": [{"Id": "a", "MessageBody": half}, {"Id": "b", "MessageBody": half}]}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code, "AWS.SimpleQueueService.BatchRequestTooLong");
+    assert_eq!(
+        err.message,
+        "Batch requests cannot be longer than 1048576 bytes. You have sent 1200000 bytes."
+    );
+    let fifo = create(
+        &engine,
+        "b.fifo",
+        json!({"FifoQueue": "true", "ContentBasedDeduplication": "true"}),
+    )
+    .await;
+    let err = call(
+        &engine,
+        "SendMessageBatch",
+        json!({"QueueUrl": fifo, "Entries": [{"Id": "a", "MessageBody": "x", "MessageGroupId": "g"},
+            {"Id": "b", "MessageBody": "y"}]}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code, "InvalidParameterValue");
+    assert_eq!(
+        err.message,
+        "The request must contain the parameter MessageGroupId."
+    );
+    assert!(
+        receive(&engine, &fifo, 10, 0).await.is_empty(),
+        "nothing was sent"
+    );
+    let err = call(
+        &engine,
+        "SendMessage",
+        json!({"QueueUrl": url, "MessageBody": "x", "MessageDeduplicationId": "d"}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code, "InvalidParameterValue");
+    // Fair queues: a group id on a standard queue is accepted and returned, no sequence number.
+    let sent = ok(
+        &engine,
+        "SendMessage",
+        json!({"QueueUrl": url, "MessageBody": "x", "MessageGroupId": "tenant"}),
+    )
+    .await;
+    assert!(sent.get("SequenceNumber").is_none());
+    let got = receive(&engine, &url, 10, 5).await;
+    assert_eq!(got[0]["Attributes"]["MessageGroupId"], "tenant");
+}
