@@ -112,6 +112,7 @@ pub fn insert_queue(
             dedup: HashMap::new(),
             attempts: HashMap::new(),
             server_weights,
+            housekeeping_due: None,
         },
     );
 }

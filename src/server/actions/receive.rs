@@ -241,6 +241,8 @@ fn move_to_dlq(
         dlq.next_key += 1;
         dlq.messages.insert(key, message);
     }
+    // A standard DLQ keeps the original enqueue time, which may expire sooner.
+    dlq.housekeeping_due = None;
     dlq.notify.notify_waiters();
 }
 
@@ -249,7 +251,11 @@ fn move_to_dlq(
 fn replay_attempt(state: &mut State, req: &ReceiveRequest, now: Now) -> Option<Value> {
     let id = req.attempt_id.as_ref()?;
     let queue = state.queues.get_mut(&req.key)?;
-    let attempt = queue.attempts.get(id)?.clone();
+    let attempt = queue
+        .attempts
+        .get(id)
+        .filter(|a| a.at + Duration::from_secs(300) > now.at)?
+        .clone();
     let unchanged = attempt.messages.iter().all(|(key, serial)| {
         queue
             .messages

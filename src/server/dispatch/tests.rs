@@ -923,3 +923,23 @@ async fn whole_batch_errors_for_size_and_fifo_groups() {
     let got = receive(&engine, &url, 10, 5).await;
     assert_eq!(got[0]["Attributes"]["MessageGroupId"], "tenant");
 }
+
+#[tokio::test(start_paused = true)]
+async fn retention_expires_messages_silently() {
+    let engine = Engine::new(&options(true));
+    let url = create(&engine, "short", json!({"MessageRetentionPeriod": "60"})).await;
+    send(&engine, &url, "old").await;
+    engine.advance_clock(Duration::from_secs(30));
+    send(&engine, &url, "new").await;
+    assert_eq!(
+        attribute(&engine, &url, "ApproximateNumberOfMessages").await,
+        "2"
+    );
+    engine.advance_clock(Duration::from_secs(31));
+    assert_eq!(bodies(&receive(&engine, &url, 10, 0).await), ["new"]);
+    engine.advance_clock(Duration::from_secs(30));
+    assert_eq!(
+        attribute(&engine, &url, "ApproximateNumberOfMessagesNotVisible").await,
+        "0"
+    );
+}
