@@ -195,3 +195,11 @@ fn a_late_copy_from_an_earlier_round_is_a_duplicate() {
     let stats = state.standard.stats();
     assert_eq!((stats.received, stats.unique, stats.duplicates), (1, 0, 1));
 }
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    let state = two_rounds();
+    for (width, height) in [(1, 1), (20, 5), (40, 12), (60, 30), (250, 80)] {
+        draw(&state, width, height);
+    }
+}

@@ -299,3 +299,12 @@ fn marks_keep_their_meaning_with_and_without_colour() {
     let dup = style_of(false, "duplicate");
     assert!(dup.add_modifier.contains(Modifier::UNDERLINED));
 }
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    let mut app = App::new(header(true), PLAIN, Limits::default(), utc());
+    app.apply(&mixed());
+    for (width, height) in [(1, 1), (20, 3), (59, 10), (250, 80)] {
+        draw(&app, width, height, at(600));
+    }
+}
