@@ -65,7 +65,8 @@ pub struct Figures {
     pub inversions: u64,
     /// The furthest a message arrived behind the highest number seen.
     pub max_displacement: u64,
-    /// From the start of sending to the last delivery of the round.
+    /// From the start of sending (with `--seed` and no terminal: of receiving) to the
+    /// delivery that completed the round; 0 when the round brought nothing new.
     pub drain_ms: u64,
 }
 
@@ -94,6 +95,8 @@ pub struct Pane {
     pub(super) sending: usize,
     pub(super) round_started: Option<SystemTime>,
     pub(super) last_arrival: Option<SystemTime>,
+    /// When the delivery that completed the round arrived (late duplicates come after it).
+    pub(super) drained_at: Option<SystemTime>,
     /// Message ids of earlier rounds (since the last reset): a late copy of one of them is a
     /// duplicate even though this round's tracker has never seen it.
     earlier_ids: HashSet<String>,
@@ -122,6 +125,7 @@ impl Pane {
             sending: 0,
             round_started: None,
             last_arrival: None,
+            drained_at: None,
             earlier_ids: HashSet::new(),
             round_ids: Vec::new(),
             late_copies: 0,
@@ -161,6 +165,9 @@ impl Pane {
         }
         self.arrivals += 1;
         self.last_arrival = Some(delivery.received_at);
+        if self.drained_at.is_none() && self.round_started.is_some() && self.drained() {
+            self.drained_at = Some(delivery.received_at);
+        }
         marks
     }
 
@@ -169,6 +176,7 @@ impl Pane {
     pub fn start_round(&mut self, now: SystemTime, senders: usize, expected_new: u64) {
         self.round_started = Some(now);
         self.last_arrival = None;
+        self.drained_at = None;
         self.sending += senders;
         self.expected += expected_new;
     }
@@ -188,6 +196,9 @@ impl Pane {
                 .expected
                 .saturating_sub(planned.saturating_sub(accepted));
         }
+        if self.drained_at.is_none() && self.drained() {
+            self.drained_at = self.last_arrival;
+        }
     }
 
     /// Every expected message has arrived and no sender is running.
@@ -196,10 +207,11 @@ impl Pane {
         self.sending == 0 && self.tracker.stats().unique >= self.expected
     }
 
-    /// From the start of the round to its last delivery (zero when nothing came).
+    /// From the start of the round to the delivery that completed it (zero when nothing
+    /// came); late duplicate copies do not count.
     #[must_use]
     pub fn drain_time(&self) -> Duration {
-        match (self.round_started, self.last_arrival) {
+        match (self.round_started, self.drained_at) {
             (Some(start), Some(last)) => last.duration_since(start).unwrap_or_default(),
             _ => Duration::ZERO,
         }

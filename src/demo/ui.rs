@@ -244,7 +244,7 @@ fn figure_lines(theme: Theme, pane: &Pane) -> Vec<Line<'static>> {
     let stats = pane.stats();
     let drain = if pane.round_started.is_none() {
         "-".to_string()
-    } else if pane.drained() && pane.last_arrival.is_none() {
+    } else if pane.drained() && pane.drained_at.is_none() {
         "none".to_string()
     } else if pane.drained() {
         millis(pane.drain_time())
