@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use anyhow::{Result, anyhow};
 use tokio::sync::mpsc;
 use tokio::task::{JoinHandle, JoinSet};
-use tokio_util::sync::CancellationToken;
+use tokio_util::sync::{CancellationToken, DropGuard};
 
 use super::setup::Target;
 use super::state::{DemoState, QueueKind, client_name, prefix};
@@ -139,6 +139,8 @@ pub struct Receivers {
     pub fifo: Option<mpsc::Receiver<Batch>>,
     tasks: Vec<(QueueKind, JoinHandle<Result<()>>)>,
     cancel: CancellationToken,
+    /// Stops the receivers even when `stop` is never reached (an interrupted run).
+    _cancel_on_drop: DropGuard,
 }
 
 impl Receivers {
@@ -155,6 +157,7 @@ impl Receivers {
             fifo: None,
             tasks: Vec::new(),
             cancel: cancel.clone(),
+            _cancel_on_drop: cancel.clone().drop_guard(),
         };
         for &kind in kinds {
             let (tx, rx) = mpsc::channel(BATCH_CHANNEL);
