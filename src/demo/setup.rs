@@ -80,7 +80,7 @@ pub async fn setup(args: &DemoArgs, config: &Config) -> Result<Setup> {
         .context("could not start the embedded server")?;
         let endpoint = server.endpoint();
         let sqs = sqs::connect_local(&endpoint, LOCAL_REGION);
-        let target = queues(sqs, args, true, 1, Duration::from_millis(300)).await?;
+        let target = queues(sqs, args, true, 1, Duration::from_millis(150)).await?;
         return Ok(Setup {
             target,
             info: info(endpoint, true),
