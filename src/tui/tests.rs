@@ -308,3 +308,92 @@ fn tiny_terminals_do_not_panic() {
         draw(&app, width, height, at(600));
     }
 }
+
+/// `(visible, in flight)` messages of a queue, as the server counts them.
+async fn counts(sqs: &crate::sqs::Sqs, url: &str) -> (u64, u64) {
+    use aws_sdk_sqs::types::QueueAttributeName as A;
+    let attributes = sqs
+        .client
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(A::ApproximateNumberOfMessages)
+        .attribute_names(A::ApproximateNumberOfMessagesNotVisible)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap_or_default();
+    let get = |name: A| attributes.get(&name).unwrap().parse::<u64>().unwrap();
+    (
+        get(A::ApproximateNumberOfMessages),
+        get(A::ApproximateNumberOfMessagesNotVisible),
+    )
+}
+
+/// The view on the real receiver and the embedded server: with `--count 12`, exactly the 12
+/// messages drawn are deleted; the rest of the last batch goes back to the queue.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_real_receiver_only_drawn_messages_are_deleted() {
+    use crate::cli::DedupMode;
+    use crate::receive::{ReceiveOptions, receive_loop};
+    use crate::send::{SendPlan, send_messages};
+    use crate::server::{LocalServer, ServeOptions};
+
+    let server = LocalServer::start(ServeOptions {
+        queues: vec!["view".into()],
+        seed: Some(5),
+        duplicate_rate: 0.0,
+        ..ServeOptions::default()
+    })
+    .await
+    .unwrap();
+    let sqs = crate::sqs::connect_local(&server.endpoint(), "us-east-1");
+    let queue = sqs.queue("view").await.unwrap();
+    let plan = SendPlan {
+        client_name: "Client 1".into(),
+        count: 30,
+        prepend: "A-".into(),
+        group: "g".into(),
+        dedup: DedupMode::Auto,
+        one_by_one: false,
+        rate: None,
+    };
+    assert_eq!(
+        send_messages(&sqs, &queue, &plan, &|_| {})
+            .await
+            .unwrap()
+            .sent,
+        30
+    );
+
+    let (tx, mut rx) = mpsc::channel(1);
+    let cancel = CancellationToken::new();
+    let receiver = tokio::spawn({
+        let (sqs, queue, cancel) = (sqs.clone(), queue.clone(), cancel.clone());
+        let options = ReceiveOptions { wait: 1, max: 10 };
+        async move { receive_loop(&sqs, &queue, options, tx, cancel).await }
+    });
+    let (_keys, events) = futures::channel::mpsc::unbounded();
+    let mut terminal = Terminal::new(TestBackend::new(100, 16)).unwrap();
+    let limits = Limits {
+        count: Some(12),
+        idle: None,
+    };
+    let mut app = App::new(header(false), PLAIN, limits, utc());
+    let code = run_loop(&mut terminal, &mut app, events, &mut rx, &cancel)
+        .await
+        .unwrap();
+    assert_eq!(code, std::process::ExitCode::SUCCESS);
+    // The receiver finishes deleting and releasing the last batch, then sees the view gone.
+    drop(rx);
+    receiver.await.unwrap().unwrap();
+
+    assert_eq!(app.tracker.stats().received, 12);
+    assert_eq!(app.log.len(), 12);
+    assert_eq!(
+        counts(&sqs, &queue.url).await,
+        (18, 0),
+        "12 drawn and deleted, 18 back in the queue"
+    );
+    server.stop().await.unwrap();
+}
