@@ -13,6 +13,8 @@ use crate::tracker::{Marks, NO_CLIENT};
 
 /// Lines the receive view keeps; older ones are dropped (memory stays bounded).
 pub const LOG_CAPACITY: usize = 10_000;
+/// Characters of a body kept for the log (SQS bodies can be 256 KiB; no line is that wide).
+pub const BODY_CHARS_KEPT: usize = 300;
 
 /// One delivery as the log shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,11 +35,33 @@ impl LogLine {
     pub fn new(delivery: &Delivery, marks: Marks) -> Self {
         Self {
             received_at: delivery.received_at,
-            client: delivery.client.clone().unwrap_or_else(|| NO_CLIENT.into()),
-            body: delivery.body.clone(),
+            client: delivery
+                .client
+                .as_deref()
+                .map_or_else(|| NO_CLIENT.into(), |client| printable(client)),
+            body: printable(&delivery.body),
             marks,
         }
     }
+}
+
+/// The body as one printable line: newlines shown as `⏎`, other control characters (an
+/// escape sequence, say) as spaces, cut at [`BODY_CHARS_KEPT`] characters.
+#[must_use]
+pub fn printable(body: &str) -> String {
+    let mut text: String = body
+        .chars()
+        .take(BODY_CHARS_KEPT)
+        .map(|c| match c {
+            '\n' => '⏎',
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect();
+    if body.chars().nth(BODY_CHARS_KEPT).is_some() {
+        text.push('…');
+    }
+    text
 }
 
 /// A ring buffer of log lines.
@@ -195,6 +219,16 @@ mod tests {
         assert_eq!(bodies, ["Message 5", "Message 6"]);
         assert_eq!(log.max_scroll(4), 6);
         assert_eq!(log.window(4, 100).count(), 0);
+    }
+
+    #[test]
+    fn bodies_are_made_printable_and_short() {
+        assert_eq!(printable("a\nb\u{1b}[31mc"), "a⏎b [31mc");
+        let long = "x".repeat(BODY_CHARS_KEPT + 5);
+        let kept = printable(&long);
+        assert_eq!(kept.chars().count(), BODY_CHARS_KEPT + 1);
+        assert!(kept.ends_with('…'));
+        assert_eq!(printable("A-Message 7"), "A-Message 7");
     }
 
     #[test]
