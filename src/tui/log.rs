@@ -38,7 +38,7 @@ impl LogLine {
             client: delivery
                 .client
                 .as_deref()
-                .map_or_else(|| NO_CLIENT.into(), |client| printable(client)),
+                .map_or_else(|| NO_CLIENT.into(), printable),
             body: printable(&delivery.body),
             marks,
         }
