@@ -93,7 +93,10 @@ where
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) => match action(key) {
                     Action::Quit(code) => return Ok(ExitCode::from(code)),
-                    Action::Reset => state.reset(),
+                    Action::Reset => {
+                        state.reset();
+                        state.note = None;
+                    }
                     Action::SendAgain | Action::NewPrefix if state.sending() => {
                         state.note = Some("still sending; try again when this round is out".into());
                     }
