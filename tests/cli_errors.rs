@@ -100,23 +100,55 @@ fn no_aws_env_at_all_says_where_credentials_go() {
 }
 
 #[test]
-fn local_flag_needs_no_credentials() {
+fn local_flag_needs_no_credentials_and_env_endpoint_is_honoured() {
+    let server = Server::ordered();
     let dir = TempDir::new();
-    // Nothing listens on 9324 in tests? It might; so point --endpoint-url elsewhere and check
-    // only that credentials were not the problem.
-    let run = run(
+    let local = run(
         bare_command(&dir),
         &[
             "send",
             "--name",
-            "q",
+            "csse6400_prac",
+            "--count",
+            "3",
             "--local",
             "--endpoint-url",
-            &dead_endpoint(),
+            &server.endpoint,
         ],
     );
-    assert_eq!(run.code, Some(1));
-    assert!(run.stderr.contains("cannot be reached"), "{}", run.stderr);
+    assert_eq!(local.code, Some(0), "{}", local.stderr);
+    let mut from_env = command(&dir);
+    from_env.env("AWS_ENDPOINT_URL", &server.endpoint);
+    let from_env = run(
+        from_env,
+        &["send", "--name", "csse6400_prac", "--count", "3"],
+    );
+    assert_eq!(from_env.code, Some(0), "{}", from_env.stderr);
+    assert!(
+        from_env.stderr.contains(&format!("at {}", server.endpoint)),
+        "banner: {}",
+        from_env.stderr
+    );
+}
+
+#[test]
+fn everything_can_come_from_aws_env() {
+    let server = Server::ordered();
+    let dir = TempDir::new();
+    dir.write(
+        "aws.env",
+        &format!(
+            "AWS_ACCESS_KEY_ID=from-file\nAWS_SECRET_ACCESS_KEY=from-file\nAWS_REGION=us-east-1\nAWS_ENDPOINT_URL={}\n",
+            server.endpoint
+        ),
+    );
+    let sent = run(
+        bare_command(&dir),
+        &["--name", "csse6400_prac", "--client-name", "C"],
+    );
+    assert_eq!(sent.code, Some(0), "{}", sent.stderr);
+    assert!(sent.stderr.contains("sent 100 in "), "{}", sent.stderr);
+    assert!(!sent.stderr.contains("note: no region"), "{}", sent.stderr);
 }
 
 #[test]

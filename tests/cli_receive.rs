@@ -108,6 +108,24 @@ fn plain_output_is_one_line_per_message_without_a_terminal() {
         assert_eq!(rest, format!("Client 1  Message {i}"), "{line}");
     }
     assert!(run.stderr.contains("received 5"), "{}", run.stderr);
+
+    send(&server, &dir, "csse6400_prac", 2);
+    let auto = receive(&server, &dir, "csse6400_prac", &["--count", "1"]);
+    assert!(
+        !auto.stdout.contains('\x1b'),
+        "no colour without a terminal"
+    );
+    let always = receive(
+        &server,
+        &dir,
+        "csse6400_prac",
+        &["--count", "1", "--color", "always"],
+    );
+    assert!(
+        always.stdout.contains("\x1b["),
+        "colour on request: {}",
+        always.stdout
+    );
 }
 
 #[test]
@@ -284,4 +302,30 @@ fn original_receive_form_prints_plain_lines_until_sigterm_then_exits_130() {
         "shown messages were deleted: {}",
         rest.stdout
     );
+}
+
+#[test]
+fn a_reordering_standard_queue_gets_out_of_order_marks_and_loses_nothing() {
+    let server = Server::start(queue::server::ServeOptions {
+        seed: Some(3),
+        duplicate_rate: 0.0,
+        ..queue::server::ServeOptions::default()
+    });
+    let dir = TempDir::new();
+    send(&server, &dir, "csse6400_prac", 200);
+    let run = receive(
+        &server,
+        &dir,
+        "csse6400_prac",
+        &["--idle", "2", "--output", "json"],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let lines = json_lines(&run.stdout);
+    let mut got = numbers(&lines);
+    let late = lines.iter().filter(|l| l["out_of_order"] == true).count();
+    assert!(late > 0, "the simulated servers reorder: {}", run.stderr);
+    assert!(got.windows(2).any(|w| w[0] > w[1]));
+    got.sort_unstable();
+    got.dedup();
+    assert_eq!(got, (0..200).collect::<Vec<_>>());
 }

@@ -36,6 +36,11 @@ pub enum Problem {
         /// The error code, when the server sent one.
         code: String,
     },
+    /// An answer without an SQS error code: probably not an SQS endpoint.
+    NotSqs {
+        /// The HTTP status.
+        status: u16,
+    },
     /// Anything else, with the server's words.
     Other {
         /// The error code.
@@ -109,12 +114,9 @@ pub fn problem_from_code(code: Option<&str>, message: Option<&str>, status: u16)
                 code.to_string()
             },
         },
+        "" => Problem::NotSqs { status },
         _ => Problem::Other {
-            code: if code.is_empty() {
-                format!("HTTP {status}")
-            } else {
-                code.to_string()
-            },
+            code: code.to_string(),
             message: message.to_string(),
         },
     }
@@ -144,11 +146,7 @@ where
                     code: format!("HTTP {status}"),
                 }
             } else {
-                Problem::Other {
-                    code: format!("HTTP {status}"),
-                    message: "the endpoint's answer could not be read (is it an SQS endpoint?)"
-                        .to_string(),
-                }
+                Problem::NotSqs { status }
             }
         }
         _ => Problem::Other {
@@ -273,6 +271,10 @@ pub fn describe(problem: &Problem, context: &ErrorContext, queue: Option<&str>) 
             format!("SQS at {endpoint} kept failing ({code})"),
             "this is usually temporary: try again in a moment",
         ),
+        Problem::NotSqs { status } => Friendly::new(
+            format!("{endpoint} answered HTTP {status}, which is not an SQS answer"),
+            "check --endpoint-url (`queue serve` listens on http://127.0.0.1:9324 by default)",
+        ),
         Problem::Other { code, message } => {
             let message = first_line(message);
             if message.is_empty() {
@@ -343,6 +345,10 @@ mod tests {
         assert!(problem_from_code(Some("InternalFailure"), None, 500).is_retryable());
         assert!(problem_from_code(None, None, 503).is_retryable());
         assert!(!problem_from_code(Some("InvalidParameterValue"), Some("x"), 400).is_retryable());
+        assert_eq!(
+            problem_from_code(None, None, 404),
+            Problem::NotSqs { status: 404 }
+        );
     }
 
     #[test]
