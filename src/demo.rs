@@ -49,6 +49,11 @@ pub async fn run(args: DemoArgs, config: &Config) -> Result<ExitCode> {
         local_offset(),
         config.color,
     );
+    if !state.info.embedded {
+        // A queue elsewhere may remember this demo's bodies from a run minutes ago (FIFO
+        // deduplication lasts 5 minutes): start from a fresh prefix such as `A42-`.
+        state.generation = rand::random_range(1..10_000);
+    }
     let outcome = match output {
         OutputMode::Tui => {
             let mut receivers = Receivers::spawn(&target, &QueueKind::BOTH);

@@ -180,6 +180,21 @@ async fn another_endpoint_needs_the_queues_or_create() {
     let rows = json_lines(&created);
     assert_eq!(n(row(&rows, 1, "standard"), "unique"), 20);
     assert_eq!(n(row(&rows, 1, "fifo"), "unique"), 20);
+
+    // A second run within the FIFO queue's 5-minute window still gets its messages through:
+    // each run on another endpoint uses a fresh prefix.
+    let again = tokio::task::spawn_blocking({
+        let args = args(false);
+        move || queue().args(args).output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(n(row(&json_lines(&again), 1, "fifo"), "unique"), 20);
     server.stop().await.unwrap();
 }
 

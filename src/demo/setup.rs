@@ -89,7 +89,13 @@ pub async fn setup(args: &DemoArgs, config: &Config) -> Result<Setup> {
     }
     let sqs = sqs::connect(config).await?;
     let endpoint = sqs.endpoint.clone();
-    let target = queues(sqs, args, args.create, 10, Duration::from_secs(3)).await?;
+    // A server on this machine answers at once; real SQS gets a longer quiet period.
+    let (wait, quiet) = if sqs::is_local_endpoint(&endpoint) {
+        (1, Duration::from_millis(300))
+    } else {
+        (10, Duration::from_secs(3))
+    };
+    let target = queues(sqs, args, args.create, wait, quiet).await?;
     Ok(Setup {
         target,
         info: info(endpoint, false),
