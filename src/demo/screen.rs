@@ -126,10 +126,14 @@ where
                 show(terminal, state, QueueKind::Fifo, batch)?;
             }
             done = sends.join_next(), if !sends.is_empty() => {
-                if let Some(Ok(done)) = done {
-                    if let Some(problem) = rounds::sender_done(state, done) {
-                        state.note = Some(problem);
+                match done {
+                    Some(Ok(done)) => {
+                        if let Some(problem) = rounds::sender_done(state, done) {
+                            state.note = Some(problem);
+                        }
                     }
+                    Some(Err(error)) => state.note = Some(format!("a sender failed: {error}")),
+                    None => {}
                 }
             }
         }
