@@ -19,6 +19,8 @@ ARG RUST_VERSION=1.95
 
 FROM rust:${RUST_VERSION}-alpine AS build
 # C toolchain for the crypto crates (aws-lc-sys, ring); aws-lc includes <linux/random.h>.
+# Unpinned: the rust image's Alpine release fixes these versions well enough.
+# hadolint ignore=DL3018
 RUN apk add --no-cache musl-dev gcc linux-headers
 WORKDIR /src
 COPY . .

@@ -38,8 +38,9 @@ done < <(grep -E '^RUN ' Dockerfile)
 
 rust_docker=$(sed -n 's/^ARG RUST_VERSION=//p' Dockerfile)
 rust_ci=$(sed -n 's/^ *RUST_VERSION: "\(.*\)"$/\1/p' .github/workflows/ci.yml)
-[ -n "$rust_docker" ] && [ "$rust_docker" = "$rust_ci" ] ||
+if [ -z "$rust_docker" ] || [ "$rust_docker" != "$rust_ci" ]; then
     fail "Rust version: Dockerfile '$rust_docker', workflow '$rust_ci'"
+fi
 
 say "running the Dockerfile's build: $DOCKER_BUILD"
 $DOCKER_BUILD
