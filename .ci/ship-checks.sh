@@ -44,5 +44,6 @@ fi
 
 say "running the Dockerfile's build: $DOCKER_BUILD"
 $DOCKER_BUILD
-target/release/queue --version
-say "release binary: $(stat -c %s target/release/queue) bytes (stripped by the release profile)"
+binary="${CARGO_TARGET_DIR:-target}/release/queue"
+"$binary" --version
+say "release binary: $(stat -c %s "$binary") bytes (stripped by the release profile)"
