@@ -23,7 +23,6 @@ pub const PRAC_FIFO_QUEUE: &str = "csse6400_prac.fifo";
     version,
     about = "See how message queues really behave: send, receive, and an embedded SQS server",
     long_about = None,
-    args_conflicts_with_subcommands = true,
     after_help = "The practical's original form still works:\n  queue --name csse6400_prac --client-name \"Client 1\" [--receive] [--prepend A-]"
 )]
 pub struct Cli {
@@ -255,15 +254,32 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
+impl LegacyArgs {
+    /// Whether any original-form flag was given.
+    fn is_used(&self) -> bool {
+        self.name.is_some()
+            || self.client_name.is_some()
+            || self.send
+            || self.receive
+            || self.prepend.is_some()
+    }
+}
+
 impl Cli {
     /// The subcommand to run, mapping the original form onto `send`/`receive`.
     ///
     /// Returns `Err` with a usage message when neither a subcommand nor `--name` is given.
     pub fn into_command(self) -> Result<(Command, GlobalArgs), String> {
+        let legacy = self.legacy;
         if let Some(command) = self.command {
+            if legacy.is_used() {
+                return Err(
+                    "--name, --client-name, --send, --receive and --prepend before a subcommand belong to the original form: put them after the subcommand (e.g. `queue send --name NAME`)"
+                        .to_string(),
+                );
+            }
             return Ok((command, self.global));
         }
-        let legacy = self.legacy;
         let Some(name) = legacy.name else {
             return Err(
                 "no command given: try `queue demo`, `queue --name NAME --client-name NAME`, or `queue --help`"
@@ -343,6 +359,24 @@ mod tests {
     #[test]
     fn send_and_receive_together_is_a_usage_error() {
         assert!(Cli::try_parse_from(["queue", "--name", "q", "--send", "--receive"]).is_err());
+    }
+
+    #[test]
+    fn global_flags_work_before_and_after_a_subcommand() {
+        for args in [
+            &["queue", "--endpoint-url", "http://x", "send", "--name", "q"][..],
+            &["queue", "send", "--name", "q", "--endpoint-url", "http://x"][..],
+        ] {
+            let (command, global) = Cli::try_parse_from(args).unwrap().into_command().unwrap();
+            assert!(matches!(command, Command::Send(_)), "{args:?}");
+            assert_eq!(global.endpoint_url.as_deref(), Some("http://x"), "{args:?}");
+        }
+    }
+
+    #[test]
+    fn original_flags_with_a_subcommand_are_a_usage_error() {
+        let cli = Cli::try_parse_from(["queue", "--name", "q", "send", "--name", "r"]).unwrap();
+        assert!(cli.into_command().is_err());
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! Messages are grouped into *streams*: one per (client, prefix, run). Within a stream, a
 //! message is **out of order** when a higher number of the same stream arrived before it, and
 //! a **duplicate** when its MessageId, or its number, was already seen. Memory is bounded:
-//! at most [`MAX_STREAMS`] streams and [`MAX_REMEMBERED_IDS`] message ids are remembered.
+//! at most [`MAX_STREAMS`] streams, [`MAX_REMEMBERED_IDS`] message ids and [`MAX_CLIENTS`]
+//! client names are remembered.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::time::Duration;
@@ -15,6 +16,10 @@ use crate::message::Delivery;
 pub const MAX_STREAMS: usize = 256;
 /// Message ids remembered for duplicate detection; the oldest are forgotten beyond this.
 pub const MAX_REMEMBERED_IDS: usize = 100_000;
+/// Client names with their own figures; later names are counted under [`OTHER_CLIENTS`].
+pub const MAX_CLIENTS: usize = 64;
+/// Where deliveries from clients beyond [`MAX_CLIENTS`] are counted.
+pub const OTHER_CLIENTS: &str = "(other clients)";
 /// Numbers remembered per stream (a stream longer than this stops counting inversions).
 pub const MAX_NUMBERS_PER_STREAM: usize = 100_000;
 
@@ -205,7 +210,10 @@ impl Tracker {
             stats.out_of_order += 1;
             stats.max_displacement = stats.max_displacement.max(marks.displacement);
         }
-        let name = delivery.client.as_deref().unwrap_or(NO_CLIENT);
+        let mut name = delivery.client.as_deref().unwrap_or(NO_CLIENT);
+        if !self.clients.contains_key(name) && self.clients.len() >= MAX_CLIENTS {
+            name = OTHER_CLIENTS;
+        }
         let client = match self.clients.get_mut(name) {
             Some(client) => client,
             None => self.clients.entry(name.to_string()).or_default(),
@@ -339,5 +347,10 @@ mod tests {
             tracker.observe(&delivery(&format!("id{s}"), &format!("c{s}"), "Message 1"));
         }
         assert!(tracker.streams.len() <= MAX_STREAMS);
+        assert!(tracker.clients().len() <= MAX_CLIENTS + 1);
+        assert_eq!(
+            tracker.clients()[OTHER_CLIENTS].received,
+            (MAX_STREAMS + 10 - MAX_CLIENTS) as u64
+        );
     }
 }
