@@ -169,6 +169,22 @@ pub fn connect_local(endpoint: &str, region: &str) -> Sqs {
     }
 }
 
+/// Lookup calls retried on top of the SDK's own attempts when the error is transient.
+pub const LOOKUP_RETRIES: u32 = 4;
+
+/// Whether to try a lookup call again (after a pause) for this error.
+async fn retry_lookup<E>(error: &aws_sdk_sqs::error::SdkError<E>, attempt: &mut u32) -> bool
+where
+    E: aws_sdk_sqs::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    if *attempt >= LOOKUP_RETRIES || !errors::classify(error).is_retryable() {
+        return false;
+    }
+    *attempt += 1;
+    tokio::time::sleep(INITIAL_BACKOFF.saturating_mul(1 << *attempt)).await;
+    true
+}
+
 /// The queue name at the end of a queue URL.
 fn name_from_url(url: &str) -> String {
     url.trim_end_matches('/')
@@ -202,12 +218,19 @@ impl Sqs {
         let (url, name) = if is_url {
             (name_or_url.to_string(), name_from_url(name_or_url))
         } else {
-            let answer = self
-                .client
-                .get_queue_url()
-                .queue_name(name_or_url)
-                .send()
-                .await;
+            let mut attempt = 0;
+            let answer = loop {
+                let answer = self
+                    .client
+                    .get_queue_url()
+                    .queue_name(name_or_url)
+                    .send()
+                    .await;
+                match &answer {
+                    Err(error) if retry_lookup(error, &mut attempt).await => {}
+                    _ => break answer,
+                }
+            };
             match answer {
                 Ok(output) => match output.queue_url {
                     Some(url) => (url, name_or_url.to_string()),
@@ -216,14 +239,21 @@ impl Sqs {
                 Err(error) => return Err(self.lookup_error(&error, name_or_url).await.into()),
             }
         };
-        let attributes = match self
-            .client
-            .get_queue_attributes()
-            .queue_url(&url)
-            .attribute_names(QueueAttributeName::All)
-            .send()
-            .await
-        {
+        let mut attempt = 0;
+        let answer = loop {
+            let answer = self
+                .client
+                .get_queue_attributes()
+                .queue_url(&url)
+                .attribute_names(QueueAttributeName::All)
+                .send()
+                .await;
+            match &answer {
+                Err(error) if retry_lookup(error, &mut attempt).await => {}
+                _ => break answer,
+            }
+        };
+        let attributes = match answer {
             Ok(output) => output.attributes.unwrap_or_default(),
             Err(error) => return Err(self.lookup_error(&error, &name).await.into()),
         };
