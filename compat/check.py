@@ -95,7 +95,9 @@ def main():
 
     # What went over the wire.
     last = wire[-1]
-    headers = {k.lower(): v for k, v in last.headers.items()}
+    headers = {
+        k.lower(): v.decode() if isinstance(v, bytes) else v for k, v in last.headers.items()
+    }
     body = last.body.decode() if isinstance(last.body, bytes) else (last.body or "")
     if PROTOCOL == "json":
         check(
@@ -175,6 +177,57 @@ def main():
     check(got.get("VisibilityTimeout") == "45", "SetQueueAttributes / GetQueueAttributes", got)
     check(got.get("QueueArn") == f"arn:aws:sqs:us-east-1:000000000000:{name}", "QueueArn", got)
     check(got.get("ApproximateNumberOfMessages") == "0", "ApproximateNumberOfMessages", got)
+
+    # Visibility: change one, change a batch (with a bad handle).
+    sqs.send_message_batch(
+        QueueUrl=url, Entries=[{"Id": f"v{i}", "MessageBody": f"vis {i}"} for i in range(2)]
+    )
+    visible = receive_all(sqs, url, 2)
+    check(len(visible) == 2, "received two messages for visibility changes", len(visible))
+    sqs.change_message_visibility(
+        QueueUrl=url, ReceiptHandle=visible[0]["ReceiptHandle"], VisibilityTimeout=0
+    )
+    changed = sqs.change_message_visibility_batch(
+        QueueUrl=url,
+        Entries=[
+            {"Id": "ok", "ReceiptHandle": visible[1]["ReceiptHandle"], "VisibilityTimeout": 0},
+            {"Id": "bad", "ReceiptHandle": "garbage", "VisibilityTimeout": 0},
+        ],
+    )
+    check([e["Id"] for e in changed.get("Successful", [])] == ["ok"], "ChangeMessageVisibilityBatch Successful", changed)
+    check([e["Id"] for e in changed.get("Failed", [])] == ["bad"], "ChangeMessageVisibilityBatch Failed", changed)
+    again = receive_all(sqs, url, 2)
+    check(len(again) == 2, "messages visible again after VisibilityTimeout=0", len(again))
+    for message in again:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+    # Tags.
+    sqs.tag_queue(QueueUrl=url, Tags={"team": "blue", "env": "test"})
+    tags = sqs.list_queue_tags(QueueUrl=url).get("Tags", {})
+    check(tags == {"team": "blue", "env": "test"}, "TagQueue / ListQueueTags", tags)
+    sqs.untag_queue(QueueUrl=url, TagKeys=["team"])
+    tags = sqs.list_queue_tags(QueueUrl=url).get("Tags", {})
+    check(tags == {"env": "test"}, "UntagQueue", tags)
+
+    # Dead-letter sources and paging.
+    dlq = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+    policy = (
+        '{"deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:%s-dlq", "maxReceiveCount": "3"}'
+        % name
+    )
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": policy})
+    sources = sqs.list_dead_letter_source_queues(QueueUrl=dlq).get("queueUrls", [])
+    check(sources == [url], "ListDeadLetterSourceQueues", sources)
+    page = sqs.list_queues(QueueNamePrefix=name, MaxResults=1)
+    check(len(page.get("QueueUrls", [])) == 1 and "NextToken" in page, "ListQueues first page", page)
+    rest_page = sqs.list_queues(QueueNamePrefix=name, MaxResults=1, NextToken=page["NextToken"])
+    check(
+        len(rest_page.get("QueueUrls", [])) == 1 and rest_page["QueueUrls"] != page["QueueUrls"],
+        "ListQueues second page",
+        rest_page,
+    )
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": ""})
+    sqs.delete_queue(QueueUrl=dlq)
 
     # FIFO: order within a group, content-based deduplication.
     fifo = sqs.create_queue(

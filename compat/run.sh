@@ -3,7 +3,8 @@
 #
 # Builds the binary, starts `queue serve` on a free loopback port, and runs compat/check.py
 # under two virtualenvs: current boto3 (AWS JSON 1.0 protocol) and boto3 1.28.80 /
-# botocore 1.31.80 (Query protocol, the last botocore before the JSON switch attempts).
+# botocore 1.31.80 (Query protocol, the last botocore before the JSON switch attempts), then
+# the AWS CLI v1 that goes with each.
 # Needs Python 3.11+ with venv and pip, and the package registries. The server is always
 # stopped on exit. Exit status: 0 when both clients pass.
 #
@@ -18,9 +19,14 @@ if [[ $# -gt 0 ]]; then protocols=("$@"); else protocols=(json query); fi
 
 log() { printf 'compat: %s\n' "$*" >&2; }
 
-log "building queue"
-(cd "$root" && cargo build --quiet --bin queue)
-bin="$root/target/debug/queue"
+# QUEUE_BIN checks another build (a release binary, a container wrapper) instead.
+if [[ -n "${QUEUE_BIN:-}" ]]; then
+    bin="$QUEUE_BIN"
+else
+    log "building queue"
+    (cd "$root" && cargo build --quiet --bin queue)
+    bin="$root/target/debug/queue"
+fi
 
 # venv DIR PACKAGES...: create once, install the pinned packages.
 venv() {
@@ -67,11 +73,37 @@ if [[ -z "$endpoint" ]]; then
 fi
 log "server at $endpoint"
 
+# cli_check PROTOCOL: the AWS CLI (v1, same botocore) against the server.
+cli_check() {
+    local aws=("$here/.venv-$1/bin/aws" --endpoint-url "$endpoint" --output text)
+    local name="cli-$1-$$" url out
+    export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1
+    url="$("${aws[@]}" sqs create-queue --queue-name "$name" --query QueueUrl)" || return 1
+    "${aws[@]}" sqs send-message --queue-url "$url" --message-body "hello from the cli" >/dev/null ||
+        return 1
+    out="$("${aws[@]}" sqs receive-message --queue-url "$url" --wait-time-seconds 1 \
+        --query 'Messages[0].Body')" || return 1
+    if [[ "$out" != "hello from the cli" ]]; then
+        log "aws sqs receive-message returned '$out'"
+        return 1
+    fi
+    if out="$("${aws[@]}" sqs get-queue-url --queue-name "missing-$$" 2>&1)"; then
+        log "aws sqs get-queue-url on a missing queue succeeded"
+        return 1
+    fi
+    if [[ "$out" != *"AWS.SimpleQueueService.NonExistentQueue"* ]]; then
+        log "aws sqs get-queue-url on a missing queue: unexpected error: $out"
+        return 1
+    fi
+    "${aws[@]}" sqs delete-queue --queue-url "$url" || return 1
+    echo "ok: aws cli $("${aws[0]}" --version 2>&1 | cut -d' ' -f1) over the $1 protocol"
+}
+
 status=0
 for protocol in "${protocols[@]}"; do
     case "$protocol" in
-    json) venv "$here/.venv-json" "boto3>=1.34.90" "botocore>=1.34.90" ;;
-    query) venv "$here/.venv-query" "boto3==1.28.80" "botocore==1.31.80" ;;
+    json) venv "$here/.venv-json" "boto3>=1.34.90" "botocore>=1.34.90" "awscli>=1.32.90" ;;
+    query) venv "$here/.venv-query" "boto3==1.28.80" "botocore==1.31.80" "awscli==1.29.80" ;;
     *)
         log "unknown protocol $protocol (json or query)"
         exit 2
@@ -79,6 +111,11 @@ for protocol in "${protocols[@]}"; do
     esac
     log "checking boto3 over the $protocol protocol"
     if ! "$here/.venv-$protocol/bin/python" "$here/check.py" "$endpoint" "$protocol"; then
+        status=1
+    fi
+    log "checking the AWS CLI over the $protocol protocol"
+    if ! cli_check "$protocol"; then
+        log "FAIL: the AWS CLI over the $protocol protocol"
         status=1
     fi
 done

@@ -23,7 +23,7 @@ pub mod xml;
 
 mod command;
 
-use std::future::Future;
+use std::future::{Future, IntoFuture as _};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -106,14 +106,31 @@ async fn serve_engine(
 ) -> Result<()> {
     let stopping = CancellationToken::new();
     let app = http::router_until(engine, options, stopping.clone());
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            stopping.cancel();
+    let server = axum::serve(listener, app)
+        .with_graceful_shutdown({
+            let stopping = stopping.clone();
+            async move {
+                shutdown.await;
+                stopping.cancel();
+            }
         })
-        .await
-        .context("the SQS server stopped unexpectedly")
+        .into_future();
+    tokio::pin!(server);
+    let served = tokio::select! {
+        served = &mut server => served,
+        () = stopping.cancelled() => {
+            // Requests in flight get a grace period; a connection that never finishes its
+            // request does not keep the server alive.
+            tokio::time::timeout(SHUTDOWN_GRACE, &mut server)
+                .await
+                .unwrap_or(Ok(()))
+        }
+    };
+    served.context("the SQS server stopped unexpectedly")
 }
+
+/// How long requests in flight may take to finish once shutdown starts.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// A server running in this process on a free loopback port (tests, the demo).
 pub struct LocalServer {

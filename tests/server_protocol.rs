@@ -1377,3 +1377,118 @@ async fn region_comes_from_the_signature() {
     let unsigned = query_post(&server, "/", &[("Action", "ListQueues")]).await;
     assert_eq!(xml_all(&unsigned.body, "QueueUrl"), [east_url]);
 }
+
+/// Odd but possible inputs get an SQS answer (2xx or 4xx with an SQS error), never a 5xx, a
+/// panic or a dropped connection.
+#[tokio::test]
+async fn odd_inputs_never_cause_a_server_error() {
+    let server = start().await;
+    let sqs = client(&server);
+    let url = create_queue(&sqs, "odd").await;
+    let json_bodies = [
+        "null",
+        "\"text\"",
+        "[]",
+        "{\"QueueUrl\": 5, \"MessageBody\": 5}",
+        "{\"QueueUrl\": null, \"MessageBody\": null}",
+        "{\"QueueName\": {\"nested\": true}}",
+        "{\"MaxNumberOfMessages\": \"ten\"}",
+        "{\"MaxNumberOfMessages\": 1e99}",
+        "{\"Entries\": {\"not\": \"a list\"}}",
+        "{\"Entries\": [1, \"two\", null]}",
+        "{\"Attributes\": [\"list\"]}",
+        "{\"MessageAttributes\": {\"a\": \"not an object\"}}",
+        "{\"AttributeNames\": \"All\"}",
+        "{\"tags\": {\"k\": 1}}",
+        &"[".repeat(1000),
+    ];
+    let actions = [
+        "CreateQueue",
+        "GetQueueUrl",
+        "SendMessage",
+        "SendMessageBatch",
+        "ReceiveMessage",
+        "DeleteMessageBatch",
+        "ChangeMessageVisibilityBatch",
+        "GetQueueAttributes",
+        "SetQueueAttributes",
+        "TagQueue",
+        "ListQueues",
+    ];
+    for action in actions {
+        for body in json_bodies {
+            let response = json_post(&server, action, "us-east-1", body).await;
+            assert!(
+                response.status < 500,
+                "{action} {body}: {} {}",
+                response.status,
+                response.body
+            );
+            if response.status >= 400 {
+                let error = response.json();
+                assert!(
+                    error["__type"]
+                        .as_str()
+                        .is_some_and(|t| t.starts_with("com.amazonaws.sqs#")),
+                    "{action} {body}: {error}"
+                );
+                assert!(response.header("x-amzn-query-error").is_some());
+            }
+        }
+    }
+    let forms: [&[(&str, &str)]; 8] = [
+        &[("Action", "SendMessage"), ("QueueUrl", &url)],
+        &[
+            ("Action", "SendMessage"),
+            ("QueueUrl", &url),
+            ("MessageBody", "x"),
+            ("MessageAttribute.1.Value", "v"),
+        ],
+        &[
+            ("Action", "SendMessage"),
+            ("QueueUrl", &url),
+            ("MessageBody", "x"),
+            ("MessageAttribute.1.Name", "n"),
+        ],
+        &[
+            ("Action", "SendMessageBatch"),
+            ("QueueUrl", &url),
+            ("SendMessageBatchRequestEntry.1", "x"),
+        ],
+        &[
+            ("Action", "SendMessageBatch"),
+            ("QueueUrl", &url),
+            ("SendMessageBatchRequestEntry.99999999999.Id", "x"),
+        ],
+        &[
+            ("Action", "CreateQueue"),
+            ("QueueName", "odd2"),
+            ("Attribute.1.Value", "30"),
+        ],
+        &[
+            ("Action", "ReceiveMessage"),
+            ("QueueUrl", &url),
+            ("MaxNumberOfMessages", ""),
+        ],
+        &[("Action", ""), ("QueueUrl", &url)],
+    ];
+    for form in forms {
+        let response = query_post(&server, "/", form).await;
+        assert!(response.status < 500, "{form:?}: {response:?}");
+        if response.status >= 400 {
+            assert!(
+                response.body.contains("<ErrorResponse"),
+                "{form:?}: {response:?}"
+            );
+        }
+    }
+    let garbage = raw(
+        &server,
+        "POST",
+        "/",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        &[0xff, 0xfe, b'=', 0x00, b'&', b'%', b'z'],
+    )
+    .await;
+    assert_eq!(garbage.status, 400, "{garbage:?}");
+}

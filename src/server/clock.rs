@@ -40,7 +40,10 @@ impl Clock {
     /// The engine's current instant.
     #[must_use]
     pub fn now(&self) -> Instant {
-        Instant::now() + self.offset()
+        let now = Instant::now();
+        // An absurd advance saturates rather than overflow.
+        now.checked_add(self.offset())
+            .unwrap_or(now + Duration::from_secs(u64::from(u32::MAX)))
     }
 
     /// Moves the clock forward.

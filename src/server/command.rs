@@ -153,29 +153,34 @@ fn print_banner(endpoint: &str, addr: SocketAddr, urls: &[String]) {
         .first()
         .and_then(|url| url.rsplit('/').next())
         .unwrap_or("csse6400_prac");
-    let mut text = format!(
-        "queue serve: SQS-compatible server listening on {addr}\nendpoint: {endpoint}\nregion: {DEFAULT_REGION} (any region works; each region has its own queues)\n"
-    );
+    let mut lines = vec![
+        format!("queue serve: SQS-compatible server listening on {addr}"),
+        format!("endpoint: {endpoint}"),
+        format!("region: {DEFAULT_REGION} (any region works; each region has its own queues)"),
+    ];
     if urls.is_empty() {
-        text.push_str("queues: none yet (create them with CreateQueue)\n");
+        lines.push("queues: none yet (create them with CreateQueue)".to_string());
     } else {
-        text.push_str("queues:\n");
-        for url in urls {
-            text.push_str(&format!("  {url}\n"));
-        }
+        lines.push("queues:".to_string());
+        lines.extend(urls.iter().map(|url| format!("  {url}")));
     }
-    text.push_str(&format!(
-        "\nPaste these lines to point the AWS SDKs, the AWS CLI and boto3 at it:\n\
-export AWS_ENDPOINT_URL={endpoint}\n\
-export AWS_ACCESS_KEY_ID=test\n\
-export AWS_SECRET_ACCESS_KEY=test\n\
-export AWS_DEFAULT_REGION={DEFAULT_REGION}\n\
-\nThen try:\n\
-  {queue_cmd} send --name {example_queue} --count 10\n\
-  {queue_cmd} receive --name {example_queue}\n\
-  aws --endpoint-url {endpoint} sqs list-queues\n\
-\nCtrl-C stops the server.\n"
-    ));
+    lines.extend([
+        String::new(),
+        "Paste these lines to point the AWS SDKs, the AWS CLI and boto3 at it:".to_string(),
+        format!("export AWS_ENDPOINT_URL={endpoint}"),
+        "export AWS_ACCESS_KEY_ID=test".to_string(),
+        "export AWS_SECRET_ACCESS_KEY=test".to_string(),
+        format!("export AWS_DEFAULT_REGION={DEFAULT_REGION}"),
+        String::new(),
+        "Then try:".to_string(),
+        format!("  {queue_cmd} send --name {example_queue} --count 10"),
+        format!("  {queue_cmd} receive --name {example_queue}"),
+        format!("  aws --endpoint-url {endpoint} sqs list-queues"),
+        String::new(),
+        "Ctrl-C stops the server.".to_string(),
+    ]);
+    let mut text = lines.join("\n");
+    text.push('\n');
     let mut stdout = std::io::stdout().lock();
     // A closed stdout (piped into `head`) must not stop the server.
     let _ = stdout.write_all(text.as_bytes());

@@ -76,10 +76,10 @@ impl Engine {
             duplicate_rate: if options.ordered {
                 0.0
             } else {
-                options.duplicate_rate.clamp(0.0, 1.0)
+                probability(options.duplicate_rate)
             },
             ordered: options.ordered,
-            fail_rate: options.fail_rate.clamp(0.0, 1.0),
+            fail_rate: probability(options.fail_rate),
         };
         let engine = Self {
             shared: Arc::new(Shared {
@@ -175,7 +175,13 @@ impl Engine {
                     notify: queue_notify,
                     wake_at,
                 } => {
-                    let Some(notified) = notified else {
+                    // First pass (or the queue was recreated): register on this queue's
+                    // signal and look again before sleeping.
+                    let Some(notified) = notified.filter(|_| {
+                        notify
+                            .as_ref()
+                            .is_some_and(|n| Arc::ptr_eq(n, &queue_notify))
+                    }) else {
                         notify = Some(queue_notify);
                         continue;
                     };
@@ -190,3 +196,15 @@ impl Engine {
         }
     }
 }
+
+/// A rate as a probability: clamped to 0–1, NaN as 0.
+fn probability(rate: f64) -> f64 {
+    if rate.is_nan() {
+        0.0
+    } else {
+        rate.clamp(0.0, 1.0)
+    }
+}
+
+#[cfg(test)]
+mod tests;

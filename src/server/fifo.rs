@@ -16,12 +16,19 @@ use super::queue::Queue;
 /// later message that reappears while an earlier one is in flight stays blocked, while earlier
 /// ones whose timeout ran out are receivable again. The group holding the oldest receivable
 /// message comes first, then the other groups by their oldest receivable message.
+///
+/// The scan stops once `limit` receivable messages are found, so a huge backlog of many
+/// interleaved groups fills "mostly" from one group, as SQS says it tries to.
 #[must_use]
-pub fn candidates(queue: &Queue, now: Instant) -> Vec<u64> {
+pub fn candidates(queue: &Queue, now: Instant, limit: usize) -> Vec<u64> {
+    let mut found = 0;
     let mut blocked: HashSet<&str> = HashSet::new();
     let mut order: Vec<&str> = Vec::new();
     let mut lists: HashMap<&str, Vec<u64>> = HashMap::new();
     for (key, message) in &queue.messages {
+        if found >= limit {
+            break;
+        }
         let group = message.group_id.as_deref().unwrap_or("");
         if blocked.contains(group) {
             continue;
@@ -34,6 +41,7 @@ pub fn candidates(queue: &Queue, now: Instant) -> Vec<u64> {
                     Vec::new()
                 })
                 .push(*key);
+            found += 1;
         } else {
             blocked.insert(group);
         }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::Response;
@@ -74,7 +74,7 @@ pub(crate) fn router_until(
     };
     Router::new()
         .fallback(handle)
-        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(DefaultBodyLimit::disable())
         .with_state(wire)
 }
 
@@ -101,10 +101,20 @@ async fn handle(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
-    let request = parse(&method, &uri, &headers, &body);
+    let request = match axum::body::to_bytes(body, BODY_LIMIT_BYTES).await {
+        Ok(body) => parse(&method, &uri, &headers, &body),
+        Err(_) => Request {
+            protocol: Protocol::Json,
+            answer_json: header_str(&headers, "x-amz-target").is_some(),
+            call: Err(SqsError::malformed(format!(
+                "The request body is unreadable or larger than {BODY_LIMIT_BYTES} bytes."
+            ))),
+            params: Vec::new(),
+        },
+    };
     let ctx = context(&uri, &headers, &request.params);
     let outcome = match request.call {
         Ok((action, input)) => wire
@@ -471,5 +481,121 @@ mod tests {
             json_call("AmazonSQS.ListQueues", b"[1]").unwrap_err().code,
             "InvalidParameterValue"
         );
+    }
+
+    async fn parts(response: Response) -> (u16, HeaderMap, String) {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, headers, String::from_utf8(body.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn errors_render_per_protocol() {
+        let id = "11111111-2222-3333-4444-555555555555";
+        let missing = || Err(SqsError::queue_does_not_exist());
+        let (status, headers, body) = parts(render(Protocol::Json, true, missing(), id)).await;
+        assert_eq!(status, 400);
+        assert_eq!(headers["x-amzn-requestid"], id);
+        assert_eq!(
+            headers["x-amzn-query-error"],
+            "AWS.SimpleQueueService.NonExistentQueue;Sender"
+        );
+        assert_eq!(headers["content-type"], JSON_CONTENT_TYPE);
+        assert_eq!(
+            serde_json::from_str::<Value>(&body).unwrap(),
+            serde_json::json!({
+                "__type": "com.amazonaws.sqs#QueueDoesNotExist",
+                "message": "The specified queue does not exist.",
+            })
+        );
+
+        let (status, headers, body) = parts(render(Protocol::Query, false, missing(), id)).await;
+        assert_eq!(status, 400);
+        assert_eq!(headers["content-type"], XML_CONTENT_TYPE);
+        assert_eq!(headers["x-amzn-requestid"], id);
+        assert!(headers.get("x-amzn-query-error").is_none());
+        assert!(
+            body.contains("does not exist for this wsdl version."),
+            "{body}"
+        );
+
+        // A Query request that accepts JSON gets JSON, in Query wording.
+        let (_, headers, body) = parts(render(Protocol::Query, true, missing(), id)).await;
+        assert_eq!(headers["content-type"], JSON_CONTENT_TYPE);
+        assert!(body.contains("for this wsdl version."), "{body}");
+
+        let failure = Err(SqsError::internal_failure());
+        let (status, headers, _) = parts(render(Protocol::Json, true, failure, id)).await;
+        assert_eq!(status, 500);
+        assert_eq!(headers["x-amzn-query-error"], "InternalFailure;Receiver");
+        let throttled = Err(SqsError::request_throttled());
+        let (status, headers, _) = parts(render(Protocol::Json, true, throttled, id)).await;
+        assert_eq!(status, 403);
+        assert_eq!(headers["x-amzn-query-error"], "RequestThrottled;Sender");
+    }
+
+    #[tokio::test]
+    async fn successes_render_per_protocol() {
+        let id = "11111111-2222-3333-4444-555555555555";
+        let ok = |output: Value| Ok(("DeleteQueue".to_string(), output));
+        let (status, _, body) = parts(render(Protocol::Json, true, ok(Value::Null), id)).await;
+        assert_eq!((status, body.as_str()), (200, "{}"));
+        let (status, headers, body) = parts(render(
+            Protocol::Query,
+            false,
+            ok(serde_json::json!({})),
+            id,
+        ))
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(headers["content-type"], XML_CONTENT_TYPE);
+        assert!(body.contains("<DeleteQueueResponse"), "{body}");
+        assert!(
+            body.contains(&format!("<RequestId>{id}</RequestId>")),
+            "{body}"
+        );
+    }
+
+    #[test]
+    fn protocol_detection() {
+        let post = Method::POST;
+        let root: Uri = "/".parse().unwrap();
+        let mut form = HeaderMap::new();
+        form.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        let query = parse(&post, &root, &form, b"Action=ListQueues&Version=2012-11-05");
+        assert_eq!(query.protocol, Protocol::Query);
+        assert!(!query.answer_json);
+        assert_eq!(query.call.unwrap().0, "ListQueues");
+
+        let get: Uri = "/000000000000/q?Action=ReceiveMessage".parse().unwrap();
+        let request = parse(&Method::GET, &get, &HeaderMap::new(), b"");
+        assert_eq!(request.call.unwrap().0, "ReceiveMessage");
+
+        let mut json = HeaderMap::new();
+        json.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-amz-json-1.0"),
+        );
+        let missing = parse(&post, &root, &json, b"{}");
+        assert_eq!(missing.protocol, Protocol::Json);
+        assert_eq!(missing.call.unwrap_err().code, "MissingAction");
+
+        json.insert(
+            "X-AMZ-TARGET",
+            HeaderValue::from_static("AmazonSQS.ListQueues"),
+        );
+        let request = parse(&post, &root, &json, b"");
+        assert_eq!(request.protocol, Protocol::Json);
+        assert_eq!(request.call.unwrap().0, "ListQueues");
+
+        let nothing = parse(&post, &root, &HeaderMap::new(), b"");
+        assert_eq!(nothing.protocol, Protocol::Query);
+        assert_eq!(nothing.call.unwrap_err().code, "MissingAction");
     }
 }

@@ -165,6 +165,10 @@ pub struct Queue {
     pub attempts: HashMap<String, Attempt>,
     /// Standard queues: weight of each simulated storage server.
     pub server_weights: Vec<f64>,
+    /// Housekeeping is skipped until this instant: no message expires before it and the
+    /// dedup/attempt records were pruned recently. `None` forces a full pass (set it when a
+    /// message with an older enqueue time arrives or the retention period changes).
+    pub housekeeping_due: Option<Instant>,
 }
 
 /// Messages counted as GetQueueAttributes reports them.
@@ -180,12 +184,24 @@ pub struct Counts {
 
 impl Queue {
     /// Drops messages past the retention period (SQS deletes them silently).
+    /// Also prunes expired dedup and ReceiveRequestAttemptId records. Cheap when nothing is
+    /// due: a full pass runs at most once a second, or when a message may have expired.
     pub fn expire(&mut self, now: Instant) {
+        if self.housekeeping_due.is_some_and(|due| now < due) {
+            return;
+        }
         let retention = Duration::from_secs(u64::from(self.config.message_retention_period));
         self.messages.retain(|_, m| m.enqueued_at + retention > now);
         self.dedup.retain(|_, r| r.expires > now);
         self.attempts
             .retain(|_, a| a.at + Duration::from_secs(300) > now);
+        let next_expiry = self
+            .messages
+            .values()
+            .map(|m| m.enqueued_at + retention)
+            .min();
+        let soon = now + Duration::from_secs(1);
+        self.housekeeping_due = Some(next_expiry.map_or(soon, |at| at.min(soon).max(now)));
     }
 
     /// The approximate counters.
@@ -195,7 +211,9 @@ impl Queue {
         for message in self.messages.values() {
             if message.is_visible(now) {
                 counts.visible += 1;
-            } else if message.receipt.is_some() {
+            } else if message.receipt.is_some() || message.ghost {
+                // A resurrected duplicate is, in SQS terms, still in flight on the replica
+                // that missed the delete.
                 counts.in_flight += 1;
             } else {
                 counts.delayed += 1;

@@ -39,13 +39,13 @@ pub fn create_queue(
         region: ctx.region.clone(),
         name: name.to_string(),
     };
+    let config = QueueConfig::for_create(name, &attributes)?;
     if let Some(existing) = state.queues.get(&key) {
         if let Some(different) = existing.config.first_difference(&attributes) {
             return Err(SqsError::queue_name_exists(&different));
         }
         return Ok(json!({ "QueueUrl": State::url(ctx, &key) }));
     }
-    let config = QueueConfig::for_create(name, &attributes)?;
     check_redrive_target(state, &config)?;
     if state.deleted_recently(&key, now.at) {
         return Err(SqsError::queue_deleted_recently());
@@ -112,6 +112,7 @@ pub fn insert_queue(
             dedup: HashMap::new(),
             attempts: HashMap::new(),
             server_weights,
+            housekeeping_due: None,
         },
     );
 }

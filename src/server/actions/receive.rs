@@ -154,10 +154,12 @@ pub fn attempt(
     let Some(queue) = queues.get_mut(&req.key) else {
         return Ok(Outcome::Done(json!({})));
     };
+    // Enough candidates to fill the answer even if some are moved to the dead-letter queue.
+    let limit = req.max * 20 + 100;
     let candidates = if fifo {
-        fifo::candidates(queue, now.at)
+        fifo::candidates(queue, now.at, limit)
     } else {
-        standard::candidates(queue, rng, now.at, long_poll)
+        standard::candidates(queue, rng, now.at, long_poll, limit)
     };
     let mut chosen = Vec::new();
     let mut moved = Vec::new();
@@ -239,6 +241,8 @@ fn move_to_dlq(
         dlq.next_key += 1;
         dlq.messages.insert(key, message);
     }
+    // A standard DLQ keeps the original enqueue time, which may expire sooner.
+    dlq.housekeeping_due = None;
     dlq.notify.notify_waiters();
 }
 
@@ -247,7 +251,11 @@ fn move_to_dlq(
 fn replay_attempt(state: &mut State, req: &ReceiveRequest, now: Now) -> Option<Value> {
     let id = req.attempt_id.as_ref()?;
     let queue = state.queues.get_mut(&req.key)?;
-    let attempt = queue.attempts.get(id)?.clone();
+    let attempt = queue
+        .attempts
+        .get(id)
+        .filter(|a| a.at + Duration::from_secs(300) > now.at)?
+        .clone();
     let unchanged = attempt.messages.iter().all(|(key, serial)| {
         queue
             .messages
