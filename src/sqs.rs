@@ -117,15 +117,16 @@ pub async fn connect(config: &Config) -> Result<Sqs> {
             DEFAULT_REGION.to_string()
         }
     };
+    // The endpoint is exactly the one `config` resolved (flag, --local, or a non-empty
+    // AWS_ENDPOINT_URL[_SQS]), so the banner tells the truth and an empty variable cannot
+    // reach the SDK (which panics on an empty URL).
     let mut builder =
         aws_sdk_sqs::config::Builder::from(&shared).region(Region::new(region.clone()));
-    let endpoint = match &config.endpoint_url {
-        Some(url) => {
-            builder = builder.endpoint_url(url);
-            url.clone()
-        }
-        None => format!("https://sqs.{region}.amazonaws.com"),
-    };
+    builder.set_endpoint_url(config.endpoint_url.clone());
+    let endpoint = config
+        .endpoint_url
+        .clone()
+        .unwrap_or_else(|| format!("https://sqs.{region}.amazonaws.com"));
     let context = ErrorContext {
         endpoint: endpoint.clone(),
         region: region.clone(),
