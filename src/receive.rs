@@ -81,6 +81,15 @@ pub async fn receive_loop(
         if cancel.is_cancelled() || batches.is_closed() {
             return Ok(());
         }
+        // Take nothing from SQS until the presenter has room for it (a paused view holds
+        // no messages of ours beyond the one batch it has not read yet).
+        let permit = tokio::select! {
+            () = cancel.cancelled() => return Ok(()),
+            permit = batches.reserve() => match permit {
+                Ok(permit) => permit,
+                Err(_) => return Ok(()),
+            },
+        };
         let request = sqs
             .client
             .receive_message()
@@ -130,10 +139,7 @@ pub async fn receive_loop(
             deliveries,
             shown: shown_tx,
         };
-        if batches.send(batch).await.is_err() {
-            release(sqs, queue, &handles).await;
-            return Ok(());
-        }
+        permit.send(batch);
         let shown = shown_rx.await.unwrap_or(0).min(handles.len());
         let deleted = delete(sqs, queue, &handles[..shown]).await;
         release(sqs, queue, &handles[shown..]).await;
@@ -331,4 +337,111 @@ pub async fn run(args: ReceiveArgs, config: &Config) -> Result<ExitCode> {
         return Ok(ExitCode::from(exit::INTERRUPTED));
     }
     Ok(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::DedupMode;
+    use crate::send::{SendPlan, send_messages};
+    use crate::server::{LocalServer, ServeOptions};
+
+    async fn setup(count: u64) -> (LocalServer, Sqs, QueueInfo) {
+        let server = LocalServer::start(ServeOptions {
+            ordered: true,
+            duplicate_rate: 0.0,
+            ..ServeOptions::default()
+        })
+        .await
+        .unwrap();
+        let sqs = crate::sqs::connect_local(&server.endpoint(), "us-east-1");
+        let queue = sqs.queue("csse6400_prac").await.unwrap();
+        let plan = SendPlan {
+            client_name: "c".into(),
+            count,
+            prepend: String::new(),
+            group: "g".into(),
+            dedup: DedupMode::Auto,
+            one_by_one: false,
+            rate: None,
+        };
+        let report = send_messages(&sqs, &queue, &plan, &|_| {}).await.unwrap();
+        assert_eq!(report.sent, count);
+        (server, sqs, queue)
+    }
+
+    #[tokio::test]
+    async fn only_confirmed_messages_are_deleted_and_the_rest_return_at_once() {
+        let (_server, sqs, queue) = setup(10).await;
+        let (tx, mut rx) = mpsc::channel(1);
+        let cancel = CancellationToken::new();
+        let options = ReceiveOptions { wait: 1, max: 10 };
+        let receiver = tokio::spawn({
+            let (sqs, queue, cancel) = (sqs.clone(), queue.clone(), cancel.clone());
+            async move { receive_loop(&sqs, &queue, options, tx, cancel).await }
+        });
+        let first = rx.recv().await.unwrap();
+        let mut seen: Vec<u64> = first
+            .deliveries
+            .iter()
+            .take(3)
+            .filter_map(|d| d.parsed.number)
+            .collect();
+        first.shown.send(3).unwrap();
+        // The unconfirmed ones come back well before their 30 s visibility timeout.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while seen.len() < 10 {
+            let batch = tokio::time::timeout_at(deadline, rx.recv())
+                .await
+                .expect("released messages return at once")
+                .unwrap();
+            seen.extend(batch.deliveries.iter().filter_map(|d| d.parsed.number));
+            let n = batch.deliveries.len();
+            batch.shown.send(n).unwrap();
+        }
+        seen.sort_unstable();
+        assert_eq!(seen, (0..10).collect::<Vec<_>>());
+        cancel.cancel();
+        receiver.await.unwrap().unwrap();
+        let left = sqs
+            .client
+            .receive_message()
+            .queue_url(&queue.url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            left.messages.unwrap_or_default().is_empty(),
+            "all confirmed, all deleted"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_dropped_confirmation_deletes_nothing() {
+        let (_server, sqs, queue) = setup(4).await;
+        let (tx, mut rx) = mpsc::channel(1);
+        let cancel = CancellationToken::new();
+        let receiver = tokio::spawn({
+            let (sqs, queue, cancel) = (sqs.clone(), queue.clone(), cancel.clone());
+            let options = ReceiveOptions { wait: 1, max: 10 };
+            async move { receive_loop(&sqs, &queue, options, tx, cancel).await }
+        });
+        let batch = rx.recv().await.unwrap();
+        assert_eq!(batch.deliveries.len(), 4);
+        drop(batch);
+        drop(rx);
+        receiver.await.unwrap().unwrap();
+        let again = sqs
+            .client
+            .receive_message()
+            .queue_url(&queue.url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.messages.unwrap_or_default().len(), 4, "nothing lost");
+    }
 }

@@ -396,21 +396,22 @@ pub async fn send_messages_until(
         progress,
     };
     let size = batch_size(plan);
-    let outgoing = (0..plan.count).map(|number| {
+    let outgoing = |number: u64| {
         let body = message::body(&plan.prepend, number);
         Outgoing {
             number,
             dedup_id: dedup_id(queue, plan.dedup, &body),
             body,
         }
+    };
+    // Chunks are built as they are sent, so memory stays flat whatever --count is.
+    let size = size as u64;
+    let chunks = (0..plan.count.div_ceil(size)).map(move |index| {
+        let first = index * size;
+        (first..(first + size).min(plan.count))
+            .map(outgoing)
+            .collect::<Vec<_>>()
     });
-    let mut chunks: Vec<Vec<Outgoing>> = Vec::new();
-    for item in outgoing {
-        match chunks.last_mut() {
-            Some(chunk) if chunk.len() < size => chunk.push(item),
-            _ => chunks.push(vec![item]),
-        }
-    }
     // FIFO queues (and --one-by-one, as the original) send one request at a time, in order.
     let in_flight = if queue.fifo || plan.one_by_one {
         1

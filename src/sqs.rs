@@ -117,15 +117,16 @@ pub async fn connect(config: &Config) -> Result<Sqs> {
             DEFAULT_REGION.to_string()
         }
     };
+    // The endpoint is exactly the one `config` resolved (flag, --local, or a non-empty
+    // AWS_ENDPOINT_URL[_SQS]), so the banner tells the truth and an empty variable cannot
+    // reach the SDK (which panics on an empty URL).
     let mut builder =
         aws_sdk_sqs::config::Builder::from(&shared).region(Region::new(region.clone()));
-    let endpoint = match &config.endpoint_url {
-        Some(url) => {
-            builder = builder.endpoint_url(url);
-            url.clone()
-        }
-        None => format!("https://sqs.{region}.amazonaws.com"),
-    };
+    builder.set_endpoint_url(config.endpoint_url.clone());
+    let endpoint = config
+        .endpoint_url
+        .clone()
+        .unwrap_or_else(|| format!("https://sqs.{region}.amazonaws.com"));
     let context = ErrorContext {
         endpoint: endpoint.clone(),
         region: region.clone(),
@@ -169,6 +170,22 @@ pub fn connect_local(endpoint: &str, region: &str) -> Sqs {
     }
 }
 
+/// Lookup calls retried on top of the SDK's own attempts when the error is transient.
+pub const LOOKUP_RETRIES: u32 = 4;
+
+/// Whether to try a lookup call again (after a pause) for this error.
+async fn retry_lookup<E>(error: &aws_sdk_sqs::error::SdkError<E>, attempt: &mut u32) -> bool
+where
+    E: aws_sdk_sqs::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    if *attempt >= LOOKUP_RETRIES || !errors::classify(error).is_retryable() {
+        return false;
+    }
+    *attempt += 1;
+    tokio::time::sleep(INITIAL_BACKOFF.saturating_mul(1 << *attempt)).await;
+    true
+}
+
 /// The queue name at the end of a queue URL.
 fn name_from_url(url: &str) -> String {
     url.trim_end_matches('/')
@@ -202,12 +219,19 @@ impl Sqs {
         let (url, name) = if is_url {
             (name_or_url.to_string(), name_from_url(name_or_url))
         } else {
-            let answer = self
-                .client
-                .get_queue_url()
-                .queue_name(name_or_url)
-                .send()
-                .await;
+            let mut attempt = 0;
+            let answer = loop {
+                let answer = self
+                    .client
+                    .get_queue_url()
+                    .queue_name(name_or_url)
+                    .send()
+                    .await;
+                match &answer {
+                    Err(error) if retry_lookup(error, &mut attempt).await => {}
+                    _ => break answer,
+                }
+            };
             match answer {
                 Ok(output) => match output.queue_url {
                     Some(url) => (url, name_or_url.to_string()),
@@ -216,14 +240,21 @@ impl Sqs {
                 Err(error) => return Err(self.lookup_error(&error, name_or_url).await.into()),
             }
         };
-        let attributes = match self
-            .client
-            .get_queue_attributes()
-            .queue_url(&url)
-            .attribute_names(QueueAttributeName::All)
-            .send()
-            .await
-        {
+        let mut attempt = 0;
+        let answer = loop {
+            let answer = self
+                .client
+                .get_queue_attributes()
+                .queue_url(&url)
+                .attribute_names(QueueAttributeName::All)
+                .send()
+                .await;
+            match &answer {
+                Err(error) if retry_lookup(error, &mut attempt).await => {}
+                _ => break answer,
+            }
+        };
+        let attributes = match answer {
             Ok(output) => output.attributes.unwrap_or_default(),
             Err(error) => return Err(self.lookup_error(&error, &name).await.into()),
         };

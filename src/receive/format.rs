@@ -40,7 +40,7 @@ pub fn plain(delivery: &Delivery, marks: Marks, color: bool) -> String {
     let time = DateTime::<Local>::from(delivery.received_at)
         .format("%H:%M:%S%.3f")
         .to_string();
-    let client = delivery.client.as_deref().unwrap_or(NO_CLIENT);
+    let client = one_line(delivery.client.as_deref().unwrap_or(NO_CLIENT));
     let mut line = if color {
         format!("{DIM}{time}{RESET}  {client}  {}", one_line(&delivery.body))
     } else {
