@@ -64,19 +64,38 @@ pub fn send_message_batch(
     }
     let mut successful = Vec::new();
     let mut failed = Vec::new();
+    // FIFO order holds across a failure: once an entry of a group fails, the later entries of
+    // that group in this batch fail too, so a sender that retries the failed ones keeps its
+    // order. [U] SQS does not document this case; it is the only behaviour that keeps the
+    // in-group order guarantee.
+    let mut failed_groups: Vec<String> = Vec::new();
     for (id, entry) in ids.iter().zip(entries) {
-        if state.chance(state.sim.fail_rate) {
+        let group = fifo
+            .then(|| entry.get("MessageGroupId").and_then(Value::as_str))
+            .flatten();
+        if group.is_some_and(|g| failed_groups.iter().any(|f| f == g)) {
             failed.push(batch::injected_failure(id));
             continue;
         }
-        match enqueue(state, &key, ctx, &Input::new(entry), now, true) {
+        let outcome = if state.chance(state.sim.fail_rate) {
+            Err(batch::injected_failure(id))
+        } else {
+            enqueue(state, &key, ctx, &Input::new(entry), now, true)
+                .map_err(|error| batch::failed(id, &error))
+        };
+        match outcome {
             Ok(mut value) => {
                 if let Some(map) = value.as_object_mut() {
                     map.insert("Id".into(), Value::String(id.clone()));
                 }
                 successful.push(value);
             }
-            Err(error) => failed.push(batch::failed(id, &error)),
+            Err(failure) => {
+                if let Some(group) = group {
+                    failed_groups.push(group.to_string());
+                }
+                failed.push(failure);
+            }
         }
     }
     Ok(batch::result(successful, failed))

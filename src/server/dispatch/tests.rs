@@ -470,6 +470,65 @@ async fn fail_rate_fails_entries_retryably() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn fifo_batch_failures_keep_group_order_for_a_retrying_sender() {
+    let mut opts = options(false);
+    opts.fail_rate = 0.3;
+    let engine = Engine::new(&opts);
+    let url = create(
+        &engine,
+        "f.fifo",
+        json!({"FifoQueue": "true", "ContentBasedDeduplication": "true"}),
+    )
+    .await;
+    let mut pending: Vec<u32> = (0..40).collect();
+    let mut rounds = 0;
+    while !pending.is_empty() {
+        rounds += 1;
+        assert!(rounds < 200, "retries never got through");
+        let chunk: Vec<u32> = pending.iter().copied().take(10).collect();
+        let entries: Vec<Value> = chunk
+            .iter()
+            .map(|n| json!({"Id": format!("e{n}"), "MessageBody": format!("m{n:02}"), "MessageGroupId": "g"}))
+            .collect();
+        let out = ok(
+            &engine,
+            "SendMessageBatch",
+            json!({"QueueUrl": url, "Entries": entries}),
+        )
+        .await;
+        let failed: BTreeSet<String> = out["Failed"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f["Id"].as_str().map(str::to_string))
+            .collect();
+        // A sender retries exactly the failed entries, in order.
+        pending.retain(|n| !chunk.contains(n) || failed.contains(&format!("e{n}")));
+    }
+    let mut got = Vec::new();
+    loop {
+        let batch = receive(&engine, &url, 10, 0).await;
+        if batch.is_empty() {
+            break;
+        }
+        for m in &batch {
+            got.push(m["Body"].as_str().unwrap_or_default().to_string());
+            ok(
+                &engine,
+                "DeleteMessage",
+                json!({"QueueUrl": url, "ReceiptHandle": m["ReceiptHandle"]}),
+            )
+            .await;
+        }
+    }
+    let expected: Vec<String> = (0..40).map(|n| format!("m{n:02}")).collect();
+    assert_eq!(
+        got, expected,
+        "in order, each once, despite {rounds} rounds of failures"
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn fifo_order_group_lock_and_fill_from_one_group() {
     let engine = Engine::new(&options(false));
     let url = create(
