@@ -54,6 +54,9 @@ pub struct SendPlan {
     pub one_by_one: bool,
     /// Messages per second, if paced.
     pub rate: Option<f64>,
+    /// Requests at once on a standard queue ([`IN_FLIGHT`] for `queue send`). FIFO queues and
+    /// `one_by_one` always send one request at a time, in order.
+    pub in_flight: usize,
 }
 
 impl From<&SendArgs> for SendPlan {
@@ -66,6 +69,7 @@ impl From<&SendArgs> for SendPlan {
             dedup: args.dedup_id,
             one_by_one: args.one_by_one,
             rate: args.rate,
+            in_flight: IN_FLIGHT,
         }
     }
 }
@@ -416,7 +420,7 @@ pub async fn send_messages_until(
     let in_flight = if queue.fifo || plan.one_by_one {
         1
     } else {
-        IN_FLIGHT
+        plan.in_flight.max(1)
     };
     let mut failed: Vec<(u64, String)> = futures::stream::iter(chunks)
         .map(|chunk| sender.send_chunk(chunk))
@@ -578,6 +582,7 @@ mod tests {
             dedup: DedupMode::Auto,
             one_by_one: false,
             rate: None,
+            in_flight: IN_FLIGHT,
         };
         assert_eq!(batch_size(&plan), 10);
         plan.rate = Some(2.0);

@@ -46,6 +46,9 @@ pub fn plan(index: u32, generation: u32, count: u32, one_by_one: bool) -> SendPl
         dedup: DedupMode::Auto,
         one_by_one,
         rate: None,
+        // Each client's batches go one after another, so any reordering on screen is the
+        // queue's doing, not the sender's (parallel requests arrive in any order).
+        in_flight: 1,
     }
 }
 
