@@ -1,0 +1,371 @@
+//! Benchmarks: print figures, assert nothing about speed (shared, noisy machines). Compare the
+//! ratios printed by one run.
+//!
+//! `cargo test --release --test bench -- --ignored --nocapture --test-threads 1`
+//!
+//! - `wire_figures`: SDK SendMessage round trip, batch and concurrent throughput, Query round trip.
+//! - `send_receive_delete_throughput`: 4 batch senders, then one receiver draining with deletes.
+//! - `long_poll_handover_and_idle_cpu`: how soon a waiting long poll gets a new message, and
+//!   the CPU that idle long polls cost.
+//! - `sender_batched_vs_one_by_one`: `queue send`'s batching against the original's pattern,
+//!   near and far (the server's `latency` option).
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, SendMessageBatchRequestEntry};
+use queue::cli::DedupMode;
+use queue::send::{IN_FLIGHT, SendPlan, send_messages};
+use queue::server::{LocalServer, ServeOptions};
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let index = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[index]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: run with --ignored --nocapture"]
+async fn wire_figures() {
+    let server = common::start().await;
+    let sqs = common::client(&server);
+    let url = common::create_queue(&sqs, "bench").await;
+
+    // Warm up the connection pool.
+    for _ in 0..50 {
+        sqs.send_message()
+            .queue_url(&url)
+            .message_body("warm")
+            .send()
+            .await
+            .unwrap();
+    }
+    let mut times = Vec::new();
+    for i in 0..1000 {
+        let started = Instant::now();
+        sqs.send_message()
+            .queue_url(&url)
+            .message_body(format!("Message {i}"))
+            .send()
+            .await
+            .unwrap();
+        times.push(started.elapsed());
+    }
+    times.sort();
+    println!(
+        "SDK SendMessage round trip over loopback (1000 sequential): p50 {:?}, p90 {:?}, p99 {:?}, max {:?}",
+        percentile(&times, 0.5),
+        percentile(&times, 0.9),
+        percentile(&times, 0.99),
+        times[times.len() - 1]
+    );
+
+    let url = common::create_queue(&sqs, "bench-batch").await;
+    let batches = 300;
+    let started = Instant::now();
+    for b in 0..batches {
+        let mut request = sqs.send_message_batch().queue_url(&url);
+        for i in 0..10 {
+            request = request.entries(
+                SendMessageBatchRequestEntry::builder()
+                    .id(format!("e{i}"))
+                    .message_body(format!("Message {}", b * 10 + i))
+                    .build()
+                    .unwrap(),
+            );
+        }
+        request.send().await.unwrap();
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "SDK SendMessageBatch x10, sequential: {:.0} msgs/s ({} messages in {elapsed:?})",
+        f64::from(batches * 10) / elapsed.as_secs_f64(),
+        batches * 10
+    );
+
+    let url = common::create_queue(&sqs, "bench-concurrent").await;
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for t in 0..4 {
+        let sqs = sqs.clone();
+        let url = url.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..500 {
+                sqs.send_message()
+                    .queue_url(&url)
+                    .message_body(format!("t{t} {i}"))
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "SDK SendMessage, 4 concurrent senders: {:.0} msgs/s (2000 in {elapsed:?})",
+        2000.0 / elapsed.as_secs_f64()
+    );
+
+    let mut times = Vec::new();
+    for i in 0..200 {
+        let body = format!("Message {i}");
+        let started = Instant::now();
+        let response = common::query_post(
+            &server,
+            "/",
+            &[
+                ("Action", "SendMessage"),
+                ("QueueUrl", &url),
+                ("MessageBody", &body),
+            ],
+        )
+        .await;
+        times.push(started.elapsed());
+        assert_eq!(response.status, 200);
+    }
+    times.sort();
+    println!(
+        "Query SendMessage, new connection each (200 sequential): p50 {:?}, p99 {:?}",
+        percentile(&times, 0.5),
+        percentile(&times, 0.99)
+    );
+    server.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: prints msgs/s"]
+async fn send_receive_delete_throughput() {
+    const MESSAGES: usize = 5_000;
+    let server = common::start_with(ServeOptions {
+        queues: Vec::new(),
+        seed: Some(1),
+        ..ServeOptions::default()
+    })
+    .await;
+    let client = common::client(&server);
+    let url = common::create_queue(&client, "bench").await;
+    let started = Instant::now();
+    let senders: Vec<_> = (0..4)
+        .map(|worker| {
+            let client = client.clone();
+            let url = url.clone();
+            tokio::spawn(async move {
+                for batch in 0..MESSAGES / 40 {
+                    let entries = (0..10)
+                        .map(|i| {
+                            SendMessageBatchRequestEntry::builder()
+                                .id(format!("e{i}"))
+                                .message_body(format!("w{worker} b{batch} m{i}"))
+                                .build()
+                                .expect("entry")
+                        })
+                        .collect::<Vec<_>>();
+                    client
+                        .send_message_batch()
+                        .queue_url(&url)
+                        .set_entries(Some(entries))
+                        .send()
+                        .await
+                        .expect("send");
+                }
+            })
+        })
+        .collect();
+    for sender in senders {
+        sender.await.expect("join");
+    }
+    let sent = started.elapsed();
+    let started = Instant::now();
+    let mut received = 0;
+    while received < MESSAGES {
+        let got = client
+            .receive_message()
+            .queue_url(&url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .expect("receive")
+            .messages
+            .unwrap_or_default();
+        if got.is_empty() {
+            break;
+        }
+        let entries = got
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                DeleteMessageBatchRequestEntry::builder()
+                    .id(format!("d{i}"))
+                    .receipt_handle(m.receipt_handle().unwrap_or_default())
+                    .build()
+                    .expect("entry")
+            })
+            .collect::<Vec<_>>();
+        client
+            .delete_message_batch()
+            .queue_url(&url)
+            .set_entries(Some(entries))
+            .send()
+            .await
+            .expect("delete");
+        received += got.len();
+    }
+    let drained = started.elapsed();
+    #[allow(clippy::cast_precision_loss)]
+    let rate = |d: Duration| MESSAGES as f64 / d.as_secs_f64();
+    println!(
+        "send (4 workers, batches of 10): {:.0} msgs/s; receive+delete (1 worker, batches of 10): {:.0} msgs/s ({received} received)",
+        rate(sent),
+        rate(drained)
+    );
+    server.stop().await.expect("stop");
+}
+
+/// Process CPU time (user + system) so far, from /proc (Linux); `None` elsewhere.
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the whole line: 11 and 12 after `state`.
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // USER_HZ is 100 on Linux.
+    Some(Duration::from_millis(ticks * 10))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: run with --ignored --nocapture"]
+async fn long_poll_handover_and_idle_cpu() {
+    let server = common::start().await;
+    let sqs = common::client(&server);
+    let url = common::create_queue(&sqs, "handover").await;
+
+    // Handover: a receive waits (20 s long poll); we send; how long until it returns?
+    let mut handover = Vec::new();
+    let mut send_rtt = Vec::new();
+    for i in 0..200 {
+        let waiting = {
+            let sqs = sqs.clone();
+            let url = url.clone();
+            tokio::spawn(async move {
+                let out = sqs
+                    .receive_message()
+                    .queue_url(&url)
+                    .wait_time_seconds(20)
+                    .send()
+                    .await
+                    .unwrap();
+                (Instant::now(), out.messages.unwrap_or_default())
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let sent_at = Instant::now();
+        sqs.send_message()
+            .queue_url(&url)
+            .message_body(format!("Message {i}"))
+            .send()
+            .await
+            .unwrap();
+        send_rtt.push(sent_at.elapsed());
+        let (received_at, messages) = waiting.await.unwrap();
+        assert_eq!(messages.len(), 1, "the waiting poll got the message");
+        handover.push(received_at.duration_since(sent_at));
+        sqs.delete_message()
+            .queue_url(&url)
+            .receipt_handle(messages[0].receipt_handle().unwrap_or_default())
+            .send()
+            .await
+            .unwrap();
+    }
+    handover.sort();
+    send_rtt.sort();
+    println!(
+        "long-poll handover (send start -> waiting receive returns, 200 runs): p50 {:?}, p90 {:?}, p99 {:?}; a SendMessage alone: p50 {:?}",
+        percentile(&handover, 0.5),
+        percentile(&handover, 0.9),
+        percentile(&handover, 0.99),
+        percentile(&send_rtt, 0.5),
+    );
+
+    // Idle CPU: the process's CPU time over 3 s with nothing running, then over 3 s with 50 long
+    // polls waiting on an empty queue (server and client both in this process).
+    let window = Duration::from_secs(3);
+    let (Some(before), ()) = (cpu_time(), tokio::time::sleep(window).await) else {
+        println!("idle CPU: /proc/self/stat not available here");
+        return;
+    };
+    let baseline = cpu_time().unwrap_or(before) - before;
+    let polls: Vec<_> = (0..50)
+        .map(|_| {
+            let sqs = sqs.clone();
+            let url = url.clone();
+            tokio::spawn(async move {
+                sqs.receive_message()
+                    .queue_url(&url)
+                    .wait_time_seconds(20)
+                    .send()
+                    .await
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await; // let them all arrive and wait
+    let start = cpu_time().unwrap_or_default();
+    tokio::time::sleep(window).await;
+    let idle = cpu_time().unwrap_or_default() - start;
+    println!(
+        "idle CPU of this process (server and 50 SDK clients) over {window:?}: {baseline:?} with nothing waiting, {idle:?} with 50 long polls waiting (10 ms resolution; measure `queue serve` alone for the server's share)"
+    );
+    server.stop().await.unwrap();
+    for poll in polls {
+        let _ = poll.await;
+    }
+}
+
+async fn time_send(server: &LocalServer, queue_name: &str, one_by_one: bool) -> Duration {
+    let sqs = queue::sqs::connect_local(&server.endpoint(), "us-east-1");
+    let queue = sqs.queue(queue_name).await.unwrap();
+    let plan = SendPlan {
+        client_name: "bench".into(),
+        count: 100,
+        prepend: format!("{one_by_one}-"),
+        group: "default".into(),
+        dedup: DedupMode::Auto,
+        one_by_one,
+        rate: None,
+        in_flight: IN_FLIGHT,
+    };
+    let started = Instant::now();
+    let report = send_messages(&sqs, &queue, &plan, &|_| {}).await.unwrap();
+    assert_eq!(report.sent, 100);
+    started.elapsed()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: run with --ignored --nocapture"]
+async fn sender_batched_vs_one_by_one() {
+    for latency_ms in [0, 50, 200] {
+        let server = common::start_with(ServeOptions {
+            latency: Duration::from_millis(latency_ms),
+            ..ServeOptions::default()
+        })
+        .await;
+        for queue_name in ["csse6400_prac", "csse6400_prac.fifo"] {
+            let batched = time_send(&server, queue_name, false).await;
+            let single = time_send(&server, queue_name, true).await;
+            println!(
+                "100 messages to {queue_name} at {latency_ms} ms latency: batched {batched:?}, one by one {single:?} ({:.1}x faster)",
+                single.as_secs_f64() / batched.as_secs_f64()
+            );
+        }
+        server.stop().await.unwrap();
+    }
+}
