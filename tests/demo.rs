@@ -162,7 +162,30 @@ async fn another_endpoint_needs_the_queues_or_create() {
     assert_eq!(missing.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&missing.stderr);
     assert!(
-        stderr.contains("lab") && stderr.contains("--create"),
+        stderr.contains("standard queue lab not found") && stderr.contains("add --create"),
+        "{stderr}"
+    );
+
+    // Without credentials the error is about credentials, not a missing queue.
+    let no_credentials = tokio::task::spawn_blocking({
+        let args = args(false);
+        move || {
+            queue()
+                .env_remove("AWS_ACCESS_KEY_ID")
+                .env_remove("AWS_SECRET_ACCESS_KEY")
+                .env("AWS_CONFIG_FILE", "/nonexistent")
+                .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+                .args(args)
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(no_credentials.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&no_credentials.stderr);
+    assert!(
+        stderr.contains("credentials") && !stderr.contains("--create"),
         "{stderr}"
     );
 

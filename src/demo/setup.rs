@@ -10,6 +10,7 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use super::state::{DemoInfo, QueueKind};
 use crate::cli::DemoArgs;
 use crate::config::Config;
+use crate::exit::Friendly;
 use crate::server::{LocalServer, ServeOptions};
 use crate::sqs::{self, QueueInfo, Sqs};
 
@@ -127,19 +128,8 @@ async fn queues(
         create_queue(&sqs, &args.standard, false).await?;
         create_queue(&sqs, &args.fifo, true).await?;
     }
-    let hint = if create {
-        ""
-    } else {
-        " (add --create to create it)"
-    };
-    let standard = sqs
-        .queue(&args.standard)
-        .await
-        .with_context(|| format!("standard queue {}{hint}", args.standard))?;
-    let fifo = sqs
-        .queue(&args.fifo)
-        .await
-        .with_context(|| format!("FIFO queue {}{hint}", args.fifo))?;
+    let standard = find(&sqs, &args.standard, "standard", create).await?;
+    let fifo = find(&sqs, &args.fifo, "FIFO", create).await?;
     if standard.fifo || !fifo.fifo {
         bail!(
             "{} must be a standard queue and {} a FIFO queue",
@@ -153,6 +143,28 @@ async fn queues(
         fifo,
         wait,
         quiet,
+    })
+}
+
+/// Looks up one of the demo's queues. A missing queue (when the demo did not create it) says
+/// to add `--create`; any other failure (credentials, endpoint) keeps its own hint.
+async fn find(sqs: &Sqs, name: &str, label: &str, created: bool) -> Result<QueueInfo> {
+    sqs.queue(name).await.map_err(|error| {
+        let missing = error
+            .downcast_ref::<Friendly>()
+            .is_some_and(|friendly| friendly.message.contains(" not found in region "));
+        if missing && !created {
+            Friendly::new(
+                format!(
+                    "{label} queue {name} not found in region {} at {}",
+                    sqs.region, sqs.endpoint
+                ),
+                "add --create to create the demo's queues, or name existing ones with --standard and --fifo",
+            )
+            .into()
+        } else {
+            error.context(format!("{label} queue {name}"))
+        }
     })
 }
 
