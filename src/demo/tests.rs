@@ -176,6 +176,17 @@ fn demo_screen_while_sending_80x24() {
 }
 
 #[test]
+fn the_pitfall_hint_names_the_prefixes_in_use() {
+    let mut state = new_state();
+    state.generation = 1;
+    let screen = draw(&state, 120, 40).backend().to_string();
+    assert!(
+        screen.contains("prefixes its bodies (A2-, B2-)"),
+        "{screen}"
+    );
+}
+
+#[test]
 fn prefixes_are_per_client_and_generation() {
     assert_eq!(prefix(0, 0), "A-");
     assert_eq!(prefix(1, 0), "B-");

@@ -11,14 +11,10 @@ use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, LegendPosition, Paragraph, Wrap};
 
-use super::state::{DemoState, Pane, QueueKind};
+use super::state::{DemoState, Pane, QueueKind, prefix};
 use crate::tui::log::{LogLayout, render_line};
 use crate::tui::theme::Theme;
 use crate::tui::ui::{millis, plural};
-
-/// The hint shown under the panes when there is room.
-const PREFIX_PITFALL: &str = "Each client prefixes its bodies (A-, B-): identical bodies from two \
-    clients would be dropped by the FIFO queue's content-based deduplication.";
 
 /// Draws the whole demo screen.
 pub fn render(state: &DemoState, frame: &mut Frame, _now: SystemTime) {
@@ -42,7 +38,7 @@ pub fn render(state: &DemoState, frame: &mut Frame, _now: SystemTime) {
         .min(3);
     render_pane(state, &state.standard, frame, left, tall, caption_rows);
     render_pane(state, &state.fifo, frame, right, tall, caption_rows);
-    frame.render_widget(footer_lines(state, tall), footer);
+    render_footer(state, frame, footer);
 }
 
 fn header_line(state: &DemoState, wide: bool) -> Paragraph<'_> {
@@ -72,8 +68,9 @@ fn header_line(state: &DemoState, wide: bool) -> Paragraph<'_> {
     ]))
 }
 
-fn footer_lines(state: &DemoState, tall: bool) -> Paragraph<'_> {
+fn render_footer(state: &DemoState, frame: &mut Frame, area: Rect) {
     let theme = state.theme;
+    let [keys, hint] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     let mut first = vec![Span::styled(
         " s send again  p new prefix  r reset  q quit ",
         theme.title(),
@@ -83,11 +80,25 @@ fn footer_lines(state: &DemoState, tall: bool) -> Paragraph<'_> {
     } else if state.sending() {
         first.push(Span::raw(" sending..."));
     }
-    let mut lines = vec![Line::from(first)];
-    if tall {
-        lines.push(Line::styled(format!(" {PREFIX_PITFALL}"), theme.dim()));
-    }
-    Paragraph::new(lines).wrap(Wrap { trim: false })
+    frame.render_widget(Paragraph::new(Line::from(first)), keys);
+    frame.render_widget(
+        Paragraph::new(prefix_pitfall(state))
+            .style(theme.dim())
+            .wrap(Wrap { trim: true }),
+        hint.inner(Margin::new(1, 0)),
+    );
+}
+
+/// The hint shown under the panes when there is room: why every client has its own prefix.
+fn prefix_pitfall(state: &DemoState) -> String {
+    let prefixes: Vec<String> = (0..state.info.clients.min(2))
+        .map(|index| prefix(index, state.generation))
+        .collect();
+    format!(
+        "Each client prefixes its bodies ({}): identical bodies from two clients would be \
+         dropped by the FIFO queue's content-based deduplication.",
+        prefixes.join(", ")
+    )
 }
 
 fn render_pane(
