@@ -206,16 +206,18 @@ async fn another_endpoint_needs_the_queues_or_create() {
 
     // A second run within the FIFO queue's 5-minute window still gets its messages through:
     // each run on another endpoint uses a fresh prefix.
+    // (`--seed` cannot seed a server elsewhere, and says so.)
     let again = tokio::task::spawn_blocking({
         let args = args(false);
-        move || queue().args(args).output().unwrap()
+        move || queue().args(args).args(["--seed", "5"]).output().unwrap()
     })
     .await
     .unwrap();
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(again.status.success(), "{stderr}");
     assert!(
-        again.status.success(),
-        "{}",
-        String::from_utf8_lossy(&again.stderr)
+        stderr.contains("--seed seeds only the embedded server"),
+        "{stderr}"
     );
     assert_eq!(n(row(&json_lines(&again), 1, "fifo"), "unique"), 20);
     server.stop().await.unwrap();
