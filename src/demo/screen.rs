@@ -94,8 +94,8 @@ where
                 Some(Ok(Event::Key(key))) => match action(key) {
                     Action::Quit(code) => return Ok(ExitCode::from(code)),
                     Action::Reset => {
-                        state.reset();
-                        state.note = None;
+                        state.note = (!state.reset())
+                            .then(|| "still sending; reset when this round is out".into());
                     }
                     Action::SendAgain | Action::NewPrefix if state.sending() => {
                         state.note = Some("still sending; try again when this round is out".into());

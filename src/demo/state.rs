@@ -257,11 +257,9 @@ impl Pane {
         self.expected = 0;
     }
 
-    /// Forgets figures, log and chart (senders still running keep counting).
-    pub fn reset(&mut self) {
-        let sending = self.sending;
+    /// Forgets figures, log and chart.
+    fn reset(&mut self) {
         *self = Self::new(self.kind, &self.name);
-        self.sending = sending;
     }
 
     /// Messages the queue accepted but never delivered (FIFO deduplication), once drained.
@@ -379,9 +377,16 @@ impl DemoState {
         self.fifo.next_round();
     }
 
-    /// Both panes' figures, logs and charts forgotten (`r`).
-    pub fn reset(&mut self) {
+    /// Both panes' figures, logs and charts forgotten (`r`); `false`, and nothing forgotten,
+    /// while a round is being sent: its senders would then report messages sent before the
+    /// reset, and the FIFO pane would count those as dropped duplicates.
+    #[must_use]
+    pub fn reset(&mut self) -> bool {
+        if self.sending() {
+            return false;
+        }
         self.standard.reset();
         self.fifo.reset();
+        true
     }
 }

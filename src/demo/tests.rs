@@ -176,6 +176,25 @@ fn demo_screen_while_sending_80x24() {
 }
 
 #[test]
+fn reset_waits_until_the_round_is_sent() {
+    let mut state = new_state();
+    state.start_round(t0());
+    let first_half: Vec<_> = interleaved(100).into_iter().take(100).collect();
+    feed(&mut state, QueueKind::Fifo, 1, &first_half, t0());
+    assert!(
+        !state.reset(),
+        "senders still running: nothing is forgotten"
+    );
+    senders_done(&mut state, false);
+    let rest: Vec<_> = interleaved(100).into_iter().skip(100).collect();
+    feed(&mut state, QueueKind::Fifo, 1, &rest, t0());
+    assert_eq!(state.fifo.dropped(), None, "nothing was dropped");
+    assert!(state.reset());
+    assert_eq!(state.fifo.figures(state.round).received, 0);
+    assert!(!ui::caption_text(&state.fifo).contains("dropped"));
+}
+
+#[test]
 fn the_pitfall_hint_names_the_prefixes_in_use() {
     let mut state = new_state();
     state.generation = 1;
