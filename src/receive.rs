@@ -261,13 +261,13 @@ pub async fn run(args: ReceiveArgs, config: &Config) -> Result<ExitCode> {
         max: args.max,
     };
     if config.banner && output != OutputMode::Tui {
-        eprintln!(
+        exit::note(format_args!(
             "receiving from {} ({}) at {}, region {}; Ctrl-C to stop",
             queue.name,
             if queue.fifo { "FIFO" } else { "standard" },
             sqs.endpoint,
             sqs.region
-        );
+        ));
     }
 
     let cancel = CancellationToken::new();
@@ -316,10 +316,10 @@ pub async fn run(args: ReceiveArgs, config: &Config) -> Result<ExitCode> {
                 .await
                 .map(|stats| {
                     if config.banner {
-                        eprintln!(
+                        exit::note(format_args!(
                             "received {} ({} unique, {} duplicates, {} out of order)",
                             stats.received, stats.unique, stats.duplicates, stats.out_of_order
-                        );
+                        ));
                     }
                     ExitCode::SUCCESS
                 })

@@ -111,9 +111,9 @@ pub async fn connect(config: &Config) -> Result<Sqs> {
     let region = match shared.region() {
         Some(region) => region.to_string(),
         None => {
-            eprintln!(
+            crate::exit::note(format_args!(
                 "note: no region set (--region, AWS_REGION or a profile); using {DEFAULT_REGION}"
-            );
+            ));
             DEFAULT_REGION.to_string()
         }
     };

@@ -304,3 +304,29 @@ fn sigterm_during_a_paced_send_exits_130_saying_how_many_were_accepted() {
     assert!(accepted > 0 && accepted < 1000, "{stderr}");
     assert_eq!(held_messages(&server, "csse6400_prac"), accepted);
 }
+
+#[test]
+fn a_closed_stderr_does_not_panic() {
+    let server = Server::ordered();
+    let dir = TempDir::new();
+    let mut command = harness::std_command(&dir);
+    command.args([
+        "send",
+        "--name",
+        "csse6400_prac",
+        "--count",
+        "10",
+        "--endpoint-url",
+        &server.endpoint,
+    ]);
+    let mut child = command
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // The reader of stderr goes away at once (`queue send 2>&1 | head -1`): writes get EPIPE.
+    drop(child.stderr.take());
+    let status = child.wait().expect("exit");
+    assert_eq!(status.code(), Some(0), "no panic (101) on a closed stderr");
+    assert_eq!(held_messages(&server, "csse6400_prac"), 10);
+}
