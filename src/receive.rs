@@ -30,7 +30,7 @@ use crate::exit;
 use crate::message::Delivery;
 use crate::sqs::errors;
 use crate::sqs::{QueueInfo, Sqs};
-use crate::tui::{Limits, ViewHeader};
+use crate::tui::{Limits, ViewHeader, ViewOptions};
 use present::LineFormat;
 
 /// Consecutive failed receive calls (retryable ones) before giving up.
@@ -301,7 +301,10 @@ pub async fn run(args: ReceiveArgs, config: &Config) -> Result<ExitCode> {
                 endpoint: sqs.endpoint.clone(),
                 region: sqs.region.clone(),
             };
-            crate::tui::run_receive_view(header, batches_rx, limits, cancel.clone()).await
+            let options = ViewOptions {
+                color: config.color,
+            };
+            crate::tui::run_receive_view(header, options, batches_rx, limits, cancel.clone()).await
         }
         OutputMode::Plain | OutputMode::Json => {
             let line_format = if output == OutputMode::Json {
