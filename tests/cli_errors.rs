@@ -407,3 +407,25 @@ fn dedup_none_on_a_fifo_queue_without_content_based_dedup_is_explained() {
         "--dedup-id none",
     );
 }
+
+#[test]
+fn https_to_a_plain_http_endpoint_is_called_a_tls_problem() {
+    let server = Server::ordered();
+    let dir = TempDir::new();
+    let endpoint = server.endpoint.replace("http://", "https://");
+    let run = run(
+        command(&dir),
+        &[
+            "send",
+            "--name",
+            "csse6400_prac",
+            "--endpoint-url",
+            &endpoint,
+        ],
+    );
+    assert_friendly(
+        &run,
+        &format!("the TLS connection to {endpoint} failed"),
+        "use http://",
+    );
+}
