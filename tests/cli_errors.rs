@@ -429,3 +429,24 @@ fn https_to_a_plain_http_endpoint_is_called_a_tls_problem() {
         "use http://",
     );
 }
+
+#[test]
+fn no_ca_certificates_is_one_line_and_a_hint_not_a_panic() {
+    let server = Server::ordered();
+    let dir = TempDir::new();
+    let mut command = command(&dir);
+    command
+        .env("SSL_CERT_FILE", dir.path().join("no-such-bundle.pem"))
+        .env("SSL_CERT_DIR", dir.path().join("no-such-dir"));
+    let run = run(
+        command,
+        &[
+            "send",
+            "--name",
+            "csse6400_prac",
+            "--endpoint-url",
+            &server.endpoint,
+        ],
+    );
+    assert_friendly(&run, "no CA certificates found", "ca-certificates");
+}
