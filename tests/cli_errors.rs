@@ -97,6 +97,7 @@ fn no_aws_env_at_all_says_where_credentials_go() {
         &["send", "--name", "q", "--endpoint-url", &dead_endpoint()],
     );
     assert_friendly(&run, "no AWS credentials found", "aws.env");
+    assert!(run.stderr.contains("--profile"), "{}", run.stderr);
 }
 
 #[test]

@@ -230,7 +230,8 @@ pub fn describe(problem: &Problem, context: &ErrorContext, queue: Option<&str>) 
             } else if context.env_files.is_empty() {
                 "put the lines from Learner Lab's AWS Details (AWS_ACCESS_KEY_ID=..., \
                  AWS_SECRET_ACCESS_KEY=..., AWS_SESSION_TOKEN=...) in ./aws.env, or pass \
-                 --env-file PATH (Docker: --env-file aws.env); for a local server use --local"
+                 --env-file PATH (Docker: --env-file aws.env), or name a profile of \
+                 ~/.aws/credentials with --profile NAME; for a local server use --local"
                     .to_string()
             } else {
                 format!(
