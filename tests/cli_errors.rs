@@ -87,6 +87,12 @@ fn lower_case_names_in_aws_env_are_named() {
         &["send", "--name", "q", "--endpoint-url", &dead_endpoint()],
     );
     assert_friendly(&run, "no AWS credentials found", "lower-case");
+    assert_eq!(
+        run.stderr.matches("lower").count(),
+        1,
+        "said once, not again for each variable the file set: {}",
+        run.stderr
+    );
 }
 
 #[test]
