@@ -461,8 +461,9 @@ pub async fn run(args: SendArgs, config: &Config) -> Result<ExitCode> {
     }
     if config.banner {
         exit::note(format_args!(
-            "sending {} messages to {} ({}) at {}, region {}",
+            "sending {} message{} to {} ({}) at {}, region {}",
             plan.count,
+            if plan.count == 1 { "" } else { "s" },
             queue.name,
             if queue.fifo { "FIFO" } else { "standard" },
             sqs.endpoint,
