@@ -265,23 +265,21 @@ fn queue_url_is_accepted_as_name() {
     let _ = Duration::ZERO;
 }
 
+/// `queue send --name csse6400_prac ARGS` as a process to spawn.
+fn send_command(server: &Server, dir: &TempDir, args: &[&str]) -> std::process::Command {
+    let mut command = harness::std_command(dir);
+    command
+        .args(["send", "--name", "csse6400_prac", "--endpoint-url"])
+        .arg(&server.endpoint)
+        .args(args);
+    command
+}
+
 #[test]
 fn sigterm_during_a_paced_send_exits_130_saying_how_many_were_accepted() {
     let server = Server::ordered();
     let dir = TempDir::new();
-    let mut command = harness::std_command(&dir);
-    command.args([
-        "send",
-        "--name",
-        "csse6400_prac",
-        "--count",
-        "1000",
-        "--rate",
-        "20",
-        "--endpoint-url",
-        &server.endpoint,
-    ]);
-    let child = command
+    let child = send_command(&server, &dir, &["--count", "1000", "--rate", "20"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -309,17 +307,7 @@ fn sigterm_during_a_paced_send_exits_130_saying_how_many_were_accepted() {
 fn a_closed_stderr_does_not_panic() {
     let server = Server::ordered();
     let dir = TempDir::new();
-    let mut command = harness::std_command(&dir);
-    command.args([
-        "send",
-        "--name",
-        "csse6400_prac",
-        "--count",
-        "10",
-        "--endpoint-url",
-        &server.endpoint,
-    ]);
-    let mut child = command
+    let mut child = send_command(&server, &dir, &["--count", "10"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
