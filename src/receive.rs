@@ -3,9 +3,10 @@
 //! lines otherwise ([`present`], [`format`]).
 //!
 //! No message is lost on any exit path: a message is deleted only after the presenter
-//! confirmed it; the rest are made visible again at once (`ChangeMessageVisibility` 0). A long
-//! poll cut short by Ctrl-C may leave the messages SQS was about to return invisible until
-//! their visibility timeout ends; they are never deleted.
+//! confirmed it; the rest are made visible again at once (`ChangeMessageVisibility` 0). A
+//! receive call in flight when the run stops gets a moment to answer and its messages are
+//! released too; only one that answers later than that leaves them invisible until their
+//! visibility timeout ends (they are never deleted).
 
 pub mod delivery;
 pub mod format;
@@ -37,6 +38,9 @@ use present::LineFormat;
 pub const MAX_RECEIVE_FAILURES: u32 = 5;
 /// Pause after a failed receive call; doubles each time.
 pub const RECEIVE_BACKOFF: Duration = Duration::from_millis(200);
+/// How long a receive call in flight may still answer after the presenter stopped (its
+/// messages are then made visible again instead of staying hidden).
+pub const IN_FLIGHT_GRACE: Duration = Duration::from_millis(500);
 /// Attempts to delete a batch whose entries keep failing with a retryable error.
 pub const DELETE_ATTEMPTS: u32 = 3;
 
@@ -99,10 +103,11 @@ pub async fn receive_loop(
             .message_system_attribute_names(MessageSystemAttributeName::All)
             .message_attribute_names("All")
             .send();
+        tokio::pin!(request);
         let answer = tokio::select! {
-            () = cancel.cancelled() => return Ok(()),
-            () = batches.closed() => return Ok(()),
-            answer = request => answer,
+            () = cancel.cancelled() => return release_in_flight(sqs, queue, request).await,
+            () = batches.closed() => return release_in_flight(sqs, queue, request).await,
+            answer = &mut request => answer,
         };
         let messages = match answer {
             Ok(output) => {
@@ -145,6 +150,31 @@ pub async fn receive_loop(
         release(sqs, queue, &handles[shown..]).await;
         deleted?;
     }
+}
+
+/// Stopping with a receive call in flight: gives it [`IN_FLIGHT_GRACE`] to answer and makes
+/// what it returns visible again at once, so those messages do not stay hidden for their
+/// whole visibility timeout. A long poll on an empty queue is simply dropped.
+async fn release_in_flight<F, E>(
+    sqs: &Sqs,
+    queue: &QueueInfo,
+    request: std::pin::Pin<&mut F>,
+) -> Result<()>
+where
+    F: std::future::Future<
+            Output = Result<aws_sdk_sqs::operation::receive_message::ReceiveMessageOutput, E>,
+        >,
+{
+    if let Ok(Ok(output)) = tokio::time::timeout(IN_FLIGHT_GRACE, request).await {
+        let handles: Vec<String> = output
+            .messages
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|message| message.receipt_handle)
+            .collect();
+        release(sqs, queue, &handles).await;
+    }
+    Ok(())
 }
 
 /// Deletes these receipt handles in batches of 10, retrying retryable failures a few times.
@@ -422,6 +452,41 @@ mod tests {
         cancel.cancel();
         receiver.await.unwrap().unwrap();
         assert_eq!(visible(&sqs, &queue).await, 0, "all confirmed, all deleted");
+    }
+
+    #[tokio::test]
+    async fn stopping_during_a_receive_call_hides_nothing() {
+        let server = LocalServer::start(ServeOptions {
+            ordered: true,
+            duplicate_rate: 0.0,
+            latency: Duration::from_millis(300),
+            ..ServeOptions::default()
+        })
+        .await
+        .unwrap();
+        let sqs = crate::sqs::connect_local(&server.endpoint(), "us-east-1");
+        let queue = sqs.queue("csse6400_prac").await.unwrap();
+        for i in 0..5 {
+            let body = format!("Message {i}");
+            let sent = sqs
+                .client
+                .send_message()
+                .queue_url(&queue.url)
+                .message_body(body);
+            sent.send().await.unwrap();
+        }
+        let (tx, _rx) = mpsc::channel(1);
+        let cancel = CancellationToken::new();
+        let receiver = tokio::spawn({
+            let (sqs, queue, cancel) = (sqs.clone(), queue.clone(), cancel.clone());
+            let options = ReceiveOptions { wait: 1, max: 10 };
+            async move { receive_loop(&sqs, &queue, options, tx, cancel).await }
+        });
+        // The server has taken the messages and is still answering (latency) when we stop.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        cancel.cancel();
+        receiver.await.unwrap().unwrap();
+        assert_eq!(visible(&sqs, &queue).await, 5, "none left invisible");
     }
 
     #[tokio::test]
