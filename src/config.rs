@@ -79,7 +79,13 @@ pub fn resolve(global: &GlobalArgs) -> Result<Config> {
         load_env_file(&path, &mut env_problems)?;
         env_files.push(path);
     }
-    env_problems.extend(diagnose_environment(std::env::vars()));
+    // The variables an env file set are already judged with the file: say each thing once.
+    let file_said_lower_case = env_problems.iter().any(|p| p.contains("lower-case"));
+    env_problems.extend(
+        diagnose_environment(std::env::vars())
+            .into_iter()
+            .filter(|problem| !(file_said_lower_case && problem.contains("is lower case"))),
+    );
 
     let stdout_is_tty = std::io::stdout().is_terminal() || env_flag(PRETEND_TTY_VAR);
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

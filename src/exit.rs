@@ -88,6 +88,12 @@ pub async fn interrupted() {
     }
 }
 
+/// Prints one line on stderr. A closed stderr is ignored (`eprintln!` would panic on
+/// `queue send 2>&1 | head -1`): the line is only a note, the run goes on.
+pub fn note(line: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
 /// What [`finish`] prints and returns for an error, without printing (testable).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {

@@ -3,9 +3,10 @@
 //! lines otherwise ([`present`], [`format`]).
 //!
 //! No message is lost on any exit path: a message is deleted only after the presenter
-//! confirmed it; the rest are made visible again at once (`ChangeMessageVisibility` 0). A long
-//! poll cut short by Ctrl-C may leave the messages SQS was about to return invisible until
-//! their visibility timeout ends; they are never deleted.
+//! confirmed it; the rest are made visible again at once (`ChangeMessageVisibility` 0). A
+//! receive call in flight when the run stops gets a moment to answer and its messages are
+//! released too; only one that answers later than that leaves them invisible until their
+//! visibility timeout ends (they are never deleted).
 
 pub mod delivery;
 pub mod format;
@@ -30,13 +31,16 @@ use crate::exit;
 use crate::message::Delivery;
 use crate::sqs::errors;
 use crate::sqs::{QueueInfo, Sqs};
-use crate::tui::{Limits, ViewHeader};
+use crate::tui::{Limits, ViewHeader, ViewOptions};
 use present::LineFormat;
 
 /// Consecutive failed receive calls (retryable ones) before giving up.
 pub const MAX_RECEIVE_FAILURES: u32 = 5;
 /// Pause after a failed receive call; doubles each time.
 pub const RECEIVE_BACKOFF: Duration = Duration::from_millis(200);
+/// How long a receive call in flight may still answer after the presenter stopped (its
+/// messages are then made visible again instead of staying hidden).
+pub const IN_FLIGHT_GRACE: Duration = Duration::from_millis(500);
 /// Attempts to delete a batch whose entries keep failing with a retryable error.
 pub const DELETE_ATTEMPTS: u32 = 3;
 
@@ -99,10 +103,11 @@ pub async fn receive_loop(
             .message_system_attribute_names(MessageSystemAttributeName::All)
             .message_attribute_names("All")
             .send();
+        tokio::pin!(request);
         let answer = tokio::select! {
-            () = cancel.cancelled() => return Ok(()),
-            () = batches.closed() => return Ok(()),
-            answer = request => answer,
+            () = cancel.cancelled() => return release_in_flight(sqs, queue, request).await,
+            () = batches.closed() => return release_in_flight(sqs, queue, request).await,
+            answer = &mut request => answer,
         };
         let messages = match answer {
             Ok(output) => {
@@ -145,6 +150,31 @@ pub async fn receive_loop(
         release(sqs, queue, &handles[shown..]).await;
         deleted?;
     }
+}
+
+/// Stopping with a receive call in flight: gives it [`IN_FLIGHT_GRACE`] to answer and makes
+/// what it returns visible again at once, so those messages do not stay hidden for their
+/// whole visibility timeout. A long poll on an empty queue is simply dropped.
+async fn release_in_flight<F, E>(
+    sqs: &Sqs,
+    queue: &QueueInfo,
+    request: std::pin::Pin<&mut F>,
+) -> Result<()>
+where
+    F: std::future::Future<
+            Output = Result<aws_sdk_sqs::operation::receive_message::ReceiveMessageOutput, E>,
+        >,
+{
+    if let Ok(Ok(output)) = tokio::time::timeout(IN_FLIGHT_GRACE, request).await {
+        let handles: Vec<String> = output
+            .messages
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|message| message.receipt_handle)
+            .collect();
+        release(sqs, queue, &handles).await;
+    }
+    Ok(())
 }
 
 /// Deletes these receipt handles in batches of 10, retrying retryable failures a few times.
@@ -261,13 +291,13 @@ pub async fn run(args: ReceiveArgs, config: &Config) -> Result<ExitCode> {
         max: args.max,
     };
     if config.banner && output != OutputMode::Tui {
-        eprintln!(
+        exit::note(format_args!(
             "receiving from {} ({}) at {}, region {}; Ctrl-C to stop",
             queue.name,
             if queue.fifo { "FIFO" } else { "standard" },
             sqs.endpoint,
             sqs.region
-        );
+        ));
     }
 
     let cancel = CancellationToken::new();
@@ -301,7 +331,10 @@ pub async fn run(args: ReceiveArgs, config: &Config) -> Result<ExitCode> {
                 endpoint: sqs.endpoint.clone(),
                 region: sqs.region.clone(),
             };
-            crate::tui::run_receive_view(header, batches_rx, limits, cancel.clone()).await
+            let options = ViewOptions {
+                color: config.color,
+            };
+            crate::tui::run_receive_view(header, options, batches_rx, limits, cancel.clone()).await
         }
         OutputMode::Plain | OutputMode::Json => {
             let line_format = if output == OutputMode::Json {
@@ -316,10 +349,10 @@ pub async fn run(args: ReceiveArgs, config: &Config) -> Result<ExitCode> {
                 .await
                 .map(|stats| {
                     if config.banner {
-                        eprintln!(
+                        exit::note(format_args!(
                             "received {} ({} unique, {} duplicates, {} out of order)",
                             stats.received, stats.unique, stats.duplicates, stats.out_of_order
-                        );
+                        ));
                     }
                     ExitCode::SUCCESS
                 })
@@ -371,6 +404,20 @@ mod tests {
         (server, sqs, queue)
     }
 
+    /// How many messages one receive call gets back now (up to 10).
+    async fn visible(sqs: &Sqs, queue: &QueueInfo) -> usize {
+        let answer = sqs
+            .client
+            .receive_message()
+            .queue_url(&queue.url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        answer.messages.unwrap_or_default().len()
+    }
+
     #[tokio::test]
     async fn only_confirmed_messages_are_deleted_and_the_rest_return_at_once() {
         let (_server, sqs, queue) = setup(10).await;
@@ -404,19 +451,42 @@ mod tests {
         assert_eq!(seen, (0..10).collect::<Vec<_>>());
         cancel.cancel();
         receiver.await.unwrap().unwrap();
-        let left = sqs
-            .client
-            .receive_message()
-            .queue_url(&queue.url)
-            .max_number_of_messages(10)
-            .wait_time_seconds(1)
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            left.messages.unwrap_or_default().is_empty(),
-            "all confirmed, all deleted"
-        );
+        assert_eq!(visible(&sqs, &queue).await, 0, "all confirmed, all deleted");
+    }
+
+    #[tokio::test]
+    async fn stopping_during_a_receive_call_hides_nothing() {
+        let server = LocalServer::start(ServeOptions {
+            ordered: true,
+            duplicate_rate: 0.0,
+            latency: Duration::from_millis(300),
+            ..ServeOptions::default()
+        })
+        .await
+        .unwrap();
+        let sqs = crate::sqs::connect_local(&server.endpoint(), "us-east-1");
+        let queue = sqs.queue("csse6400_prac").await.unwrap();
+        for i in 0..5 {
+            let body = format!("Message {i}");
+            let sent = sqs
+                .client
+                .send_message()
+                .queue_url(&queue.url)
+                .message_body(body);
+            sent.send().await.unwrap();
+        }
+        let (tx, _rx) = mpsc::channel(1);
+        let cancel = CancellationToken::new();
+        let receiver = tokio::spawn({
+            let (sqs, queue, cancel) = (sqs.clone(), queue.clone(), cancel.clone());
+            let options = ReceiveOptions { wait: 1, max: 10 };
+            async move { receive_loop(&sqs, &queue, options, tx, cancel).await }
+        });
+        // The server has taken the messages and is still answering (latency) when we stop.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        cancel.cancel();
+        receiver.await.unwrap().unwrap();
+        assert_eq!(visible(&sqs, &queue).await, 5, "none left invisible");
     }
 
     #[tokio::test]
@@ -434,15 +504,6 @@ mod tests {
         drop(batch);
         drop(rx);
         receiver.await.unwrap().unwrap();
-        let again = sqs
-            .client
-            .receive_message()
-            .queue_url(&queue.url)
-            .max_number_of_messages(10)
-            .wait_time_seconds(1)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(again.messages.unwrap_or_default().len(), 4, "nothing lost");
+        assert_eq!(visible(&sqs, &queue).await, 4, "nothing lost");
     }
 }

@@ -460,14 +460,15 @@ pub async fn run(args: SendArgs, config: &Config) -> Result<ExitCode> {
         );
     }
     if config.banner {
-        eprintln!(
-            "sending {} messages to {} ({}) at {}, region {}",
+        exit::note(format_args!(
+            "sending {} message{} to {} ({}) at {}, region {}",
             plan.count,
+            if plan.count == 1 { "" } else { "s" },
             queue.name,
             if queue.fifo { "FIFO" } else { "standard" },
             sqs.endpoint,
             sqs.region
-        );
+        ));
     }
     let bar = progress::bar(plan.count);
     let update = |n: u64| bar.set_position(n);
@@ -488,27 +489,30 @@ pub async fn run(args: SendArgs, config: &Config) -> Result<ExitCode> {
     bar.finish_and_clear();
     let report = report?;
     if interrupted {
-        eprintln!(
+        exit::note(format_args!(
             "interrupted: {} of {} messages were accepted",
             report.sent, plan.count
-        );
+        ));
         return Ok(ExitCode::from(exit::INTERRUPTED));
     }
-    eprintln!("{}", summary(&report));
+    exit::note(summary(&report));
     // Every accepted FIFO send is deduplicated (by our id or by the queue's content hash).
     if queue.fifo {
-        eprintln!(
-            "FIFO: SQS drops a body sent again within 5 minutes as a duplicate; --prepend TEXT makes new bodies"
+        exit::note(
+            "FIFO: SQS drops a body sent again within 5 minutes as a duplicate; --prepend TEXT makes new bodies",
         );
     }
     if report.failed.is_empty() {
         return Ok(ExitCode::SUCCESS);
     }
     for (number, error) in report.failed.iter().take(10) {
-        eprintln!("not sent: message {number}: {error}");
+        exit::note(format_args!("not sent: message {number}: {error}"));
     }
     if report.failed.len() > 10 {
-        eprintln!("not sent: ... and {} more", report.failed.len() - 10);
+        exit::note(format_args!(
+            "not sent: ... and {} more",
+            report.failed.len() - 10
+        ));
     }
     Err(Friendly::new(
         format!(

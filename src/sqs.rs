@@ -89,12 +89,49 @@ pub fn is_local_endpoint(endpoint: &str) -> bool {
     .any(|local| rest.starts_with(local))
 }
 
+/// Words of the panic the SDK's TLS set-up raises when it finds no CA certificates at all
+/// (aws-smithy-http-client: "... no valid root certificates parsed!"). It raises it for
+/// every endpoint, plain-HTTP ones included, the first time a client sends a request.
+const NO_ROOTS_PANIC: &str = "no valid root certificates";
+
+/// Turns the SDK's no-CA-certificates panic into the usual one line and hint (exit 1, no
+/// backtrace). Any other panic goes on to the previous hook. Installed once, before the
+/// first request; a later terminal hook (the TUI's) restores the terminal first.
+fn install_no_ca_certificates_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let payload = info.payload();
+            let text = payload
+                .downcast_ref::<&str>()
+                .map(ToString::to_string)
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            if text.contains(NO_ROOTS_PANIC) {
+                let failure = Friendly::new(
+                    "no CA certificates found: TLS connections cannot be checked",
+                    "install the CA certificates (e.g. apt-get install ca-certificates), or \
+                     point SSL_CERT_FILE at a readable bundle; the AWS SDK needs them even for \
+                     a local http:// endpoint",
+                );
+                for line in crate::exit::describe(&failure.into()).lines {
+                    crate::exit::note(line);
+                }
+                std::process::exit(i32::from(crate::exit::FAILURE));
+            }
+            previous(info);
+        }));
+    });
+}
+
 /// Builds a client from the resolved configuration. Says on stderr when the region defaults
 /// to us-east-1.
 ///
 /// # Errors
 /// No credentials or region could be found.
 pub async fn connect(config: &Config) -> Result<Sqs> {
+    install_no_ca_certificates_hook();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(timeouts())
         .retry_config(retries());
@@ -111,9 +148,9 @@ pub async fn connect(config: &Config) -> Result<Sqs> {
     let region = match shared.region() {
         Some(region) => region.to_string(),
         None => {
-            eprintln!(
+            crate::exit::note(format_args!(
                 "note: no region set (--region, AWS_REGION or a profile); using {DEFAULT_REGION}"
-            );
+            ));
             DEFAULT_REGION.to_string()
         }
     };
@@ -149,6 +186,7 @@ pub async fn connect(config: &Config) -> Result<Sqs> {
 /// A client for a local endpoint (the embedded server) with dummy credentials.
 #[must_use]
 pub fn connect_local(endpoint: &str, region: &str) -> Sqs {
+    install_no_ca_certificates_hook();
     let conf = aws_sdk_sqs::config::Builder::new()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region.to_string()))

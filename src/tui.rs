@@ -88,25 +88,13 @@ pub(crate) fn local_offset() -> FixedOffset {
     Local::now().offset().fix()
 }
 
-/// Runs the receive view (in colour) until `q`, Ctrl-C, a limit, or the receiver ends;
-/// restores the terminal on every path. Cancels `cancel` when it stops.
+/// Runs the receive view until `q`, Ctrl-C, a limit, or the receiver ends; restores the
+/// terminal on every path. Cancels `cancel` when it stops. Colour as `options` says
+/// (`--color`, `NO_COLOR`).
 ///
 /// # Errors
 /// Terminal I/O failures.
 pub async fn run_receive_view(
-    header: ViewHeader,
-    batches: mpsc::Receiver<Batch>,
-    limits: Limits,
-    cancel: CancellationToken,
-) -> Result<ExitCode> {
-    run_receive_view_with(header, ViewOptions::default(), batches, limits, cancel).await
-}
-
-/// [`run_receive_view`] with options (colour or not).
-///
-/// # Errors
-/// Terminal I/O failures.
-pub async fn run_receive_view_with(
     header: ViewHeader,
     options: ViewOptions,
     mut batches: mpsc::Receiver<Batch>,

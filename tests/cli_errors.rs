@@ -87,6 +87,12 @@ fn lower_case_names_in_aws_env_are_named() {
         &["send", "--name", "q", "--endpoint-url", &dead_endpoint()],
     );
     assert_friendly(&run, "no AWS credentials found", "lower-case");
+    assert_eq!(
+        run.stderr.matches("lower").count(),
+        1,
+        "said once, not again for each variable the file set: {}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -97,6 +103,7 @@ fn no_aws_env_at_all_says_where_credentials_go() {
         &["send", "--name", "q", "--endpoint-url", &dead_endpoint()],
     );
     assert_friendly(&run, "no AWS credentials found", "aws.env");
+    assert!(run.stderr.contains("--profile"), "{}", run.stderr);
 }
 
 #[test]
@@ -406,4 +413,47 @@ fn dedup_none_on_a_fifo_queue_without_content_based_dedup_is_explained() {
         "without content-based deduplication",
         "--dedup-id none",
     );
+}
+
+#[test]
+fn https_to_a_plain_http_endpoint_is_called_a_tls_problem() {
+    let server = Server::ordered();
+    let dir = TempDir::new();
+    let endpoint = server.endpoint.replace("http://", "https://");
+    let run = run(
+        command(&dir),
+        &[
+            "send",
+            "--name",
+            "csse6400_prac",
+            "--endpoint-url",
+            &endpoint,
+        ],
+    );
+    assert_friendly(
+        &run,
+        &format!("the TLS connection to {endpoint} failed"),
+        "use http://",
+    );
+}
+
+#[test]
+fn no_ca_certificates_is_one_line_and_a_hint_not_a_panic() {
+    let server = Server::ordered();
+    let dir = TempDir::new();
+    let mut command = command(&dir);
+    command
+        .env("SSL_CERT_FILE", dir.path().join("no-such-bundle.pem"))
+        .env("SSL_CERT_DIR", dir.path().join("no-such-dir"));
+    let run = run(
+        command,
+        &[
+            "send",
+            "--name",
+            "csse6400_prac",
+            "--endpoint-url",
+            &server.endpoint,
+        ],
+    );
+    assert_friendly(&run, "no CA certificates found", "ca-certificates");
 }

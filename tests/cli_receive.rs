@@ -204,14 +204,7 @@ fn broken_pipe_exits_0_and_deletes_only_what_was_written() {
     let server = Server::ordered();
     let dir = TempDir::new();
     send(&server, &dir, "csse6400_prac", 100);
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_queue"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", dir.path())
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .current_dir(dir.path())
+    let mut child = harness::std_command(&dir)
         .args([
             "receive",
             "--name",
@@ -253,14 +246,7 @@ fn original_receive_form_prints_plain_lines_until_sigterm_then_exits_130() {
     let server = Server::ordered();
     let dir = TempDir::new();
     send(&server, &dir, "csse6400_prac", 5);
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_queue"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", dir.path())
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .current_dir(dir.path())
+    let mut child = harness::std_command(&dir)
         .args([
             "--name",
             "csse6400_prac",

@@ -265,23 +265,21 @@ fn queue_url_is_accepted_as_name() {
     let _ = Duration::ZERO;
 }
 
+/// `queue send --name csse6400_prac ARGS` as a process to spawn.
+fn send_command(server: &Server, dir: &TempDir, args: &[&str]) -> std::process::Command {
+    let mut command = harness::std_command(dir);
+    command
+        .args(["send", "--name", "csse6400_prac", "--endpoint-url"])
+        .arg(&server.endpoint)
+        .args(args);
+    command
+}
+
 #[test]
 fn sigterm_during_a_paced_send_exits_130_saying_how_many_were_accepted() {
     let server = Server::ordered();
     let dir = TempDir::new();
-    let mut command = harness::std_command(&dir);
-    command.args([
-        "send",
-        "--name",
-        "csse6400_prac",
-        "--count",
-        "1000",
-        "--rate",
-        "20",
-        "--endpoint-url",
-        &server.endpoint,
-    ]);
-    let child = command
+    let child = send_command(&server, &dir, &["--count", "1000", "--rate", "20"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -303,4 +301,20 @@ fn sigterm_during_a_paced_send_exits_130_saying_how_many_were_accepted() {
         .unwrap_or_else(|| panic!("no count in {stderr}"));
     assert!(accepted > 0 && accepted < 1000, "{stderr}");
     assert_eq!(held_messages(&server, "csse6400_prac"), accepted);
+}
+
+#[test]
+fn a_closed_stderr_does_not_panic() {
+    let server = Server::ordered();
+    let dir = TempDir::new();
+    let mut child = send_command(&server, &dir, &["--count", "10"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // The reader of stderr goes away at once (`queue send 2>&1 | head -1`): writes get EPIPE.
+    drop(child.stderr.take());
+    let status = child.wait().expect("exit");
+    assert_eq!(status.code(), Some(0), "no panic (101) on a closed stderr");
+    assert_eq!(held_messages(&server, "csse6400_prac"), 10);
 }

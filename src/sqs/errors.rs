@@ -27,8 +27,15 @@ pub enum Problem {
     QueueNotFound,
     /// A FIFO send without deduplication id on a queue without content-based deduplication.
     FifoNeedsDedupId,
-    /// The endpoint could not be reached (connection refused, DNS, TLS).
+    /// The endpoint could not be reached (connection refused, DNS).
     Unreachable,
+    /// The connection failed in TLS: the certificate could not be checked (no CA
+    /// certificates, a CA bundle that cannot be read, an untrusted certificate) or the
+    /// endpoint does not speak TLS (`https://` to a plain HTTP server).
+    Tls {
+        /// The TLS library's words (no secrets: certificates and handshakes only).
+        detail: String,
+    },
     /// The endpoint did not answer in time.
     Timeout,
     /// Throttling or a server-side failure: worth retrying.
@@ -138,7 +145,10 @@ where
         ),
         SdkError::TimeoutError(_) => Problem::Timeout,
         SdkError::DispatchFailure(failure) if failure.is_timeout() => Problem::Timeout,
-        SdkError::DispatchFailure(_) => Problem::Unreachable,
+        SdkError::DispatchFailure(_) => match tls_failure(error) {
+            Some(detail) => Problem::Tls { detail },
+            None => Problem::Unreachable,
+        },
         SdkError::ResponseError(response) => {
             let status = response.raw().status().as_u16();
             if status >= 500 {
@@ -180,6 +190,29 @@ fn mentions_missing_credentials(error: &(dyn StdError + 'static)) -> bool {
     false
 }
 
+/// The innermost cause of a connection failure when it is about TLS or certificates.
+fn tls_failure(error: &(dyn StdError + 'static)) -> Option<String> {
+    const TLS_WORDS: [&str; 6] = [
+        "certificate",
+        "tls",
+        "ssl",
+        "handshake",
+        "corrupt message",
+        "ca bundle",
+    ];
+    let mut found = None;
+    let mut cause: Option<&(dyn StdError + 'static)> = Some(error);
+    while let Some(current) = cause {
+        let text = current.to_string();
+        let lower = text.to_ascii_lowercase();
+        if TLS_WORDS.iter().any(|word| lower.contains(word)) {
+            found = Some(first_line(&text));
+        }
+        cause = current.source();
+    }
+    found
+}
+
 fn first_line(text: &str) -> String {
     text.lines().next().unwrap_or_default().to_string()
 }
@@ -197,7 +230,8 @@ pub fn describe(problem: &Problem, context: &ErrorContext, queue: Option<&str>) 
             } else if context.env_files.is_empty() {
                 "put the lines from Learner Lab's AWS Details (AWS_ACCESS_KEY_ID=..., \
                  AWS_SECRET_ACCESS_KEY=..., AWS_SESSION_TOKEN=...) in ./aws.env, or pass \
-                 --env-file PATH (Docker: --env-file aws.env); for a local server use --local"
+                 --env-file PATH (Docker: --env-file aws.env), or name a profile of \
+                 ~/.aws/credentials with --profile NAME; for a local server use --local"
                     .to_string()
             } else {
                 format!(
@@ -267,6 +301,17 @@ pub fn describe(problem: &Problem, context: &ErrorContext, queue: Option<&str>) 
             };
             Friendly::new(format!("the SQS endpoint {endpoint} {what}"), hint)
         }
+        Problem::Tls { detail } => Friendly::new(
+            format!("the TLS connection to {endpoint} failed: {detail}"),
+            if !detail.to_ascii_lowercase().contains("certificate") {
+                "the endpoint does not seem to speak TLS: `queue serve` speaks plain HTTP, use \
+                 http:// in --endpoint-url"
+            } else {
+                "a certificate problem, not the network: install the CA certificates \
+                 (ca-certificates), or check SSL_CERT_FILE / AWS_CA_BUNDLE point to a readable \
+                 bundle"
+            },
+        ),
         Problem::Transient { code } => Friendly::new(
             format!("SQS at {endpoint} kept failing ({code})"),
             "this is usually temporary: try again in a moment",
@@ -372,6 +417,28 @@ mod tests {
         let friendly = describe(&Problem::SignatureMismatch, &context, None);
         let hint = friendly.hint.unwrap();
         assert!(hint.contains("INI format") && hint.contains("clock"));
+    }
+
+    #[test]
+    fn tls_failures_are_not_called_unreachable() {
+        let tls = |text: &str| {
+            let io = std::io::Error::other(text.to_string());
+            tls_failure(&io)
+        };
+        assert_eq!(
+            tls("invalid peer certificate: UnknownIssuer").as_deref(),
+            Some("invalid peer certificate: UnknownIssuer")
+        );
+        assert_eq!(tls("Connection refused (os error 111)"), None);
+        let friendly = describe(
+            &Problem::Tls {
+                detail: "invalid peer certificate: UnknownIssuer".into(),
+            },
+            &context(),
+            None,
+        );
+        assert!(friendly.message.contains("TLS"), "{}", friendly.message);
+        assert!(friendly.hint.unwrap().contains("CA certificates"));
     }
 
     #[test]
