@@ -35,13 +35,14 @@ pub struct ParsedBody {
 pub fn parse_body(body: &str) -> ParsedBody {
     if let Some(at) = body.rfind("Message ") {
         let digits = &body[at + "Message ".len()..];
-        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-            if let Ok(number) = digits.parse() {
-                return ParsedBody {
-                    prefix: body[..at].to_string(),
-                    number: Some(number),
-                };
-            }
+        if !digits.is_empty()
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && let Ok(number) = digits.parse()
+        {
+            return ParsedBody {
+                prefix: body[..at].to_string(),
+                number: Some(number),
+            };
         }
     }
     ParsedBody {

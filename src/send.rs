@@ -446,10 +446,10 @@ pub async fn send_messages_until(
 /// # Errors
 /// See [`send_messages`].
 pub async fn run(args: SendArgs, config: &Config) -> Result<ExitCode> {
-    if let Some(rate) = args.rate {
-        if !(rate.is_finite() && rate > 0.0) {
-            return Err(UsageError(format!("--rate must be above 0, got {rate}")).into());
-        }
+    if let Some(rate) = args.rate
+        && !(rate.is_finite() && rate > 0.0)
+    {
+        return Err(UsageError(format!("--rate must be above 0, got {rate}")).into());
     }
     let sqs = crate::sqs::connect(config).await?;
     let queue = sqs.queue(&args.name).await?;

@@ -362,12 +362,12 @@ pub fn not_found_hint(name: &str, existing: &[String]) -> String {
     if existing.contains(&with_fifo) {
         return format!("FIFO queue names end in .fifo: did you mean --name {with_fifo}?");
     }
-    if let Some(stripped) = name.strip_suffix(".fifo") {
-        if existing.iter().any(|queue| queue == stripped) {
-            return format!(
-                "{stripped} exists but is a standard queue; a FIFO queue named {name} must be created as FIFO"
-            );
-        }
+    if let Some(stripped) = name.strip_suffix(".fifo")
+        && existing.iter().any(|queue| queue == stripped)
+    {
+        return format!(
+            "{stripped} exists but is a standard queue; a FIFO queue named {name} must be created as FIFO"
+        );
     }
     let similar = similar_names(name, existing);
     if similar.is_empty() {

@@ -170,10 +170,10 @@ impl Tracker {
         if self.ids.contains(id) {
             return false;
         }
-        if self.id_order.len() >= MAX_REMEMBERED_IDS {
-            if let Some(old) = self.id_order.pop_front() {
-                self.ids.remove(&old);
-            }
+        if self.id_order.len() >= MAX_REMEMBERED_IDS
+            && let Some(old) = self.id_order.pop_front()
+        {
+            self.ids.remove(&old);
         }
         self.ids.insert(id.to_string());
         self.id_order.push_back(id.to_string());
