@@ -196,6 +196,36 @@ async fn redrive_moves_a_poison_message_to_the_dlq() {
     server.stop().await.expect("stop");
 }
 
+/// A queue named as its own dead-letter queue would move a message into itself on every
+/// receive: the message was never delivered again and a waiting long poll spun a core.
+#[tokio::test]
+async fn a_queue_that_is_its_own_dlq_still_delivers() {
+    let server = start().await;
+    let client = client(&server);
+    let url = create_queue(&client, "ouroboros").await;
+    let policy = r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:ouroboros","maxReceiveCount":1}"#;
+    client
+        .set_queue_attributes()
+        .queue_url(&url)
+        .attributes(QueueAttributeName::RedrivePolicy, policy)
+        .attributes(QueueAttributeName::VisibilityTimeout, "1")
+        .send()
+        .await
+        .expect("set redrive policy");
+    client
+        .send_message()
+        .queue_url(&url)
+        .message_body("again")
+        .send()
+        .await
+        .expect("send");
+    for _ in 0..2 {
+        assert_eq!(bodies(&receive(&client, &url, 1, 0).await), ["again"]);
+        server.advance_clock(Duration::from_secs(2));
+    }
+    server.stop().await.expect("stop");
+}
+
 #[tokio::test]
 async fn a_long_poll_returns_soon_after_a_send() {
     let server = start().await;

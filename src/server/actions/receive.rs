@@ -205,10 +205,10 @@ pub fn attempt(
 fn dead_letter_target(state: &State, key: &QueueKey) -> Option<(QueueKey, u32)> {
     let policy = state.queues.get(key)?.config.redrive_policy.clone()?;
     let target = QueueKey::from_arn(&policy.target_arn)?;
-    // [U] A policy pointing at a missing queue: messages are delivered normally.
-    state
-        .queues
-        .contains_key(&target)
+    // [U] A policy pointing at a missing queue, or at the queue itself (moving a message into
+    // its own queue would hide it for good and wake its long polls in a loop): messages are
+    // delivered normally.
+    (target != *key && state.queues.contains_key(&target))
         .then_some((target, policy.max_receive_count))
 }
 
