@@ -109,7 +109,7 @@ async fn handle(
         Err(_) => Request {
             protocol: Protocol::Json,
             answer_json: header_str(&headers, "x-amz-target").is_some(),
-            call: Err(SqsError::malformed(format!(
+            call: Err(SqsError::invalid_parameter_value(format!(
                 "The request body is unreadable or larger than {BODY_LIMIT_BYTES} bytes."
             ))),
             params: Vec::new(),
@@ -224,10 +224,10 @@ fn json_call(target: &str, body: &[u8]) -> Result<(String, Value), SqsError> {
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(members)) => Ok((action.to_string(), Value::Object(members))),
-        Ok(_) => Err(SqsError::malformed(
+        Ok(_) => Err(SqsError::invalid_parameter_value(
             "The request body must be a JSON object.",
         )),
-        Err(error) => Err(SqsError::malformed(format!(
+        Err(error) => Err(SqsError::invalid_parameter_value(format!(
             "The request body is not valid JSON: {error}."
         ))),
     }
