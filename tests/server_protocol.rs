@@ -763,6 +763,33 @@ async fn delete_queue_and_purge_on_missing_queue() {
     assert!(error.is_queue_does_not_exist(), "{error:?}");
 }
 
+/// A name cannot be reused for 60 seconds after DeleteQueue (QueueDeletedRecently).
+#[tokio::test]
+async fn a_deleted_name_is_free_again_after_sixty_seconds() {
+    let server = start().await;
+    let sqs = client(&server);
+    let url = create_queue(&sqs, "recycled").await;
+    sqs.delete_queue()
+        .queue_url(&url)
+        .send()
+        .await
+        .expect("delete");
+    let error = sqs
+        .create_queue()
+        .queue_name("recycled")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(error.is_queue_deleted_recently(), "{error:?}");
+    assert_eq!(
+        error.meta().code(),
+        Some("AWS.SimpleQueueService.QueueDeletedRecently")
+    );
+    server.advance_clock(Duration::from_secs(61));
+    assert_eq!(create_queue(&sqs, "recycled").await, url);
+}
+
 /// Permissions and message-move tasks are answered with a proper SQS error or success, never
 /// an unparseable response.
 #[tokio::test]
