@@ -1407,6 +1407,48 @@ async fn region_comes_from_the_signature() {
 
 /// Odd but possible inputs get an SQS answer (2xx or 4xx with an SQS error), never a 5xx, a
 /// panic or a dropped connection.
+/// A Query request whose percent-decoded bytes are not UTF-8 is refused; it used to be decoded
+/// lossily, so the queue stored a different body (U+FFFD) than the one sent.
+#[tokio::test]
+async fn query_bytes_that_are_not_utf8_are_refused() {
+    let server = start().await;
+    let sqs = client(&server);
+    let url = create_queue(&sqs, "bytes").await;
+    let path = format!("/{ACCOUNT}/bytes");
+    let form = [("Content-Type", "application/x-www-form-urlencoded")];
+    let posted = raw(
+        &server,
+        "POST",
+        &path,
+        &form,
+        b"Action=SendMessage&MessageBody=caf%E9",
+    )
+    .await;
+    let in_url = raw(
+        &server,
+        "GET",
+        &format!("{path}?Action=SendMessage&MessageBody=%FF%FE"),
+        &[],
+        b"",
+    )
+    .await;
+    for response in [posted, in_url] {
+        assert_eq!(response.status, 400, "{}", response.body);
+        assert_eq!(
+            xml_text(&response.body, "Code").as_deref(),
+            Some("InvalidParameterValue")
+        );
+    }
+    let received = sqs
+        .receive_message()
+        .queue_url(&url)
+        .wait_time_seconds(0)
+        .send()
+        .await
+        .expect("receive");
+    assert!(received.messages().is_empty(), "{received:?}");
+}
+
 #[tokio::test]
 async fn odd_inputs_never_cause_a_server_error() {
     let server = start().await;
