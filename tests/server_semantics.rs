@@ -259,6 +259,68 @@ async fn a_long_poll_returns_soon_after_a_send() {
     assert!(waited < Duration::from_secs(10), "waited {waited:?}");
     server.stop().await.expect("stop");
 }
+/// A waiting long poll also wakes when ChangeMessageVisibility makes a message visible (0) and
+/// when a delayed message's timer runs out, long before its 20 s wait.
+#[tokio::test]
+async fn a_long_poll_wakes_on_visibility_zero_and_on_a_delay_ending() {
+    let server = start().await;
+    let client = client(&server);
+    let url = create_queue(&client, "wakes").await;
+    client
+        .send_message()
+        .queue_url(&url)
+        .message_body("held")
+        .send()
+        .await
+        .expect("send");
+    let held = client
+        .receive_message()
+        .queue_url(&url)
+        .visibility_timeout(600)
+        .send()
+        .await
+        .expect("receive")
+        .messages
+        .unwrap_or_default();
+    assert_eq!(bodies(&held), ["held"]);
+    let waiter = |client: Client, url: String| {
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let got = receive(&client, &url, 10, 20).await;
+            (bodies(&got).join(","), started.elapsed())
+        })
+    };
+    let waiting = waiter(client.clone(), url.clone());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    client
+        .change_message_visibility()
+        .queue_url(&url)
+        .receipt_handle(held[0].receipt_handle().unwrap_or_default())
+        .visibility_timeout(0)
+        .send()
+        .await
+        .expect("change visibility");
+    let (got, waited) = waiting.await.expect("join");
+    assert_eq!(got, "held");
+    assert!(waited < Duration::from_secs(10), "waited {waited:?}");
+
+    let url = create_queue(&client, "timer").await;
+    client
+        .send_message()
+        .queue_url(&url)
+        .message_body("later")
+        .delay_seconds(1)
+        .send()
+        .await
+        .expect("send delayed");
+    let (got, waited) = waiter(client.clone(), url.clone()).await.expect("join");
+    assert_eq!(got, "later");
+    assert!(
+        waited >= Duration::from_millis(900) && waited < Duration::from_secs(10),
+        "waited {waited:?}"
+    );
+    server.stop().await.expect("stop");
+}
 
 /// Sends `count` messages in batches of 10, drains with 10-message long polls (deleting
 /// each) and returns the numbers in the order received, duplicates included.
