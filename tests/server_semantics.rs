@@ -226,6 +226,45 @@ async fn a_queue_that_is_its_own_dlq_still_delivers() {
     server.stop().await.expect("stop");
 }
 
+/// Two queues that name each other as dead-letter queues: a moved message is delivered from
+/// its new queue before it can move on. It used to bounce between them on every receive,
+/// never delivered, and two waiting long polls spun a core between them.
+#[tokio::test]
+async fn a_redrive_cycle_still_delivers() {
+    let server = start().await;
+    let client = client(&server);
+    let ping = create_queue(&client, "ping").await;
+    let pong = create_queue(&client, "pong").await;
+    for (url, target) in [(&ping, "pong"), (&pong, "ping")] {
+        let policy = format!(
+            r#"{{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:{target}","maxReceiveCount":1}}"#
+        );
+        client
+            .set_queue_attributes()
+            .queue_url(url)
+            .attributes(QueueAttributeName::RedrivePolicy, policy)
+            .attributes(QueueAttributeName::VisibilityTimeout, "1")
+            .send()
+            .await
+            .expect("set redrive policy");
+    }
+    client
+        .send_message()
+        .queue_url(&ping)
+        .message_body("ball")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(bodies(&receive(&client, &ping, 1, 0).await), ["ball"]);
+    server.advance_clock(Duration::from_secs(2));
+    assert!(receive(&client, &ping, 1, 0).await.is_empty());
+    assert_eq!(bodies(&receive(&client, &pong, 1, 0).await), ["ball"]);
+    server.advance_clock(Duration::from_secs(2));
+    assert!(receive(&client, &pong, 1, 0).await.is_empty());
+    assert_eq!(bodies(&receive(&client, &ping, 1, 0).await), ["ball"]);
+    server.stop().await.expect("stop");
+}
+
 #[tokio::test]
 async fn a_long_poll_returns_soon_after_a_send() {
     let server = start().await;

@@ -170,8 +170,12 @@ pub fn attempt(
         let Some(message) = queue.messages.get(&key) else {
             continue;
         };
+        // A message moved here from a dead-letter source is delivered here at least once
+        // before it can move on, so a redrive cycle cannot bounce it forever.
+        let just_moved = message.dlq_source_arn.is_some() && message.receipt.is_none();
         if let Some((_, max_receives)) = &dlq
             && message.receive_count >= *max_receives
+            && !just_moved
         {
             if let Some(message) = queue.messages.remove(&key) {
                 moved.push(message);
