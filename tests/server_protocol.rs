@@ -763,6 +763,33 @@ async fn delete_queue_and_purge_on_missing_queue() {
     assert!(error.is_queue_does_not_exist(), "{error:?}");
 }
 
+/// A name cannot be reused for 60 seconds after DeleteQueue (QueueDeletedRecently).
+#[tokio::test]
+async fn a_deleted_name_is_free_again_after_sixty_seconds() {
+    let server = start().await;
+    let sqs = client(&server);
+    let url = create_queue(&sqs, "recycled").await;
+    sqs.delete_queue()
+        .queue_url(&url)
+        .send()
+        .await
+        .expect("delete");
+    let error = sqs
+        .create_queue()
+        .queue_name("recycled")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(error.is_queue_deleted_recently(), "{error:?}");
+    assert_eq!(
+        error.meta().code(),
+        Some("AWS.SimpleQueueService.QueueDeletedRecently")
+    );
+    server.advance_clock(Duration::from_secs(61));
+    assert_eq!(create_queue(&sqs, "recycled").await, url);
+}
+
 /// Permissions and message-move tasks are answered with a proper SQS error or success, never
 /// an unparseable response.
 #[tokio::test]
@@ -1380,6 +1407,48 @@ async fn region_comes_from_the_signature() {
 
 /// Odd but possible inputs get an SQS answer (2xx or 4xx with an SQS error), never a 5xx, a
 /// panic or a dropped connection.
+/// A Query request whose percent-decoded bytes are not UTF-8 is refused; it used to be decoded
+/// lossily, so the queue stored a different body (U+FFFD) than the one sent.
+#[tokio::test]
+async fn query_bytes_that_are_not_utf8_are_refused() {
+    let server = start().await;
+    let sqs = client(&server);
+    let url = create_queue(&sqs, "bytes").await;
+    let path = format!("/{ACCOUNT}/bytes");
+    let form = [("Content-Type", "application/x-www-form-urlencoded")];
+    let posted = raw(
+        &server,
+        "POST",
+        &path,
+        &form,
+        b"Action=SendMessage&MessageBody=caf%E9",
+    )
+    .await;
+    let in_url = raw(
+        &server,
+        "GET",
+        &format!("{path}?Action=SendMessage&MessageBody=%FF%FE"),
+        &[],
+        b"",
+    )
+    .await;
+    for response in [posted, in_url] {
+        assert_eq!(response.status, 400, "{}", response.body);
+        assert_eq!(
+            xml_text(&response.body, "Code").as_deref(),
+            Some("InvalidParameterValue")
+        );
+    }
+    let received = sqs
+        .receive_message()
+        .queue_url(&url)
+        .wait_time_seconds(0)
+        .send()
+        .await
+        .expect("receive");
+    assert!(received.messages().is_empty(), "{received:?}");
+}
+
 #[tokio::test]
 async fn odd_inputs_never_cause_a_server_error() {
     let server = start().await;

@@ -196,6 +196,75 @@ async fn redrive_moves_a_poison_message_to_the_dlq() {
     server.stop().await.expect("stop");
 }
 
+/// A queue named as its own dead-letter queue would move a message into itself on every
+/// receive: the message was never delivered again and a waiting long poll spun a core.
+#[tokio::test]
+async fn a_queue_that_is_its_own_dlq_still_delivers() {
+    let server = start().await;
+    let client = client(&server);
+    let url = create_queue(&client, "ouroboros").await;
+    let policy = r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:ouroboros","maxReceiveCount":1}"#;
+    client
+        .set_queue_attributes()
+        .queue_url(&url)
+        .attributes(QueueAttributeName::RedrivePolicy, policy)
+        .attributes(QueueAttributeName::VisibilityTimeout, "1")
+        .send()
+        .await
+        .expect("set redrive policy");
+    client
+        .send_message()
+        .queue_url(&url)
+        .message_body("again")
+        .send()
+        .await
+        .expect("send");
+    for _ in 0..2 {
+        assert_eq!(bodies(&receive(&client, &url, 1, 0).await), ["again"]);
+        server.advance_clock(Duration::from_secs(2));
+    }
+    server.stop().await.expect("stop");
+}
+
+/// Two queues that name each other as dead-letter queues: a moved message is delivered from
+/// its new queue before it can move on. It used to bounce between them on every receive,
+/// never delivered, and two waiting long polls spun a core between them.
+#[tokio::test]
+async fn a_redrive_cycle_still_delivers() {
+    let server = start().await;
+    let client = client(&server);
+    let ping = create_queue(&client, "ping").await;
+    let pong = create_queue(&client, "pong").await;
+    for (url, target) in [(&ping, "pong"), (&pong, "ping")] {
+        let policy = format!(
+            r#"{{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:{target}","maxReceiveCount":1}}"#
+        );
+        client
+            .set_queue_attributes()
+            .queue_url(url)
+            .attributes(QueueAttributeName::RedrivePolicy, policy)
+            .attributes(QueueAttributeName::VisibilityTimeout, "1")
+            .send()
+            .await
+            .expect("set redrive policy");
+    }
+    client
+        .send_message()
+        .queue_url(&ping)
+        .message_body("ball")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(bodies(&receive(&client, &ping, 1, 0).await), ["ball"]);
+    server.advance_clock(Duration::from_secs(2));
+    assert!(receive(&client, &ping, 1, 0).await.is_empty());
+    assert_eq!(bodies(&receive(&client, &pong, 1, 0).await), ["ball"]);
+    server.advance_clock(Duration::from_secs(2));
+    assert!(receive(&client, &pong, 1, 0).await.is_empty());
+    assert_eq!(bodies(&receive(&client, &ping, 1, 0).await), ["ball"]);
+    server.stop().await.expect("stop");
+}
+
 #[tokio::test]
 async fn a_long_poll_returns_soon_after_a_send() {
     let server = start().await;
@@ -227,6 +296,68 @@ async fn a_long_poll_returns_soon_after_a_send() {
     assert_eq!(count, 1);
     // Far below the 20 s wait: the receive was woken by the send, not by its deadline.
     assert!(waited < Duration::from_secs(10), "waited {waited:?}");
+    server.stop().await.expect("stop");
+}
+/// A waiting long poll also wakes when ChangeMessageVisibility makes a message visible (0) and
+/// when a delayed message's timer runs out, long before its 20 s wait.
+#[tokio::test]
+async fn a_long_poll_wakes_on_visibility_zero_and_on_a_delay_ending() {
+    let server = start().await;
+    let client = client(&server);
+    let url = create_queue(&client, "wakes").await;
+    client
+        .send_message()
+        .queue_url(&url)
+        .message_body("held")
+        .send()
+        .await
+        .expect("send");
+    let held = client
+        .receive_message()
+        .queue_url(&url)
+        .visibility_timeout(600)
+        .send()
+        .await
+        .expect("receive")
+        .messages
+        .unwrap_or_default();
+    assert_eq!(bodies(&held), ["held"]);
+    let waiter = |client: Client, url: String| {
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let got = receive(&client, &url, 10, 20).await;
+            (bodies(&got).join(","), started.elapsed())
+        })
+    };
+    let waiting = waiter(client.clone(), url.clone());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    client
+        .change_message_visibility()
+        .queue_url(&url)
+        .receipt_handle(held[0].receipt_handle().unwrap_or_default())
+        .visibility_timeout(0)
+        .send()
+        .await
+        .expect("change visibility");
+    let (got, waited) = waiting.await.expect("join");
+    assert_eq!(got, "held");
+    assert!(waited < Duration::from_secs(10), "waited {waited:?}");
+
+    let url = create_queue(&client, "timer").await;
+    client
+        .send_message()
+        .queue_url(&url)
+        .message_body("later")
+        .delay_seconds(1)
+        .send()
+        .await
+        .expect("send delayed");
+    let (got, waited) = waiter(client.clone(), url.clone()).await.expect("join");
+    assert_eq!(got, "later");
+    assert!(
+        waited >= Duration::from_millis(900) && waited < Duration::from_secs(10),
+        "waited {waited:?}"
+    );
     server.stop().await.expect("stop");
 }
 

@@ -158,17 +158,6 @@ impl SqsError {
         )
     }
 
-    /// The message is not in flight.
-    #[must_use]
-    pub fn message_not_inflight() -> Self {
-        Self::sender(
-            "MessageNotInflight",
-            "AWS.SimpleQueueService.MessageNotInflight",
-            400,
-            "The message referred to isn't in flight.",
-        )
-    }
-
     /// An action we do not serve (or that does not exist).
     #[must_use]
     pub fn unsupported_operation(action: &str) -> Self {
@@ -239,17 +228,6 @@ impl SqsError {
             "MissingParameter",
             400,
             format!("The request must contain the parameter {name}."),
-        )
-    }
-
-    /// A request body we could not parse.
-    #[must_use]
-    pub fn malformed(message: impl Into<String>) -> Self {
-        Self::sender(
-            "InvalidParameterValueException",
-            "InvalidParameterValue",
-            400,
-            message,
         )
     }
 

@@ -109,7 +109,7 @@ async fn handle(
         Err(_) => Request {
             protocol: Protocol::Json,
             answer_json: header_str(&headers, "x-amz-target").is_some(),
-            call: Err(SqsError::malformed(format!(
+            call: Err(SqsError::invalid_parameter_value(format!(
                 "The request body is unreadable or larger than {BODY_LIMIT_BYTES} bytes."
             ))),
             params: Vec::new(),
@@ -179,7 +179,8 @@ fn parse(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Reques
     let content_type = header_str(headers, header::CONTENT_TYPE.as_str()).unwrap_or_default();
     let is_json_body = content_type.starts_with("application/x-amz-json")
         || content_type.starts_with("application/json");
-    if !is_json_body && method != Method::GET && !body.is_empty() {
+    let form = !is_json_body && method != Method::GET && !body.is_empty();
+    if form {
         params.extend(form_urlencoded::parse(body).into_owned());
     }
     let action = params
@@ -188,6 +189,18 @@ fn parse(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Reques
         .map(|(_, value)| value.clone());
     let accepts_json =
         header_str(headers, header::ACCEPT.as_str()).is_some_and(|accept| accept.contains("json"));
+    let query = uri.query().unwrap_or_default().as_bytes();
+    if !form_is_utf8(query) || (form && !form_is_utf8(body)) {
+        // `form_urlencoded` decodes lossily; refuse rather than store a different body.
+        return Request {
+            protocol: Protocol::Query,
+            answer_json: accepts_json,
+            call: Err(SqsError::invalid_parameter_value(
+                "The request contains percent-encoded bytes that are not valid UTF-8.",
+            )),
+            params,
+        };
+    }
     match action {
         Some(action) if !action.is_empty() => Request {
             protocol: Protocol::Query,
@@ -224,13 +237,38 @@ fn json_call(target: &str, body: &[u8]) -> Result<(String, Value), SqsError> {
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(members)) => Ok((action.to_string(), Value::Object(members))),
-        Ok(_) => Err(SqsError::malformed(
+        Ok(_) => Err(SqsError::invalid_parameter_value(
             "The request body must be a JSON object.",
         )),
-        Err(error) => Err(SqsError::malformed(format!(
+        Err(error) => Err(SqsError::invalid_parameter_value(format!(
             "The request body is not valid JSON: {error}."
         ))),
     }
+}
+
+/// Whether every name and value of an `application/x-www-form-urlencoded` string decodes to
+/// UTF-8.
+fn form_is_utf8(form: &[u8]) -> bool {
+    form.split(|b| *b == b'&' || *b == b'=').all(|part| {
+        let mut bytes = Vec::with_capacity(part.len());
+        let mut i = 0;
+        while i < part.len() {
+            let hex = part
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok());
+            match (part[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+                (b'%', Some(byte)) => {
+                    bytes.push(byte);
+                    i += 3;
+                }
+                (byte, _) => {
+                    bytes.push(byte);
+                    i += 1;
+                }
+            }
+        }
+        std::str::from_utf8(&bytes).is_ok()
+    })
 }
 
 fn url_params(uri: &Uri) -> Vec<(String, String)> {

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use serde_json::{Value, json};
 
 use crate::server::error::SqsError;
+use crate::server::store::State;
 use crate::server::validate::{Input, is_batch_id};
 
 /// Checks the entry list (1–10 entries, valid and distinct Ids) and returns the Ids.
@@ -63,4 +64,27 @@ pub fn injected_failure(id: &str) -> Value {
 #[must_use]
 pub fn result(successful: Vec<Value>, failed: Vec<Value>) -> Value {
     json!({ "Successful": successful, "Failed": failed })
+}
+
+/// Runs `one` on each entry of a checked batch (except those `--fail-rate` fails) and returns
+/// the batch answer: an entry that succeeds is reported by its Id, one that fails in `Failed`.
+pub fn each(
+    state: &mut State,
+    ids: &[String],
+    entries: &[Value],
+    mut one: impl FnMut(&mut State, &Input<'_>) -> Result<(), SqsError>,
+) -> Value {
+    let mut successful = Vec::new();
+    let mut failures = Vec::new();
+    for (id, entry) in ids.iter().zip(entries) {
+        if state.chance(state.sim.fail_rate) {
+            failures.push(injected_failure(id));
+            continue;
+        }
+        match one(state, &Input::new(entry)) {
+            Ok(()) => successful.push(json!({ "Id": id })),
+            Err(error) => failures.push(failed(id, &error)),
+        }
+    }
+    result(successful, failures)
 }

@@ -43,22 +43,10 @@ pub fn delete_message_batch(
     state.queue_mut(ctx, input, now)?;
     let entries = input.list("Entries")?;
     let ids = batch::check_entries(entries, "DeleteMessageBatchRequestEntry")?;
-    let mut successful = Vec::new();
-    let mut failed = Vec::new();
-    for (id, entry) in ids.iter().zip(entries) {
-        if state.chance(state.sim.fail_rate) {
-            failed.push(batch::injected_failure(id));
-            continue;
-        }
-        let result = Input::new(entry)
-            .str_req("ReceiptHandle")
-            .and_then(|handle| delete_one(state, &key, handle, now));
-        match result {
-            Ok(()) => successful.push(json!({ "Id": id })),
-            Err(error) => failed.push(batch::failed(id, &error)),
-        }
-    }
-    Ok(batch::result(successful, failed))
+    Ok(batch::each(state, &ids, entries, |state, entry| {
+        let handle = entry.str_req("ReceiptHandle")?;
+        delete_one(state, &key, handle, now)
+    }))
 }
 
 fn delete_one(state: &mut State, key: &QueueKey, handle: &str, now: Now) -> Result<(), SqsError> {

@@ -170,8 +170,12 @@ pub fn attempt(
         let Some(message) = queue.messages.get(&key) else {
             continue;
         };
+        // A message moved here from a dead-letter source is delivered here at least once
+        // before it can move on, so a redrive cycle cannot bounce it forever.
+        let just_moved = message.dlq_source_arn.is_some() && message.receipt.is_none();
         if let Some((_, max_receives)) = &dlq
             && message.receive_count >= *max_receives
+            && !just_moved
         {
             if let Some(message) = queue.messages.remove(&key) {
                 moved.push(message);
@@ -205,10 +209,10 @@ pub fn attempt(
 fn dead_letter_target(state: &State, key: &QueueKey) -> Option<(QueueKey, u32)> {
     let policy = state.queues.get(key)?.config.redrive_policy.clone()?;
     let target = QueueKey::from_arn(&policy.target_arn)?;
-    // [U] A policy pointing at a missing queue: messages are delivered normally.
-    state
-        .queues
-        .contains_key(&target)
+    // [U] A policy pointing at a missing queue, or at the queue itself (moving a message into
+    // its own queue would hide it for good and wake its long polls in a loop): messages are
+    // delivered normally.
+    (target != *key && state.queues.contains_key(&target))
         .then_some((target, policy.max_receive_count))
 }
 

@@ -46,24 +46,11 @@ pub fn change_message_visibility_batch(
     state.queue_mut(ctx, input, now)?;
     let entries = input.list("Entries")?;
     let ids = batch::check_entries(entries, "ChangeMessageVisibilityBatchRequestEntry")?;
-    let mut successful = Vec::new();
-    let mut failed = Vec::new();
-    for (id, entry) in ids.iter().zip(entries) {
-        if state.chance(state.sim.fail_rate) {
-            failed.push(batch::injected_failure(id));
-            continue;
-        }
-        let entry = Input::new(entry);
-        let result = entry.str_req("ReceiptHandle").and_then(|handle| {
-            let timeout = timeout_of(&entry)?;
-            change_one(state, &key, handle, timeout, now)
-        });
-        match result {
-            Ok(()) => successful.push(json!({ "Id": id })),
-            Err(error) => failed.push(batch::failed(id, &error)),
-        }
-    }
-    Ok(batch::result(successful, failed))
+    Ok(batch::each(state, &ids, entries, |state, entry| {
+        let handle = entry.str_req("ReceiptHandle")?;
+        let timeout = timeout_of(entry)?;
+        change_one(state, &key, handle, timeout, now)
+    }))
 }
 
 fn timeout_of(input: &Input<'_>) -> Result<Duration, SqsError> {
