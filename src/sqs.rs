@@ -147,6 +147,8 @@ pub async fn connect(config: &Config) -> Result<Sqs> {
     let shared = loader.load().await;
     let region = match shared.region() {
         Some(region) => region.to_string(),
+        // The embedded server serves every region; the note would only be noise there.
+        None if config.local => DEFAULT_REGION.to_string(),
         None => {
             crate::exit::note(format_args!(
                 "note: no region set (--region, AWS_REGION or a profile); using {DEFAULT_REGION}"

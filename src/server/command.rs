@@ -147,7 +147,8 @@ fn print_banner(endpoint: &str, addr: SocketAddr, urls: &[String]) {
     let queue_cmd = if addr.port() == 9324 && endpoint == "http://127.0.0.1:9324" {
         "queue --local".to_string()
     } else {
-        format!("queue --endpoint-url {endpoint}")
+        // --local brings the dummy credentials; --endpoint-url the port.
+        format!("queue --local --endpoint-url {endpoint}")
     };
     let example_queue = urls
         .first()
@@ -166,7 +167,7 @@ fn print_banner(endpoint: &str, addr: SocketAddr, urls: &[String]) {
     }
     lines.extend([
         String::new(),
-        "Paste these lines to point the AWS SDKs, the AWS CLI and boto3 at it:".to_string(),
+        "Paste these lines to point boto3, the AWS SDKs and the AWS CLI v2 at it (the AWS CLI v1 needs --endpoint-url):".to_string(),
         format!("export AWS_ENDPOINT_URL={endpoint}"),
         "export AWS_ACCESS_KEY_ID=test".to_string(),
         "export AWS_SECRET_ACCESS_KEY=test".to_string(),
