@@ -124,11 +124,27 @@ fn banner_then_clean_stop_on_sigterm() {
             .any(|l| l.trim() == format!("aws --endpoint-url {endpoint} sqs list-queues")),
         "{banner:?}"
     );
+    // The suggested `queue ... send` line works as printed, with no credentials set up.
+    let send_line = banner
+        .iter()
+        .map(|l| l.trim())
+        .find(|l| l.starts_with("queue ") && l.contains(&format!("--endpoint-url {endpoint} send")))
+        .unwrap_or_else(|| panic!("no queue send example in {banner:?}"));
+    let sent = queue()
+        .args(send_line.split_whitespace().skip(1))
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .output()
+        .expect("run the suggested send");
     assert!(
-        banner
-            .iter()
-            .any(|l| l.contains(&format!("queue --endpoint-url {endpoint} send"))),
-        "{banner:?}"
+        sent.status.success(),
+        "`{send_line}`: {}",
+        String::from_utf8_lossy(&sent.stderr)
     );
     for queue in [
         "/000000000000/csse6400_prac",
