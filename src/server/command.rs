@@ -11,8 +11,8 @@ use anyhow::{Context as _, Result, anyhow};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
+use super::dispatch::{DEFAULT_ACCOUNT, DEFAULT_REGION};
 use super::dispatch::{Engine, RequestContext};
-use super::http::{ACCOUNT, DEFAULT_REGION};
 use super::{ServeOptions, serve_engine};
 use crate::cli::{DEFAULT_BIND, ServeArgs};
 use crate::config::Config;
@@ -122,7 +122,7 @@ fn endpoint(addr: SocketAddr) -> String {
 async fn queue_urls(engine: &Engine, endpoint: &str) -> Vec<String> {
     let ctx = RequestContext {
         region: DEFAULT_REGION.to_string(),
-        account: ACCOUNT.to_string(),
+        account: DEFAULT_ACCOUNT.to_string(),
         host: endpoint.trim_start_matches("http://").to_string(),
         path_queue: None,
         trace_header: None,

@@ -24,7 +24,7 @@ use super::queue::QueueKey;
 use super::store::{Now, Simulation, State};
 use super::validate::Input;
 
-/// Region of the queues created at start (and the server's default).
+/// Region of the queues created at start, and of any request that carries no signature.
 pub const DEFAULT_REGION: &str = "us-east-1";
 /// The server's one account.
 pub const DEFAULT_ACCOUNT: &str = "000000000000";

@@ -19,14 +19,10 @@ use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
 use super::ServeOptions;
-use super::dispatch::{Engine, RequestContext};
+use super::dispatch::{DEFAULT_ACCOUNT, DEFAULT_REGION, Engine, RequestContext};
 use super::error::SqsError;
 use super::{query, xml};
 
-/// The one account the server has.
-pub const ACCOUNT: &str = "000000000000";
-/// Region used when a request carries no signature.
-pub const DEFAULT_REGION: &str = "us-east-1";
 /// Largest request body accepted (SQS's own limit is 1 MiB of payload; encodings add more).
 const BODY_LIMIT_BYTES: usize = 16 * 1024 * 1024;
 /// `X-Amz-Target` prefix of every SQS JSON operation.
@@ -309,7 +305,7 @@ fn context(uri: &Uri, headers: &HeaderMap, params: &[(String, String)]) -> Reque
         .unwrap_or_else(|| "127.0.0.1".to_string());
     RequestContext {
         region: region.unwrap_or(DEFAULT_REGION).to_string(),
-        account: ACCOUNT.to_string(),
+        account: DEFAULT_ACCOUNT.to_string(),
         host,
         path_queue: path_queue(uri.path()),
         trace_header: header_str(headers, "x-amzn-trace-id").map(str::to_string),
@@ -447,7 +443,7 @@ mod tests {
         let ctx = context(&uri, &headers, &[]);
         assert_eq!(ctx.region, "ap-southeast-2");
         assert_eq!(ctx.host, "localhost:1234");
-        assert_eq!(ctx.account, ACCOUNT);
+        assert_eq!(ctx.account, DEFAULT_ACCOUNT);
         assert_eq!(
             ctx.path_queue,
             Some(("000000000000".to_string(), "q".to_string()))
