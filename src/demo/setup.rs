@@ -11,11 +11,9 @@ use super::state::{DemoInfo, QueueKind};
 use crate::cli::DemoArgs;
 use crate::config::Config;
 use crate::exit::Friendly;
+use crate::server::dispatch::DEFAULT_REGION;
 use crate::server::{LocalServer, ServeOptions};
 use crate::sqs::{self, QueueInfo, Sqs};
-
-/// Region the embedded server is addressed with.
-pub const LOCAL_REGION: &str = "us-east-1";
 
 /// The client and the two queues every sender and receiver of the demo uses.
 #[derive(Debug, Clone)]
@@ -80,7 +78,7 @@ pub async fn setup(args: &DemoArgs, config: &Config) -> Result<Setup> {
         .await
         .context("could not start the embedded server")?;
         let endpoint = server.endpoint();
-        let sqs = sqs::connect_local(&endpoint, LOCAL_REGION);
+        let sqs = sqs::connect_local(&endpoint, DEFAULT_REGION);
         let target = queues(sqs, args, true, 1, Duration::from_millis(150)).await?;
         return Ok(Setup {
             target,
