@@ -98,7 +98,7 @@ pub fn resolve(global: &GlobalArgs) -> Result<Config> {
     let endpoint_url = global
         .endpoint_url
         .clone()
-        .or_else(|| global.local.then(|| format!("http://{DEFAULT_BIND}")))
+        .or_else(|| global.local.then(local_endpoint))
         .or_else(|| non_empty_var("AWS_ENDPOINT_URL_SQS"))
         .or_else(|| non_empty_var("AWS_ENDPOINT_URL"));
     let has_env_credentials = non_empty_var("AWS_ACCESS_KEY_ID").is_some()
@@ -117,6 +117,12 @@ pub fn resolve(global: &GlobalArgs) -> Result<Config> {
         env_files,
         env_problems,
     })
+}
+
+/// The endpoint `--local` points at: `queue serve` on its default address.
+#[must_use]
+pub fn local_endpoint() -> String {
+    format!("http://{DEFAULT_BIND}")
 }
 
 fn non_empty_var(name: &str) -> Option<String> {

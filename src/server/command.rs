@@ -144,7 +144,8 @@ async fn queue_urls(engine: &Engine, endpoint: &str) -> Vec<String> {
 }
 
 fn print_banner(endpoint: &str, addr: SocketAddr, urls: &[String]) {
-    let queue_cmd = if addr.port() == 9324 && endpoint == "http://127.0.0.1:9324" {
+    // Bare `--local` reaches exactly one endpoint; any other needs it spelled out.
+    let queue_cmd = if endpoint == crate::config::local_endpoint() {
         "queue --local".to_string()
     } else {
         // --local brings the dummy credentials; --endpoint-url the port.
