@@ -210,6 +210,18 @@ pub fn connect_local(endpoint: &str, region: &str) -> Sqs {
     }
 }
 
+/// The words every "queue not found" message of this module carries (see [`is_queue_not_found`]).
+const NOT_FOUND_IN_REGION: &str = "not found in region";
+
+/// Whether `error` is a lookup's "queue not found" (rather than, say, a credential or
+/// endpoint failure), for callers that answer it with their own hint.
+#[must_use]
+pub fn is_queue_not_found(error: &anyhow::Error) -> bool {
+    error
+        .downcast_ref::<Friendly>()
+        .is_some_and(|friendly| friendly.message.contains(NOT_FOUND_IN_REGION))
+}
+
 /// Lookup calls retried on top of the SDK's own attempts when the error is transient.
 pub const LOOKUP_RETRIES: u32 = 4;
 
@@ -341,7 +353,7 @@ impl Sqs {
     /// "Queue not found", naming region and endpoint and listing similar names.
     async fn not_found(&self, name: &str) -> Friendly {
         let message = format!(
-            "queue {name} not found in region {} at {}",
+            "queue {name} {NOT_FOUND_IN_REGION} {} at {}",
             self.region, self.endpoint
         );
         let existing: Vec<String> = match self.client.list_queues().max_results(1000).send().await {

@@ -148,10 +148,7 @@ async fn queues(
 /// to add `--create`; any other failure (credentials, endpoint) keeps its own hint.
 async fn find(sqs: &Sqs, name: &str, label: &str, created: bool) -> Result<QueueInfo> {
     sqs.queue(name).await.map_err(|error| {
-        let missing = error
-            .downcast_ref::<Friendly>()
-            .is_some_and(|friendly| friendly.message.contains(" not found in region "));
-        if missing && !created {
+        if sqs::is_queue_not_found(&error) && !created {
             Friendly::new(
                 format!(
                     "{label} queue {name} not found in region {} at {}",

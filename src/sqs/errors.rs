@@ -8,6 +8,7 @@ use std::error::Error as StdError;
 
 use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
 
+use super::NOT_FOUND_IN_REGION;
 use crate::exit::Friendly;
 
 /// What went wrong, independent of wording.
@@ -273,7 +274,7 @@ pub fn describe(problem: &Problem, context: &ErrorContext, queue: Option<&str>) 
         ),
         Problem::QueueNotFound => Friendly::new(
             format!(
-                "queue {} not found in region {region} at {endpoint}",
+                "queue {} {NOT_FOUND_IN_REGION} {region} at {endpoint}",
                 queue.unwrap_or("(unknown)")
             ),
             "check --name and --region, or create the queue first",
