@@ -129,7 +129,28 @@ impl Drop for TempDir {
 
 /// The built binary in `dir`, with no AWS variables but the ones given.
 pub fn bare_command(dir: &TempDir) -> assert_cmd::Command {
-    let mut command = assert_cmd::Command::new(env!("CARGO_BIN_EXE_queue"));
+    with_timeout(bare_std_command(dir))
+}
+
+/// The built binary in `dir` with dummy credentials and a region.
+pub fn command(dir: &TempDir) -> assert_cmd::Command {
+    with_timeout(std_command(dir))
+}
+
+/// [`command`] as a plain `std::process::Command`, for tests that signal or stream.
+pub fn std_command(dir: &TempDir) -> std::process::Command {
+    let mut command = bare_std_command(dir);
+    command
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test-secret-never-printed")
+        .env("AWS_REGION", "us-east-1");
+    command
+}
+
+/// The one place the binary's environment is isolated: nothing from the caller's AWS set-up,
+/// env files or HOME reaches it.
+fn bare_std_command(dir: &TempDir) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_queue"));
     command
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -140,18 +161,13 @@ pub fn bare_command(dir: &TempDir) -> assert_cmd::Command {
             "AWS_SHARED_CREDENTIALS_FILE",
             dir.path().join("no-credentials"),
         )
-        .current_dir(dir.path())
-        .timeout(RUN_TIMEOUT);
+        .current_dir(dir.path());
     command
 }
 
-/// The built binary in `dir` with dummy credentials and a region.
-pub fn command(dir: &TempDir) -> assert_cmd::Command {
-    let mut command = bare_command(dir);
-    command
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test-secret-never-printed")
-        .env("AWS_REGION", "us-east-1");
+fn with_timeout(command: std::process::Command) -> assert_cmd::Command {
+    let mut command = assert_cmd::Command::from_std(command);
+    command.timeout(RUN_TIMEOUT);
     command
 }
 
@@ -229,19 +245,4 @@ pub fn dead_endpoint() -> String {
     let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
     drop(listener);
     endpoint
-}
-
-/// [`command`] as a plain `std::process::Command`, for tests that signal or stream.
-pub fn std_command(dir: &TempDir) -> std::process::Command {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_queue"));
-    command
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", dir.path())
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test-secret-never-printed")
-        .env("AWS_REGION", "us-east-1")
-        .current_dir(dir.path());
-    command
 }
