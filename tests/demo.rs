@@ -1,26 +1,40 @@
 //! `queue demo` end to end through the built binary: the embedded server, the real SDK, the
 //! sender and the receiver, with the figures read back from `--output json`.
 
-use std::process::Output;
+#[path = "support/harness.rs"]
+mod harness;
 
-use assert_cmd::Command;
+use std::ffi::OsStr;
+use std::process::Output;
+use std::time::Duration;
+
+use harness::{TempDir, bare_command, command};
 use queue::server::{LocalServer, ServeOptions};
 use serde_json::Value;
 
-/// The binary, isolated from the caller's AWS settings and env files.
-fn queue() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_queue"));
-    cmd.current_dir(std::env::temp_dir())
-        .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("AWS_ENDPOINT_URL_SQS")
-        .env_remove("AWS_PROFILE")
-        .env_remove("QUEUE_TEST_PRETEND_TTY")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .timeout(std::time::Duration::from_secs(120));
-    cmd
+/// Runs the binary with `args` (dummy credentials, a region) in a fresh directory, isolated
+/// from the caller's AWS settings and env files.
+fn demo<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> Output {
+    let dir = TempDir::new();
+    command(&dir)
+        .args(args)
+        .timeout(DEMO_TIMEOUT)
+        .output()
+        .unwrap()
 }
+
+/// [`demo`] with no credentials anywhere.
+fn demo_without_credentials<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> Output {
+    let dir = TempDir::new();
+    bare_command(&dir)
+        .env("AWS_REGION", "us-east-1")
+        .args(args)
+        .timeout(DEMO_TIMEOUT)
+        .output()
+        .unwrap()
+}
+
+const DEMO_TIMEOUT: Duration = Duration::from_secs(120);
 
 fn json_lines(output: &Output) -> Vec<Value> {
     String::from_utf8_lossy(&output.stdout)
@@ -43,10 +57,7 @@ fn n(row: &Value, key: &str) -> u64 {
 
 #[test]
 fn two_rounds_show_reordering_and_fifo_deduplication() {
-    let output = queue()
-        .args(["demo", "--output", "json", "--seed", "7", "--rounds", "2"])
-        .output()
-        .unwrap();
+    let output = demo(["demo", "--output", "json", "--seed", "7", "--rounds", "2"]);
     assert!(
         output.status.success(),
         "stderr: {}",
@@ -101,10 +112,7 @@ fn two_rounds_show_reordering_and_fifo_deduplication() {
 
 #[test]
 fn plain_output_is_a_table_with_captions() {
-    let output = queue()
-        .args(["demo", "--output", "plain", "--seed", "7", "--count", "20"])
-        .output()
-        .unwrap();
+    let output = demo(["demo", "--output", "plain", "--seed", "7", "--count", "20"]);
     assert!(
         output.status.success(),
         "{}",
@@ -155,7 +163,7 @@ async fn another_endpoint_needs_the_queues_or_create() {
 
     let missing = tokio::task::spawn_blocking({
         let args = args(false);
-        move || queue().args(args).output().unwrap()
+        move || demo(args)
     })
     .await
     .unwrap();
@@ -169,16 +177,7 @@ async fn another_endpoint_needs_the_queues_or_create() {
     // Without credentials the error is about credentials, not a missing queue.
     let no_credentials = tokio::task::spawn_blocking({
         let args = args(false);
-        move || {
-            queue()
-                .env_remove("AWS_ACCESS_KEY_ID")
-                .env_remove("AWS_SECRET_ACCESS_KEY")
-                .env("AWS_CONFIG_FILE", "/nonexistent")
-                .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-                .args(args)
-                .output()
-                .unwrap()
-        }
+        move || demo_without_credentials(args)
     })
     .await
     .unwrap();
@@ -191,7 +190,7 @@ async fn another_endpoint_needs_the_queues_or_create() {
 
     let created = tokio::task::spawn_blocking({
         let args = args(true);
-        move || queue().args(args).output().unwrap()
+        move || demo(args)
     })
     .await
     .unwrap();
@@ -209,7 +208,7 @@ async fn another_endpoint_needs_the_queues_or_create() {
     // (`--seed` cannot seed a server elsewhere, and says so.)
     let again = tokio::task::spawn_blocking({
         let args = args(false);
-        move || queue().args(args).args(["--seed", "5"]).output().unwrap()
+        move || demo(args.into_iter().chain(["--seed".into(), "5".into()]))
     })
     .await
     .unwrap();
@@ -226,12 +225,9 @@ async fn another_endpoint_needs_the_queues_or_create() {
 #[test]
 fn a_seed_reproduces_the_figures() {
     let figures = || {
-        let output = queue()
-            .args([
-                "demo", "--output", "json", "--seed", "11", "--rounds", "2", "--count", "30",
-            ])
-            .output()
-            .unwrap();
+        let output = demo([
+            "demo", "--output", "json", "--seed", "11", "--rounds", "2", "--count", "30",
+        ]);
         assert!(
             output.status.success(),
             "{}",
@@ -263,7 +259,6 @@ async fn screen_keys_send_again_and_with_a_new_prefix() {
     use queue::demo::{screen, setup};
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
-    use std::time::Duration;
 
     let args = DemoArgs {
         clients: 2,
