@@ -158,6 +158,14 @@ impl SqsError {
         )
     }
 
+    /// A FIFO receipt handle used after its visibility timeout ran out (delete or change).
+    #[must_use]
+    pub fn receipt_handle_expired(handle: &str) -> Self {
+        Self::invalid_parameter_value(format!(
+            "Value {handle} for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired."
+        ))
+    }
+
     /// An action we do not serve (or that does not exist).
     #[must_use]
     pub fn unsupported_operation(action: &str) -> Self {

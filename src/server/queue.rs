@@ -106,12 +106,6 @@ impl Message {
     pub fn is_visible(&self, now: Instant) -> bool {
         self.visible_at <= now
     }
-
-    /// Received and its visibility timeout still running.
-    #[must_use]
-    pub fn is_in_flight(&self, now: Instant) -> bool {
-        self.receipt.is_some() && self.visible_at > now
-    }
 }
 
 /// A FIFO deduplication record, kept 5 minutes from the first accepted send.

@@ -72,10 +72,8 @@ fn delete_one(state: &mut State, key: &QueueKey, handle: &str, now: Now) -> Resu
     };
     let current = message.receipt.is_some_and(|x| x.serial == r.serial);
     if fifo {
-        if !current || message.visible_at <= now.at {
-            return Err(SqsError::invalid_parameter_value(format!(
-                "Value {handle} for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired."
-            )));
+        if !current || message.is_visible(now.at) {
+            return Err(SqsError::receipt_handle_expired(handle));
         }
     } else if !current {
         // [U] A handle from an older receive "succeeds but might not delete": once a newer

@@ -88,18 +88,14 @@ fn change_one(
     };
     let Some(receipt) = message.receipt.filter(|x| x.serial == r.serial) else {
         if fifo {
-            return Err(SqsError::invalid_parameter_value(format!(
-                "Value {handle} for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired."
-            )));
+            return Err(SqsError::receipt_handle_expired(handle));
         }
         // [U] A stale handle (a newer receive happened, or a resurrected duplicate): the newer
         // receiver owns the message; we report it as not available.
         return Err(missing());
     };
-    if fifo && message.visible_at <= now.at {
-        return Err(SqsError::invalid_parameter_value(format!(
-            "Value {handle} for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired."
-        )));
+    if fifo && message.is_visible(now.at) {
+        return Err(SqsError::receipt_handle_expired(handle));
     }
     if now.at + timeout > receipt.received_at + MAX_VISIBILITY {
         // [U] SQS refuses rather than clamps; exact text unrecorded.
