@@ -15,8 +15,9 @@ pub const FIFO_ONLY: [&str; 4] = [
     "FifoThroughputLimit",
 ];
 
-/// Every name GetQueueAttributes accepts (besides `All`).
-pub const KNOWN: [&str; 23] = [
+/// The `All` set of GetQueueAttributes, in AWS's order; configuration attributes appear only
+/// when set.
+pub const ALL: [&str; 21] = [
     "ApproximateNumberOfMessages",
     "ApproximateNumberOfMessagesDelayed",
     "ApproximateNumberOfMessagesNotVisible",
@@ -25,23 +26,29 @@ pub const KNOWN: [&str; 23] = [
     "LastModifiedTimestamp",
     "MaximumMessageSize",
     "MessageRetentionPeriod",
-    "Policy",
     "QueueArn",
     "ReceiveMessageWaitTimeSeconds",
+    "SqsManagedSseEnabled",
+    "VisibilityTimeout",
+    "Policy",
     "RedrivePolicy",
     "RedriveAllowPolicy",
-    "VisibilityTimeout",
     "KmsMasterKeyId",
     "KmsDataKeyReusePeriodSeconds",
-    "SqsManagedSseEnabled",
     "FifoQueue",
     "ContentBasedDeduplication",
     "DeduplicationScope",
     "FifoThroughputLimit",
-    // Deprecated but still answered by SQS.
-    "ApproximateNumberOfMessagesInFlight",
-    "Attributes",
 ];
+
+/// Deprecated names SQS still answers when asked by name (never part of `All`).
+const DEPRECATED: [&str; 2] = ["ApproximateNumberOfMessagesInFlight", "Attributes"];
+
+/// Whether GetQueueAttributes accepts `name` (besides `All`).
+#[must_use]
+pub fn is_known(name: &str) -> bool {
+    ALL.contains(&name) || DEPRECATED.contains(&name)
+}
 
 /// A parsed RedrivePolicy.
 #[derive(Debug, Clone, PartialEq, Eq)]

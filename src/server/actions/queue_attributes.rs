@@ -6,36 +6,11 @@ use serde_json::{Value, json};
 use tokio::time::Duration;
 
 use super::queues::{check_redrive_target, page};
-use crate::server::attributes::{FIFO_ONLY, KNOWN};
+use crate::server::attributes::{self, ALL, FIFO_ONLY};
 use crate::server::dispatch::RequestContext;
 use crate::server::error::SqsError;
 use crate::server::store::{Now, State};
 use crate::server::validate::Input;
-
-/// The `All` set, in AWS's order; configuration attributes appear only when set.
-const ALL: [&str; 21] = [
-    "ApproximateNumberOfMessages",
-    "ApproximateNumberOfMessagesDelayed",
-    "ApproximateNumberOfMessagesNotVisible",
-    "CreatedTimestamp",
-    "DelaySeconds",
-    "LastModifiedTimestamp",
-    "MaximumMessageSize",
-    "MessageRetentionPeriod",
-    "QueueArn",
-    "ReceiveMessageWaitTimeSeconds",
-    "SqsManagedSseEnabled",
-    "VisibilityTimeout",
-    "Policy",
-    "RedrivePolicy",
-    "RedriveAllowPolicy",
-    "KmsMasterKeyId",
-    "KmsDataKeyReusePeriodSeconds",
-    "FifoQueue",
-    "ContentBasedDeduplication",
-    "DeduplicationScope",
-    "FifoThroughputLimit",
-];
 
 /// GetQueueAttributes.
 ///
@@ -50,7 +25,7 @@ pub fn get_queue_attributes(
     let names = input.str_list("AttributeNames")?;
     let queue = state.queue_mut(ctx, input, now)?;
     for name in &names {
-        if name != "All" && !KNOWN.contains(&name.as_str()) {
+        if name != "All" && !attributes::is_known(name) {
             return Err(SqsError::invalid_attribute_name(format!(
                 "Unknown Attribute {name}."
             )));
