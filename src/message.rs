@@ -18,6 +18,22 @@ pub fn body(prepend: &str, i: u64) -> String {
     format!("{prepend}Message {i}")
 }
 
+/// The [`SENT_AT_ATTRIBUTE`] value for `at`: whole milliseconds since the Unix epoch.
+#[must_use]
+pub fn epoch_ms(at: SystemTime) -> String {
+    at.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis())
+        .to_string()
+}
+
+/// Reads an epoch-milliseconds value ([`SENT_AT_ATTRIBUTE`] or SQS's `SentTimestamp`).
+/// Numbers may come back as "1700000000000" or "1700000000000.0": the integer part counts.
+#[must_use]
+pub fn parse_epoch_ms(text: &str) -> Option<SystemTime> {
+    let millis: u64 = text.split('.').next()?.trim().parse().ok()?;
+    SystemTime::UNIX_EPOCH.checked_add(std::time::Duration::from_millis(millis))
+}
+
 /// What a receiver reads out of a body: the text before `Message N`, and N.
 ///
 /// Bodies that are not of our form (sent from the console, an SNS envelope) have no number and

@@ -124,11 +124,6 @@ fn run_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..8].to_string()
 }
 
-fn epoch_ms(at: SystemTime) -> u128 {
-    at.duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |since| since.as_millis())
-}
-
 struct Sender<'a> {
     sqs: &'a Sqs,
     queue: &'a QueueInfo,
@@ -162,7 +157,7 @@ impl Sender<'_> {
             SENT_AT_ATTRIBUTE.to_string(),
             MessageAttributeValue::builder()
                 .data_type("Number")
-                .string_value(epoch_ms(SystemTime::now()).to_string())
+                .string_value(message::epoch_ms(SystemTime::now()))
                 .build()?,
         );
         Ok(attributes)

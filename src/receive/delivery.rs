@@ -1,16 +1,12 @@
 //! Turns an SQS `Message` into a [`Delivery`]: attributes read leniently, nothing assumed.
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use aws_sdk_sqs::types::{Message, MessageSystemAttributeName};
 
-use crate::message::{CLIENT_ATTRIBUTE, Delivery, RUN_ATTRIBUTE, SENT_AT_ATTRIBUTE, parse_body};
-
-fn epoch_ms(text: &str) -> Option<SystemTime> {
-    // Numbers may come back as "1700000000000" or "1700000000000.0": take the integer part.
-    let millis: u64 = text.split('.').next()?.trim().parse().ok()?;
-    SystemTime::UNIX_EPOCH.checked_add(Duration::from_millis(millis))
-}
+use crate::message::{
+    CLIENT_ATTRIBUTE, Delivery, RUN_ATTRIBUTE, SENT_AT_ATTRIBUTE, parse_body, parse_epoch_ms,
+};
 
 /// The delivery a message represents, received at `received_at`.
 #[must_use]
@@ -31,11 +27,11 @@ pub fn from_message(message: &Message, received_at: SystemTime) -> Delivery {
     };
     let sent_at = attribute(SENT_AT_ATTRIBUTE)
         .as_deref()
-        .and_then(epoch_ms)
+        .and_then(parse_epoch_ms)
         .or_else(|| {
             system(MessageSystemAttributeName::SentTimestamp)
                 .as_deref()
-                .and_then(epoch_ms)
+                .and_then(parse_epoch_ms)
         });
     Delivery {
         message_id: message.message_id().unwrap_or_default().to_string(),
@@ -58,6 +54,7 @@ pub fn from_message(message: &Message, received_at: SystemTime) -> Delivery {
 mod tests {
     use super::*;
     use aws_sdk_sqs::types::MessageAttributeValue;
+    use std::time::Duration;
 
     #[test]
     fn a_bare_message_is_kept_as_it_is() {
