@@ -225,17 +225,26 @@ pub fn is_queue_not_found(error: &anyhow::Error) -> bool {
 /// Lookup calls retried on top of the SDK's own attempts when the error is transient.
 pub const LOOKUP_RETRIES: u32 = 4;
 
-/// Whether to try a lookup call again (after a pause) for this error.
-async fn retry_lookup<E>(error: &aws_sdk_sqs::error::SdkError<E>, attempt: &mut u32) -> bool
+/// Runs a lookup call, again (after a growing pause) while it fails with a transient error,
+/// up to [`LOOKUP_RETRIES`] more times.
+async fn with_lookup_retries<T, E, F, Fut>(
+    mut call: F,
+) -> Result<T, aws_sdk_sqs::error::SdkError<E>>
 where
     E: aws_sdk_sqs::error::ProvideErrorMetadata + std::error::Error + 'static,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, aws_sdk_sqs::error::SdkError<E>>>,
 {
-    if *attempt >= LOOKUP_RETRIES || !errors::classify(error).is_retryable() {
-        return false;
+    let mut attempt = 0;
+    loop {
+        match call().await {
+            Err(error) if attempt < LOOKUP_RETRIES && errors::classify(&error).is_retryable() => {
+                attempt += 1;
+                tokio::time::sleep(INITIAL_BACKOFF.saturating_mul(1 << attempt)).await;
+            }
+            answer => return answer,
+        }
     }
-    *attempt += 1;
-    tokio::time::sleep(INITIAL_BACKOFF.saturating_mul(1 << *attempt)).await;
-    true
 }
 
 /// The queue name at the end of a queue URL.
@@ -271,19 +280,9 @@ impl Sqs {
         let (url, name) = if is_url {
             (name_or_url.to_string(), name_from_url(name_or_url))
         } else {
-            let mut attempt = 0;
-            let answer = loop {
-                let answer = self
-                    .client
-                    .get_queue_url()
-                    .queue_name(name_or_url)
-                    .send()
+            let answer =
+                with_lookup_retries(|| self.client.get_queue_url().queue_name(name_or_url).send())
                     .await;
-                match &answer {
-                    Err(error) if retry_lookup(error, &mut attempt).await => {}
-                    _ => break answer,
-                }
-            };
             match answer {
                 Ok(output) => match output.queue_url {
                     Some(url) => (url, name_or_url.to_string()),
@@ -292,20 +291,14 @@ impl Sqs {
                 Err(error) => return Err(self.lookup_error(&error, name_or_url).await.into()),
             }
         };
-        let mut attempt = 0;
-        let answer = loop {
-            let answer = self
-                .client
+        let answer = with_lookup_retries(|| {
+            self.client
                 .get_queue_attributes()
                 .queue_url(&url)
                 .attribute_names(QueueAttributeName::All)
                 .send()
-                .await;
-            match &answer {
-                Err(error) if retry_lookup(error, &mut attempt).await => {}
-                _ => break answer,
-            }
-        };
+        })
+        .await;
         let attributes = match answer {
             Ok(output) => output.attributes.unwrap_or_default(),
             Err(error) => return Err(self.lookup_error(&error, &name).await.into()),
