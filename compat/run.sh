@@ -25,7 +25,10 @@ if [[ -n "${QUEUE_BIN:-}" ]]; then
 else
     log "building queue"
     (cd "$root" && cargo build --quiet --bin queue)
-    bin="$root/target/debug/queue"
+    # Where cargo put it: CARGO_TARGET_DIR (relative to the root) when set, as .ci/ship-checks.sh.
+    target_dir="${CARGO_TARGET_DIR:-target}"
+    [[ "$target_dir" == /* ]] || target_dir="$root/$target_dir"
+    bin="$target_dir/debug/queue"
 fi
 
 # venv DIR PACKAGES...: create once, install the pinned packages.
