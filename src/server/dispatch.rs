@@ -197,8 +197,8 @@ impl Engine {
     }
 }
 
-/// A rate as a probability: clamped to 0–1, NaN as 0.
-fn probability(rate: f64) -> f64 {
+/// A rate as a probability: clamped to 0–1, NaN as 0 (the engine's rates and the wire's).
+pub(super) fn probability(rate: f64) -> f64 {
     if rate.is_nan() {
         0.0
     } else {

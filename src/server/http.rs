@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
 use super::ServeOptions;
-use super::dispatch::{DEFAULT_ACCOUNT, DEFAULT_REGION, Engine, RequestContext};
+use super::dispatch::{DEFAULT_ACCOUNT, DEFAULT_REGION, Engine, RequestContext, probability};
 use super::error::SqsError;
 use super::{query, xml};
 
@@ -38,7 +38,7 @@ struct Wire {
     engine: Engine,
     /// Added to every response (`--latency`).
     latency: Duration,
-    /// Fraction of requests answered with a retryable error (`--fail-rate`).
+    /// Fraction of requests answered with a retryable error (`--fail-rate`, as a probability).
     fail_rate: f64,
     /// Draws for `--fail-rate`, seeded from `--seed`.
     rng: Arc<Mutex<StdRng>>,
@@ -64,7 +64,7 @@ pub(crate) fn router_until(
     let wire = Wire {
         engine,
         latency: options.latency,
-        fail_rate: options.fail_rate,
+        fail_rate: probability(options.fail_rate),
         rng: Arc::new(Mutex::new(rng)),
         shutdown,
     };
@@ -150,7 +150,7 @@ impl Wire {
             return None;
         }
         let mut rng = self.rng.lock().unwrap_or_else(PoisonError::into_inner);
-        if !rng.random_bool(self.fail_rate.min(1.0)) {
+        if !rng.random_bool(self.fail_rate) {
             return None;
         }
         Some(if rng.random_bool(0.5) {
