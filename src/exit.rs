@@ -4,6 +4,9 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
 /// A usage error: printed as is, exit code 2.
 #[derive(Debug)]
 pub struct UsageError(pub String);
@@ -86,6 +89,22 @@ pub async fn interrupted() {
         () = ctrl_c => {}
         () = terminate => {}
     }
+}
+
+/// Watches for [`interrupted`] while `cancel` lives: cancels it on Ctrl-C or SIGTERM. The task
+/// ends once `cancel` is cancelled, answering whether an interrupt did it; await it after
+/// cancelling.
+#[must_use]
+pub fn cancel_on_interrupt(cancel: CancellationToken) -> JoinHandle<bool> {
+    tokio::spawn(async move {
+        tokio::select! {
+            () = interrupted() => {
+                cancel.cancel();
+                true
+            }
+            () = cancel.cancelled() => false,
+        }
+    })
 }
 
 /// Prints one line on stderr. A closed stderr is ignored (`eprintln!` would panic on

@@ -13,8 +13,6 @@ pub mod format;
 pub mod present;
 
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use anyhow::Result;
@@ -301,20 +299,7 @@ pub async fn run(args: ReceiveArgs, config: &Config) -> Result<ExitCode> {
     }
 
     let cancel = CancellationToken::new();
-    let interrupted = Arc::new(AtomicBool::new(false));
-    let signals = tokio::spawn({
-        let cancel = cancel.clone();
-        let interrupted = Arc::clone(&interrupted);
-        async move {
-            tokio::select! {
-                () = exit::interrupted() => {
-                    interrupted.store(true, Ordering::SeqCst);
-                    cancel.cancel();
-                }
-                () = cancel.cancelled() => {}
-            }
-        }
-    });
+    let signals = exit::cancel_on_interrupt(cancel.clone());
     let (batches_tx, batches_rx) = mpsc::channel(1);
     let receiver = tokio::spawn({
         let sqs = sqs.clone();
@@ -360,13 +345,13 @@ pub async fn run(args: ReceiveArgs, config: &Config) -> Result<ExitCode> {
     };
     cancel.cancel();
     let received = receiver.await;
-    let _ = signals.await;
+    let interrupted = signals.await.unwrap_or(false);
     let code = presented?;
     match received {
         Ok(result) => result?,
         Err(join) => return Err(anyhow::anyhow!("the receiver stopped unexpectedly: {join}")),
     }
-    if interrupted.load(Ordering::SeqCst) {
+    if interrupted {
         return Ok(ExitCode::from(exit::INTERRUPTED));
     }
     Ok(code)

@@ -468,19 +468,10 @@ pub async fn run(args: SendArgs, config: &Config) -> Result<ExitCode> {
     let bar = progress::bar(plan.count);
     let update = |n: u64| bar.set_position(n);
     let cancel = CancellationToken::new();
-    let signals = tokio::spawn({
-        let cancel = cancel.clone();
-        async move {
-            tokio::select! {
-                () = exit::interrupted() => cancel.cancel(),
-                () = cancel.cancelled() => {}
-            }
-        }
-    });
+    let signals = exit::cancel_on_interrupt(cancel.clone());
     let report = send_messages_until(&sqs, &queue, &plan, &update, cancel.clone()).await;
-    let interrupted = cancel.is_cancelled();
     cancel.cancel();
-    let _ = signals.await;
+    let interrupted = signals.await.unwrap_or(false);
     bar.finish_and_clear();
     let report = report?;
     if interrupted {
