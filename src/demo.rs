@@ -51,10 +51,10 @@ pub async fn run(args: DemoArgs, config: &Config) -> Result<ExitCode> {
     );
     if !state.info.embedded {
         if args.seed.is_some() {
-            eprintln!(
+            exit::note(format_args!(
                 "note: --seed seeds only the embedded server, not {} (seed that one with `queue serve --seed N`)",
                 state.info.endpoint
-            );
+            ));
         }
         // A queue elsewhere may remember this demo's bodies from a run minutes ago (FIFO
         // deduplication lasts 5 minutes): start from a fresh prefix such as `A42-`.

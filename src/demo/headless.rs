@@ -67,11 +67,11 @@ pub async fn run(
         };
         match drained {
             Ok(true) => {}
-            Ok(false) => eprintln!(
+            Ok(false) => crate::exit::note(format_args!(
                 "queue: round {}: the queues had not drained after {}s; figures are partial",
                 state.round,
                 ROUND_TIMEOUT.as_secs()
-            ),
+            )),
             Err(error) => {
                 outcome = Err(error);
                 break;

@@ -16,7 +16,7 @@ use super::dispatch::{Engine, RequestContext};
 use super::{ServeOptions, serve_engine};
 use crate::cli::{DEFAULT_BIND, ServeArgs};
 use crate::config::Config;
-use crate::exit::UsageError;
+use crate::exit::{self, UsageError};
 
 /// Runs `queue serve`.
 pub(super) async fn serve(args: ServeArgs, _config: &Config) -> Result<ExitCode> {
@@ -31,12 +31,12 @@ pub(super) async fn serve(args: ServeArgs, _config: &Config) -> Result<ExitCode>
     let shutdown = shutdown_signal()?;
     print_banner(&endpoint, addr, &urls);
     if !addr.ip().is_loopback() {
-        eprintln!(
+        exit::note(format_args!(
             "warning: listening on {addr}: anyone who can reach this address can read, send and delete messages (there is no authentication)"
-        );
+        ));
     }
     serve_engine(listener, engine, &options, shutdown).await?;
-    eprintln!("queue serve: stopped");
+    exit::note("queue serve: stopped");
     Ok(ExitCode::SUCCESS)
 }
 
