@@ -293,8 +293,8 @@ pub async fn run(args: ReceiveArgs, config: &Config) -> Result<ExitCode> {
             "receiving from {} ({}) at {}, region {}; Ctrl-C to stop",
             queue.name,
             if queue.fifo { "FIFO" } else { "standard" },
-            sqs.endpoint,
-            sqs.region
+            sqs.endpoint(),
+            sqs.region()
         ));
     }
 
@@ -313,8 +313,8 @@ pub async fn run(args: ReceiveArgs, config: &Config) -> Result<ExitCode> {
             let header = ViewHeader {
                 queue: queue.name.clone(),
                 fifo: queue.fifo,
-                endpoint: sqs.endpoint.clone(),
-                region: sqs.region.clone(),
+                endpoint: sqs.endpoint().to_string(),
+                region: sqs.region().to_string(),
             };
             let options = ViewOptions {
                 color: config.color,

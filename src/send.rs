@@ -461,8 +461,8 @@ pub async fn run(args: SendArgs, config: &Config) -> Result<ExitCode> {
             if plan.count == 1 { "" } else { "s" },
             queue.name,
             if queue.fifo { "FIFO" } else { "standard" },
-            sqs.endpoint,
-            sqs.region
+            sqs.endpoint(),
+            sqs.region()
         ));
     }
     let bar = progress::bar(plan.count);

@@ -34,11 +34,8 @@ pub const INITIAL_BACKOFF: Duration = Duration::from_millis(200);
 pub struct Sqs {
     /// The SDK client.
     pub client: aws_sdk_sqs::Client,
-    /// The endpoint in use, as shown to the user.
-    pub endpoint: String,
-    /// The region in use.
-    pub region: String,
-    /// What error hints need to know (endpoint, env-file problems). Additive field.
+    /// Where it points and what error hints need to know (endpoint, region, env-file
+    /// problems).
     pub context: ErrorContext,
 }
 
@@ -167,9 +164,9 @@ pub async fn connect(config: &Config) -> Result<Sqs> {
         .clone()
         .unwrap_or_else(|| format!("https://sqs.{region}.amazonaws.com"));
     let context = ErrorContext {
-        endpoint: endpoint.clone(),
-        region: region.clone(),
         local_endpoint: is_local_endpoint(&endpoint),
+        endpoint,
+        region,
         env_files: config
             .env_files
             .iter()
@@ -179,8 +176,6 @@ pub async fn connect(config: &Config) -> Result<Sqs> {
     };
     Ok(Sqs {
         client: aws_sdk_sqs::Client::from_conf(builder.build()),
-        endpoint,
-        region,
         context,
     })
 }
@@ -199,8 +194,6 @@ pub fn connect_local(endpoint: &str, region: &str) -> Sqs {
         .build();
     Sqs {
         client: aws_sdk_sqs::Client::from_conf(conf),
-        endpoint: endpoint.to_string(),
-        region: region.to_string(),
         context: ErrorContext {
             endpoint: endpoint.to_string(),
             region: region.to_string(),
@@ -257,6 +250,18 @@ fn name_from_url(url: &str) -> String {
 }
 
 impl Sqs {
+    /// The endpoint in use, as shown to the user.
+    #[must_use]
+    pub fn endpoint(&self) -> &str {
+        &self.context.endpoint
+    }
+
+    /// The region in use.
+    #[must_use]
+    pub fn region(&self) -> &str {
+        &self.context.region
+    }
+
     /// Turns an SDK error into a friendly one (for the other modules of this crate).
     pub fn friendly<E>(
         &self,
@@ -347,7 +352,8 @@ impl Sqs {
     async fn not_found(&self, name: &str) -> Friendly {
         let message = format!(
             "queue {name} {NOT_FOUND_IN_REGION} {} at {}",
-            self.region, self.endpoint
+            self.region(),
+            self.endpoint()
         );
         let existing: Vec<String> = match self.client.list_queues().max_results(1000).send().await {
             Ok(output) => output

@@ -87,7 +87,7 @@ pub async fn setup(args: &DemoArgs, config: &Config) -> Result<Setup> {
         });
     }
     let sqs = sqs::connect(config).await?;
-    let endpoint = sqs.endpoint.clone();
+    let endpoint = sqs.endpoint().to_string();
     // A server on this machine answers at once; real SQS gets a longer quiet period.
     let (wait, quiet) = if sqs::is_local_endpoint(&endpoint) {
         (1, Duration::from_millis(300))
@@ -152,7 +152,7 @@ async fn find(sqs: &Sqs, name: &str, label: &str, created: bool) -> Result<Queue
             Friendly::new(
                 format!(
                     "{label} queue {name} not found in region {} at {}",
-                    sqs.region, sqs.endpoint
+                    sqs.region(), sqs.endpoint()
                 ),
                 "add --create to create the demo's queues, or name existing ones with --standard and --fifo",
             )
