@@ -172,11 +172,17 @@ impl State {
         receipt::encode(&self.secret, r, &padding)
     }
 
-    /// Decodes a handle meant for queue `incarnation`.
+    /// Decodes a handle meant for the current incarnation of queue `key`.
     ///
     /// # Errors
-    /// Garbage or another queue's handle: ReceiptHandleIsInvalid.
-    pub fn decode_handle(&self, handle: &str, incarnation: u64) -> Result<ReceiptRef, SqsError> {
+    /// No such queue: QueueDoesNotExist. Garbage, or a handle of another queue (or of an
+    /// earlier queue of the same name): ReceiptHandleIsInvalid.
+    pub fn decode_handle(&self, handle: &str, key: &QueueKey) -> Result<ReceiptRef, SqsError> {
+        let incarnation = self
+            .queues
+            .get(key)
+            .map(|q| q.incarnation)
+            .ok_or_else(SqsError::queue_does_not_exist)?;
         receipt::decode(&self.secret, handle)
             .filter(|r| r.incarnation == incarnation)
             .ok_or_else(|| SqsError::receipt_handle_is_invalid(handle))

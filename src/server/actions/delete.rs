@@ -50,12 +50,7 @@ pub fn delete_message_batch(
 }
 
 fn delete_one(state: &mut State, key: &QueueKey, handle: &str, now: Now) -> Result<(), SqsError> {
-    let incarnation = state
-        .queues
-        .get(key)
-        .map(|q| q.incarnation)
-        .ok_or_else(SqsError::queue_does_not_exist)?;
-    let r = state.decode_handle(handle, incarnation)?;
+    let r = state.decode_handle(handle, key)?;
     let duplicate_rate = if state.sim.ordered {
         0.0
     } else {

@@ -68,12 +68,7 @@ fn change_one(
     timeout: Duration,
     now: Now,
 ) -> Result<(), SqsError> {
-    let incarnation = state
-        .queues
-        .get(key)
-        .map(|q| q.incarnation)
-        .ok_or_else(SqsError::queue_does_not_exist)?;
-    let r = state.decode_handle(handle, incarnation)?;
+    let r = state.decode_handle(handle, key)?;
     let Some(queue) = state.queues.get_mut(key) else {
         return Err(SqsError::queue_does_not_exist());
     };
