@@ -18,8 +18,27 @@ fn queue() -> Command {
     command
 }
 
+/// A running `queue serve`, killed when dropped so a failing test leaves no server behind.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+impl std::ops::Deref for Server {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
 /// Starts `queue serve` and returns it with the banner lines printed up to "Ctrl-C stops".
-fn start(extra: &[&str]) -> (Child, Vec<String>) {
+fn start(extra: &[&str]) -> (Server, Vec<String>) {
     let mut child = queue()
         .args(["serve", "--bind", "127.0.0.1:0", "--seed", "1"])
         .args(extra)
@@ -43,7 +62,7 @@ fn start(extra: &[&str]) -> (Child, Vec<String>) {
                 let done = line.contains("Ctrl-C stops the server");
                 banner.push(line);
                 if done {
-                    return (child, banner);
+                    return (Server(child), banner);
                 }
             }
             Err(_) => {
@@ -89,7 +108,8 @@ fn signal(child: &Child, name: &str) {
 }
 
 /// Waits for the child to exit (at most 10 s) and returns its exit code and stderr.
-fn wait(mut child: Child) -> (Option<i32>, String) {
+fn wait(mut server: Server) -> (Option<i32>, String) {
+    let child = &mut server.0;
     for _ in 0..100 {
         if let Some(status) = child.try_wait().expect("wait") {
             let mut stderr = String::new();
@@ -183,13 +203,15 @@ fn sigint_stops_too_and_named_queues_are_created() {
 #[cfg(unix)]
 #[test]
 fn non_loopback_bind_warns() {
-    let mut child = queue()
-        .args(["serve", "--bind", "0.0.0.0:0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut child = Server(
+        queue()
+            .args(["serve", "--bind", "0.0.0.0:0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn"),
+    );
+    let mut stderr = BufReader::new(child.0.stderr.take().expect("stderr"));
     let mut line = String::new();
     stderr.read_line(&mut line).expect("read warning");
     signal(&child, "TERM");
