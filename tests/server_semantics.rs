@@ -298,6 +298,7 @@ async fn a_long_poll_returns_soon_after_a_send() {
     assert!(waited < Duration::from_secs(10), "waited {waited:?}");
     server.stop().await.expect("stop");
 }
+
 /// A waiting long poll also wakes when ChangeMessageVisibility makes a message visible (0) and
 /// when a delayed message's timer runs out, long before its 20 s wait.
 #[tokio::test]
