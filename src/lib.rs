@@ -5,6 +5,7 @@
 //! - [`config`]: resolves flags, env files and the terminal once; nothing below reads env or tty.
 //! - [`exit`]: exit codes and the one place that prints a final error.
 //! - [`sqs`]: the only place that builds an SQS client; queue lookup; friendly SDK errors.
+//! - [`rules`]: SQS's fixed numbers and naming rules, shared by the client and the server.
 //! - [`message`]: the numbered message (`{prepend}Message {i}`) and a received [`message::Delivery`].
 //! - [`tracker`]: out-of-order and duplicate bookkeeping shared by every presenter.
 //! - [`send`]: the sender (batches, FIFO group and dedup, retries, progress bar).
@@ -21,6 +22,7 @@ pub mod demo;
 pub mod exit;
 pub mod message;
 pub mod receive;
+pub mod rules;
 pub mod send;
 pub mod server;
 pub mod sqs;

@@ -72,6 +72,24 @@ impl Default for ServeOptions {
     }
 }
 
+impl ServeOptions {
+    /// Options for reproducible runs and tests: no queues at start, this seed, strict order,
+    /// no duplicates, no latency and no injected failures. Tests that want the realism model
+    /// start from here and switch `ordered` off (and set `duplicate_rate`) themselves.
+    #[must_use]
+    pub fn deterministic(seed: u64) -> Self {
+        Self {
+            queues: Vec::new(),
+            seed: Some(seed),
+            servers: 5,
+            duplicate_rate: 0.0,
+            ordered: true,
+            latency: Duration::ZERO,
+            fail_rate: 0.0,
+        }
+    }
+}
+
 /// Serves SQS on `listener` with default options until `shutdown` resolves.
 ///
 /// # Errors
