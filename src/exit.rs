@@ -115,7 +115,7 @@ pub fn note(line: impl std::fmt::Display) {
 
 /// What [`finish`] prints and returns for an error, without printing (testable).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
+pub struct ErrorReport {
     /// The process exit code.
     pub code: u8,
     /// Lines for stderr (empty for a broken pipe).
@@ -124,21 +124,21 @@ pub struct Outcome {
 
 /// Decides the exit code and the stderr lines for an error.
 #[must_use]
-pub fn describe(error: &anyhow::Error) -> Outcome {
+pub fn describe(error: &anyhow::Error) -> ErrorReport {
     let broken_pipe = error.chain().any(|cause| {
         cause
             .downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     });
     if broken_pipe {
-        return Outcome {
+        return ErrorReport {
             code: SUCCESS,
             lines: Vec::new(),
         };
     }
     let one_line = |text: String| text.split_whitespace().collect::<Vec<_>>().join(" ");
     if let Some(usage) = error.downcast_ref::<UsageError>() {
-        return Outcome {
+        return ErrorReport {
             code: USAGE,
             lines: vec![format!("queue: {}", one_line(usage.0.clone()))],
         };
@@ -151,7 +151,7 @@ pub fn describe(error: &anyhow::Error) -> Outcome {
     {
         lines.push(format!("hint: {}", one_line(hint)));
     }
-    Outcome {
+    ErrorReport {
         code: FAILURE,
         lines,
     }
@@ -163,13 +163,13 @@ pub fn finish(outcome: anyhow::Result<ExitCode>) -> ExitCode {
     match outcome {
         Ok(code) => code,
         Err(error) => {
-            let outcome = describe(&error);
+            let report = describe(&error);
             let mut stderr = std::io::stderr().lock();
-            for line in &outcome.lines {
+            for line in &report.lines {
                 // Nothing sensible is left to do when stderr itself is gone.
                 let _ = writeln!(stderr, "{line}");
             }
-            ExitCode::from(outcome.code)
+            ExitCode::from(report.code)
         }
     }
 }
@@ -207,7 +207,7 @@ mod tests {
         let error = Err::<(), _>(io).context("writing").unwrap_err();
         assert_eq!(
             describe(&error),
-            Outcome {
+            ErrorReport {
                 code: SUCCESS,
                 lines: vec![]
             }
