@@ -95,7 +95,7 @@ where
     E: Stream<Item = io::Result<Event>> + Unpin,
 {
     let interrupted = async {
-        exit::interrupted().await;
+        exit::shutdown_signal().await;
         ExitCode::from(INTERRUPTED)
     };
     let mut screen = DemoScreen {

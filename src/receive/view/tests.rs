@@ -307,9 +307,27 @@ fn marks_keep_their_meaning_with_and_without_colour() {
 fn tiny_terminals_do_not_panic() {
     let mut app = App::new(header(true), PLAIN, Limits::default());
     app.apply(&mixed());
-    for (width, height) in [(1, 1), (20, 3), (59, 10), (250, 80)] {
-        draw(&app, width, height, at(600));
+    // One row: only the status line's first character (of "10 received").
+    assert_eq!(screen(&draw(&app, 1, 1, at(600))), "\"1\"\n");
+    for (width, height) in [(20, 3), (59, 10), (250, 80)] {
+        let screen = screen(&draw(&app, width, height, at(600)));
+        // From three rows on, the header starts with the queue name.
+        assert!(
+            screen.starts_with("\" csse6400_prac.fifo "),
+            "{width}x{height}: {screen}"
+        );
     }
+    // Without room for the per-client panel (under 60 columns) the log still shows messages.
+    let narrow = screen(&draw(&app, 59, 10, at(600)));
+    assert!(
+        narrow.contains("B-Message 3") && !narrow.contains("Clients"),
+        "{narrow}"
+    );
+    let wide = screen(&draw(&app, 250, 80, at(600)));
+    assert!(
+        wide.contains("Clients") && wide.contains("A-Message 0"),
+        "{wide}"
+    );
 }
 
 /// `(visible, in flight)` messages of a queue, as the server counts them.
