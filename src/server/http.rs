@@ -13,6 +13,8 @@
 mod identity;
 mod request;
 mod response;
+#[cfg(test)]
+mod tests;
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
