@@ -8,7 +8,7 @@ use aws_sdk_sqs::types::{
 };
 
 use crate::util::md5_hex;
-use crate::util::server::{ACCOUNT, create_queue, start_and_connect};
+use crate::util::server::{ACCOUNT, create_queue, rejected, start_and_connect};
 
 fn entry(id: &str, body: &str) -> SendMessageBatchRequestEntry {
     SendMessageBatchRequestEntry::builder()
@@ -35,14 +35,13 @@ async fn send_message_batch_and_its_errors() {
     let a = sent.successful().iter().find(|e| e.id() == "a").unwrap();
     assert_eq!(a.md5_of_message_body(), md5_hex("one"));
 
-    let error = sqs
-        .send_message_batch()
-        .queue_url(&url)
-        .set_entries(Some(Vec::new()))
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(
+        sqs.send_message_batch()
+            .queue_url(&url)
+            .set_entries(Some(Vec::new()))
+            .send(),
+    )
+    .await;
     assert!(error.is_empty_batch_request(), "{error:?}");
 
     let mut too_many = sqs.send_message_batch().queue_url(&url);
@@ -52,48 +51,44 @@ async fn send_message_batch_and_its_errors() {
     let error = too_many.send().await.unwrap_err().into_service_error();
     assert!(error.is_too_many_entries_in_batch_request(), "{error:?}");
 
-    let error = sqs
-        .send_message_batch()
-        .queue_url(&url)
-        .entries(entry("same", "1"))
-        .entries(entry("same", "2"))
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(
+        sqs.send_message_batch()
+            .queue_url(&url)
+            .entries(entry("same", "1"))
+            .entries(entry("same", "2"))
+            .send(),
+    )
+    .await;
     assert!(error.is_batch_entry_ids_not_distinct(), "{error:?}");
 
-    let error = sqs
-        .send_message_batch()
-        .queue_url(&url)
-        .entries(entry("bad:id", "1"))
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(
+        sqs.send_message_batch()
+            .queue_url(&url)
+            .entries(entry("bad:id", "1"))
+            .send(),
+    )
+    .await;
     assert!(error.is_invalid_batch_entry_id(), "{error:?}");
 
     let big = "x".repeat(600_000);
-    let error = sqs
-        .send_message_batch()
-        .queue_url(&url)
-        .entries(entry("a", &big))
-        .entries(entry("b", &big))
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(
+        sqs.send_message_batch()
+            .queue_url(&url)
+            .entries(entry("a", &big))
+            .entries(entry("b", &big))
+            .send(),
+    )
+    .await;
     assert!(error.is_batch_request_too_long(), "{error:?}");
 
     let missing = format!("{}/{ACCOUNT}/missing", server.endpoint());
-    let error = sqs
-        .send_message_batch()
-        .queue_url(&missing)
-        .entries(entry("a", "1"))
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(
+        sqs.send_message_batch()
+            .queue_url(&missing)
+            .entries(entry("a", "1"))
+            .send(),
+    )
+    .await;
     assert!(error.is_queue_does_not_exist(), "{error:?}");
 }
 
@@ -181,22 +176,20 @@ async fn delete_and_change_visibility_batches_report_per_entry_failures() {
     assert_eq!(deleted.failed().len(), 1);
     assert_eq!(deleted.failed()[0].code(), "ReceiptHandleIsInvalid");
 
-    let error = sqs
-        .delete_message_batch()
-        .queue_url(&url)
-        .set_entries(Some(Vec::new()))
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(
+        sqs.delete_message_batch()
+            .queue_url(&url)
+            .set_entries(Some(Vec::new()))
+            .send(),
+    )
+    .await;
     assert!(error.is_empty_batch_request(), "{error:?}");
-    let error = sqs
-        .change_message_visibility_batch()
-        .queue_url(&url)
-        .set_entries(Some(Vec::new()))
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(
+        sqs.change_message_visibility_batch()
+            .queue_url(&url)
+            .set_entries(Some(Vec::new()))
+            .send(),
+    )
+    .await;
     assert!(error.is_empty_batch_request(), "{error:?}");
 }

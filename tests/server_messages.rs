@@ -4,7 +4,7 @@
 use aws_sdk_sqs::error::ProvideErrorMetadata;
 use aws_sdk_sqs::types::{MessageAttributeValue, MessageSystemAttributeName};
 
-use crate::util::server::{ACCESS_KEY_ID, ACCOUNT, create_queue, start_and_connect};
+use crate::util::server::{ACCESS_KEY_ID, ACCOUNT, create_queue, rejected, start_and_connect};
 use crate::util::{is_request_id, md5_hex};
 
 #[tokio::test]
@@ -84,44 +84,34 @@ async fn send_receive_delete_with_attributes_and_digests() {
 async fn send_and_receive_errors() {
     let (server, sqs) = start_and_connect().await;
     let url = create_queue(&sqs, "errors").await;
-    let error = sqs
-        .send_message()
-        .queue_url(&url)
-        .message_body("")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(sqs.send_message().queue_url(&url).message_body("").send()).await;
     assert_eq!(error.code(), Some("MissingParameter"), "{error:?}");
 
-    let error = sqs
-        .send_message()
-        .queue_url(&url)
-        .message_body("bad \u{1} char")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(
+        sqs.send_message()
+            .queue_url(&url)
+            .message_body("bad \u{1} char")
+            .send(),
+    )
+    .await;
     assert!(error.is_invalid_message_contents(), "{error:?}");
 
-    let error = sqs
-        .send_message()
-        .queue_url(&url)
-        .message_body("x".repeat(1_048_577))
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(
+        sqs.send_message()
+            .queue_url(&url)
+            .message_body("x".repeat(1_048_577))
+            .send(),
+    )
+    .await;
     assert_eq!(error.code(), Some("InvalidParameterValue"), "{error:?}");
 
-    let error = sqs
-        .receive_message()
-        .queue_url(&url)
-        .max_number_of_messages(11)
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(
+        sqs.receive_message()
+            .queue_url(&url)
+            .max_number_of_messages(11)
+            .send(),
+    )
+    .await;
     assert_eq!(error.code(), Some("InvalidParameterValue"), "{error:?}");
     assert_eq!(
         error.message(),
@@ -131,34 +121,26 @@ async fn send_and_receive_errors() {
     );
 
     let fifo = create_queue(&sqs, "errors.fifo").await;
-    let error = sqs
-        .send_message()
-        .queue_url(&fifo)
-        .message_body("no group")
-        .message_deduplication_id("d")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(
+        sqs.send_message()
+            .queue_url(&fifo)
+            .message_body("no group")
+            .message_deduplication_id("d")
+            .send(),
+    )
+    .await;
     assert_eq!(error.code(), Some("MissingParameter"), "{error:?}");
 
     let missing = format!("{}/{ACCOUNT}/missing", server.endpoint());
-    let error = sqs
-        .send_message()
-        .queue_url(&missing)
-        .message_body("x")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(
+        sqs.send_message()
+            .queue_url(&missing)
+            .message_body("x")
+            .send(),
+    )
+    .await;
     assert!(error.is_queue_does_not_exist(), "{error:?}");
-    let error = sqs
-        .receive_message()
-        .queue_url(&missing)
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(sqs.receive_message().queue_url(&missing).send()).await;
     assert!(error.is_queue_does_not_exist(), "{error:?}");
 }
 
@@ -166,28 +148,26 @@ async fn send_and_receive_errors() {
 async fn delete_and_change_visibility_errors() {
     let (server, sqs) = start_and_connect().await;
     let url = create_queue(&sqs, "handles").await;
-    let error = sqs
-        .delete_message()
-        .queue_url(&url)
-        .receipt_handle("garbage")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(
+        sqs.delete_message()
+            .queue_url(&url)
+            .receipt_handle("garbage")
+            .send(),
+    )
+    .await;
     assert!(error.is_receipt_handle_is_invalid(), "{error:?}");
     assert_eq!(
         error.message(),
         Some("The input receipt handle \"garbage\" is not a valid receipt handle.")
     );
-    let error = sqs
-        .change_message_visibility()
-        .queue_url(&url)
-        .receipt_handle("garbage")
-        .visibility_timeout(10)
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(
+        sqs.change_message_visibility()
+            .queue_url(&url)
+            .receipt_handle("garbage")
+            .visibility_timeout(10)
+            .send(),
+    )
+    .await;
     assert!(error.is_receipt_handle_is_invalid(), "{error:?}");
 
     sqs.send_message()
@@ -215,25 +195,23 @@ async fn delete_and_change_visibility_errors() {
         .send()
         .await
         .unwrap();
-    let error = sqs
-        .change_message_visibility()
-        .queue_url(&url)
-        .receipt_handle(&handle)
-        .visibility_timeout(10)
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(
+        sqs.change_message_visibility()
+            .queue_url(&url)
+            .receipt_handle(&handle)
+            .visibility_timeout(10)
+            .send(),
+    )
+    .await;
     assert_eq!(error.code(), Some("InvalidParameterValue"), "{error:?}");
 
     let missing = format!("{}/{ACCOUNT}/missing", server.endpoint());
-    let error = sqs
-        .delete_message()
-        .queue_url(&missing)
-        .receipt_handle(&handle)
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(
+        sqs.delete_message()
+            .queue_url(&missing)
+            .receipt_handle(&handle)
+            .send(),
+    )
+    .await;
     assert!(error.is_queue_does_not_exist(), "{error:?}");
 }

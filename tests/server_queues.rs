@@ -7,7 +7,7 @@ use std::time::Duration;
 use aws_sdk_sqs::error::ProvideErrorMetadata;
 use aws_sdk_sqs::types::QueueAttributeName;
 
-use crate::util::server::{ACCOUNT, client_in, create_queue, start, start_and_connect};
+use crate::util::server::{ACCOUNT, client_in, create_queue, rejected, start, start_and_connect};
 
 #[tokio::test]
 async fn create_get_list_delete_queue() {
@@ -42,13 +42,7 @@ async fn create_get_list_delete_queue() {
     assert!(page.next_token().is_some());
 
     sqs.delete_queue().queue_url(&url).send().await.unwrap();
-    let error = sqs
-        .get_queue_url()
-        .queue_name("orders")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(sqs.get_queue_url().queue_name("orders").send()).await;
     assert!(error.is_queue_does_not_exist(), "{error:?}");
     assert_eq!(
         error.code(),
@@ -67,34 +61,26 @@ async fn create_queue_errors() {
         .send()
         .await
         .unwrap();
-    let error = sqs
-        .create_queue()
-        .queue_name("q")
-        .attributes(QueueAttributeName::VisibilityTimeout, "31")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(
+        sqs.create_queue()
+            .queue_name("q")
+            .attributes(QueueAttributeName::VisibilityTimeout, "31")
+            .send(),
+    )
+    .await;
     assert!(error.is_queue_name_exists(), "{error:?}");
     assert_eq!(error.code(), Some("QueueAlreadyExists"));
 
-    let error = sqs
-        .create_queue()
-        .queue_name("standard")
-        .attributes(QueueAttributeName::FifoQueue, "false")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(
+        sqs.create_queue()
+            .queue_name("standard")
+            .attributes(QueueAttributeName::FifoQueue, "false")
+            .send(),
+    )
+    .await;
     assert!(error.is_invalid_attribute_name(), "{error:?}");
 
-    let error = sqs
-        .create_queue()
-        .queue_name("bad name!")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(sqs.create_queue().queue_name("bad name!").send()).await;
     assert_eq!(error.code(), Some("InvalidParameterValue"), "{error:?}");
 }
 
@@ -127,44 +113,35 @@ async fn queue_attributes_get_and_set() {
         Some(format!("arn:aws:sqs:us-east-1:{ACCOUNT}:attrs").as_str())
     );
 
-    let error = sqs
-        .get_queue_attributes()
-        .queue_url(&url)
-        .attribute_names(QueueAttributeName::from("NoSuchAttribute"))
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(
+        sqs.get_queue_attributes()
+            .queue_url(&url)
+            .attribute_names(QueueAttributeName::from("NoSuchAttribute"))
+            .send(),
+    )
+    .await;
     assert!(error.is_invalid_attribute_name(), "{error:?}");
 
     let fifo = create_queue(&sqs, "attrs.fifo").await;
-    let error = sqs
-        .set_queue_attributes()
-        .queue_url(&fifo)
-        .attributes(QueueAttributeName::FifoQueue, "false")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(
+        sqs.set_queue_attributes()
+            .queue_url(&fifo)
+            .attributes(QueueAttributeName::FifoQueue, "false")
+            .send(),
+    )
+    .await;
     assert!(error.is_invalid_attribute_value(), "{error:?}");
 
     let missing = format!("{}/{ACCOUNT}/missing", server.endpoint());
-    let error = sqs
-        .get_queue_attributes()
-        .queue_url(&missing)
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(sqs.get_queue_attributes().queue_url(&missing).send()).await;
     assert!(error.is_queue_does_not_exist(), "{error:?}");
-    let error = sqs
-        .set_queue_attributes()
-        .queue_url(&missing)
-        .attributes(QueueAttributeName::DelaySeconds, "1")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(
+        sqs.set_queue_attributes()
+            .queue_url(&missing)
+            .attributes(QueueAttributeName::DelaySeconds, "1")
+            .send(),
+    )
+    .await;
     assert!(error.is_queue_does_not_exist(), "{error:?}");
 }
 
@@ -179,13 +156,7 @@ async fn purge_queue_once_a_minute() {
         .await
         .unwrap();
     sqs.purge_queue().queue_url(&url).send().await.unwrap();
-    let error = sqs
-        .purge_queue()
-        .queue_url(&url)
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(sqs.purge_queue().queue_url(&url).send()).await;
     assert!(error.is_purge_queue_in_progress(), "{error:?}");
     server.advance_clock(Duration::from_secs(61));
     sqs.purge_queue().queue_url(&url).send().await.unwrap();
@@ -225,31 +196,11 @@ async fn tags() {
     assert!(!tags.tags().is_some_and(|t| t.contains_key("team")));
 
     let missing = format!("{}/{ACCOUNT}/missing", server.endpoint());
-    let error = sqs
-        .tag_queue()
-        .queue_url(&missing)
-        .tags("a", "b")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(sqs.tag_queue().queue_url(&missing).tags("a", "b").send()).await;
     assert!(error.is_queue_does_not_exist(), "{error:?}");
-    let error = sqs
-        .untag_queue()
-        .queue_url(&missing)
-        .tag_keys("a")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(sqs.untag_queue().queue_url(&missing).tag_keys("a").send()).await;
     assert!(error.is_queue_does_not_exist(), "{error:?}");
-    let error = sqs
-        .list_queue_tags()
-        .queue_url(&missing)
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(sqs.list_queue_tags().queue_url(&missing).send()).await;
     assert!(error.is_queue_does_not_exist(), "{error:?}");
 }
 
@@ -277,13 +228,12 @@ async fn dead_letter_source_queues() {
         .unwrap();
     assert_eq!(sources.queue_urls(), [source]);
     let missing = format!("{}/{ACCOUNT}/missing", server.endpoint());
-    let error = sqs
-        .list_dead_letter_source_queues()
-        .queue_url(&missing)
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(
+        sqs.list_dead_letter_source_queues()
+            .queue_url(&missing)
+            .send(),
+    )
+    .await;
     assert!(error.is_queue_does_not_exist(), "{error:?}");
 }
 
@@ -291,21 +241,9 @@ async fn dead_letter_source_queues() {
 async fn delete_queue_and_purge_on_missing_queue() {
     let (server, sqs) = start_and_connect().await;
     let missing = format!("{}/{ACCOUNT}/missing", server.endpoint());
-    let error = sqs
-        .delete_queue()
-        .queue_url(&missing)
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(sqs.delete_queue().queue_url(&missing).send()).await;
     assert!(error.is_queue_does_not_exist(), "{error:?}");
-    let error = sqs
-        .purge_queue()
-        .queue_url(&missing)
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(sqs.purge_queue().queue_url(&missing).send()).await;
     assert!(error.is_queue_does_not_exist(), "{error:?}");
 }
 
@@ -319,13 +257,7 @@ async fn a_deleted_name_is_free_again_after_sixty_seconds() {
         .send()
         .await
         .expect("delete");
-    let error = sqs
-        .create_queue()
-        .queue_name("recycled")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = rejected(sqs.create_queue().queue_name("recycled").send()).await;
     assert!(error.is_queue_deleted_recently(), "{error:?}");
     assert_eq!(
         error.meta().code(),

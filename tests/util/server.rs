@@ -4,6 +4,7 @@
 
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region, retry::RetryConfig};
+use aws_sdk_sqs::error::SdkError;
 use queue::server::{LocalServer, ServeOptions};
 
 /// Access key id the test clients sign with (not a secret; the server derives SenderId from it).
@@ -165,5 +166,23 @@ impl Drop for BlockingServer {
         if let Some(server) = self.server.take() {
             let _ = self.runtime.block_on(server.stop());
         }
+    }
+}
+
+/// The service error a request that must fail answered with (the SDK's `unwrap_err()` plus
+/// `into_service_error()`, which needs trait bounds the SDK does not re-export).
+///
+/// # Panics
+/// The request succeeded, or failed without an answer from the service (a connection error).
+pub async fn rejected<T, E, R>(request: impl Future<Output = Result<T, SdkError<E, R>>>) -> E
+where
+    T: std::fmt::Debug,
+    E: std::fmt::Debug,
+    R: std::fmt::Debug,
+{
+    match request.await {
+        Ok(answer) => panic!("the request must fail, but it answered {answer:?}"),
+        Err(SdkError::ServiceError(context)) => context.into_err(),
+        Err(other) => panic!("expected a service error, got {other:?}"),
     }
 }
