@@ -11,7 +11,7 @@ use super::state::{DemoInfo, QueueKind};
 use crate::cli::DemoArgs;
 use crate::config::Config;
 use crate::exit::Friendly;
-use crate::server::dispatch::DEFAULT_REGION;
+use crate::rules::DEFAULT_REGION;
 use crate::server::{LocalServer, ServeOptions};
 use crate::sqs::{self, QueueInfo, Sqs};
 

@@ -11,12 +11,12 @@ use anyhow::{Context as _, Result, anyhow};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
-use super::dispatch::{DEFAULT_ACCOUNT, DEFAULT_REGION};
-use super::dispatch::{Engine, RequestContext};
+use super::engine::{DEFAULT_ACCOUNT, Engine, RequestContext};
 use super::{ServeOptions, serve_engine};
 use crate::cli::{DEFAULT_BIND, ServeArgs};
 use crate::config::Config;
 use crate::exit::{self, UsageError};
+use crate::rules::{DEFAULT_REGION, is_valid_queue_name};
 
 /// Runs `queue serve`.
 pub(super) async fn serve(args: ServeArgs, _config: &Config) -> Result<ExitCode> {
@@ -74,15 +74,9 @@ fn check_rate(flag: &str, value: f64) -> Result<()> {
     }
 }
 
-/// SQS queue names: 1–80 characters of letters, digits, `-` and `_`, FIFO ones ending `.fifo`.
+/// A `--queue` name that breaks the SQS queue-name rule is a usage error.
 fn check_queue_name(name: &str) -> Result<()> {
-    let stem = name.strip_suffix(".fifo").unwrap_or(name);
-    let valid = !stem.is_empty()
-        && name.len() <= 80
-        && stem
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if valid {
+    if is_valid_queue_name(name) {
         Ok(())
     } else {
         Err(UsageError(format!(

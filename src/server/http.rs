@@ -19,9 +19,10 @@ use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
 use super::ServeOptions;
-use super::dispatch::{DEFAULT_ACCOUNT, DEFAULT_REGION, Engine, RequestContext, probability};
+use super::engine::{DEFAULT_ACCOUNT, Engine, RequestContext, probability};
 use super::error::SqsError;
 use super::{query, xml};
+use crate::rules::DEFAULT_REGION;
 
 /// Largest request body accepted (SQS's own limit is 1 MiB of payload; encodings add more).
 const BODY_LIMIT_BYTES: usize = 16 * 1024 * 1024;
@@ -46,12 +47,8 @@ struct Wire {
     shutdown: CancellationToken,
 }
 
-/// The server's router: every method and path goes to the one SQS handler.
-pub fn router(engine: Engine, options: &ServeOptions) -> Router {
-    router_until(engine, options, CancellationToken::new())
-}
-
-/// [`router`] whose waiting long polls end (empty) when `shutdown` is cancelled.
+/// The server's router: every method and path goes to the one SQS handler; waiting long polls
+/// end (empty) when `shutdown` is cancelled.
 pub(crate) fn router_until(
     engine: Engine,
     options: &ServeOptions,
