@@ -79,7 +79,7 @@ pub async fn run(args: DemoArgs, config: &Config) -> Result<ExitCode> {
                     output,
                     &mut stdout,
                 ) => done.map(|()| ExitCode::SUCCESS),
-                () = exit::shutdown_signal() => Ok(ExitCode::from(exit::INTERRUPTED)),
+                () = exit::interrupted() => Ok(ExitCode::from(exit::INTERRUPTED)),
             }
         }
     };

@@ -68,40 +68,52 @@ pub const USAGE: u8 = 2;
 /// Exit code for a run interrupted by Ctrl-C or SIGTERM.
 pub const INTERRUPTED: u8 = 130;
 
-/// Resolves on the first Ctrl-C (SIGINT) or SIGTERM (unix). Never resolves when no handler
-/// can be installed (the run then simply cannot be interrupted gracefully). The one shutdown
-/// signal of the crate: the client's commands and `queue serve` alike.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
+/// A future that resolves on the first Ctrl-C (SIGINT) or SIGTERM (unix): the one shutdown
+/// signal of the crate, for the client's commands and `queue serve` alike. The handlers are
+/// installed when this is called, not when the future is first polled, so a signal that arrives
+/// right after (say, once `queue serve` has printed its banner) is not lost to the default
+/// action. SIGTERM matters when the binary runs as PID 1 in a container.
+///
+/// # Errors
+/// A handler could not be installed.
+pub fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
+        })
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }
 
-/// Watches for [`shutdown_signal`] while `cancel` lives: cancels it on Ctrl-C or SIGTERM. The task
+/// [`shutdown_signal`], or a future that never resolves when no handler can be installed (the
+/// run then simply cannot be interrupted gracefully).
+pub async fn interrupted() {
+    match shutdown_signal() {
+        Ok(signal) => signal.await,
+        Err(_) => std::future::pending::<()>().await,
+    }
+}
+
+/// Watches for [`interrupted`] while `cancel` lives: cancels it on Ctrl-C or SIGTERM. The task
 /// ends once `cancel` is cancelled, answering whether an interrupt did it; await it after
 /// cancelling.
 #[must_use]
 pub fn cancel_on_interrupt(cancel: CancellationToken) -> JoinHandle<bool> {
     tokio::spawn(async move {
         tokio::select! {
-            () = shutdown_signal() => {
+            () = interrupted() => {
                 cancel.cancel();
                 true
             }

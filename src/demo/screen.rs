@@ -95,7 +95,7 @@ where
     E: Stream<Item = io::Result<Event>> + Unpin,
 {
     let interrupted = async {
-        exit::shutdown_signal().await;
+        exit::interrupted().await;
         ExitCode::from(INTERRUPTED)
     };
     let mut screen = DemoScreen {

@@ -30,7 +30,7 @@ use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
 use super::ServeOptions;
-use super::dispatch::{Engine, RequestContext, probability};
+use super::engine::{Engine, RequestContext, probability};
 use super::error::SqsError;
 
 /// Mixes the server seed so the wire's random stream differs from the engine's.
@@ -50,13 +50,9 @@ struct Wire {
     shutdown: CancellationToken,
 }
 
-/// The server's router: every method and path goes to the one SQS handler.
-pub fn router(engine: Engine, options: &ServeOptions) -> Router {
-    router_until(engine, options, CancellationToken::new())
-}
-
-/// [`router`] whose waiting long polls end (empty) when `shutdown` is cancelled.
-pub(crate) fn router_until(
+/// The server's router: every method and path goes to the one SQS handler; waiting long polls
+/// end (empty) when `shutdown` is cancelled.
+pub(crate) fn router(
     engine: Engine,
     options: &ServeOptions,
     shutdown: CancellationToken,

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 
 use super::request::header_str;
 use crate::rules::DEFAULT_REGION;
-use crate::server::dispatch::{DEFAULT_ACCOUNT, RequestContext};
+use crate::server::engine::{DEFAULT_ACCOUNT, RequestContext};
 
 /// Who sent the request and how it was addressed.
 pub(super) fn context(

@@ -6,13 +6,14 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
 use tower::ServiceExt as _;
 
 use super::request::BODY_LIMIT_BYTES;
 use super::response::{JSON_CONTENT_TYPE, XML_CONTENT_TYPE};
 use super::router;
 use crate::server::ServeOptions;
-use crate::server::dispatch::Engine;
+use crate::server::engine::Engine;
 
 const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 
@@ -26,7 +27,7 @@ fn signature(access_key: &str, region: &str) -> String {
 /// A router over a fresh, deterministic engine with no queues.
 fn app() -> Router {
     let options = ServeOptions::deterministic(6400);
-    router(Engine::new(&options), &options)
+    router(Engine::new(&options), &options, CancellationToken::new())
 }
 
 /// A response, read whole.
