@@ -25,6 +25,8 @@ pub mod defaults {
     pub const SEND_COUNT: u32 = 100;
     /// `send --group`.
     pub const GROUP: &str = "default";
+    /// `send --parallel`: one request in flight, so the sender never reorders its own batches.
+    pub const PARALLEL: u16 = 1;
     /// `receive --wait` (seconds; SQS's longest long poll).
     pub const WAIT_SECS: i32 = 20;
     /// `receive --max` (SQS's largest batch).
@@ -174,6 +176,12 @@ pub struct SendArgs {
     /// Pace sending to this many messages per second
     #[arg(long, value_name = "PER_SEC", value_parser = positive_rate)]
     pub rate: Option<f64>,
+    /// Requests in flight at once on a standard queue (FIFO queues always send one at a time).
+    /// Above 1 it is faster, but the sender then reorders its own batches: a receiver marks
+    /// messages late that the queue never reordered
+    #[arg(long, value_name = "N", default_value_t = defaults::PARALLEL,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallel: u16,
 }
 
 /// `queue receive`.
@@ -350,6 +358,7 @@ impl Cli {
                 dedup_id: DedupMode::Auto,
                 one_by_one: false,
                 rate: None,
+                parallel: defaults::PARALLEL,
             })
         };
         Ok((command, self.global))
