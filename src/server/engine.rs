@@ -17,7 +17,7 @@ use rand::rngs::StdRng;
 use serde_json::Value;
 
 use super::ServeOptions;
-use super::actions::{self, queues, receive};
+use super::actions::{self, receive};
 use super::attributes::QueueConfig;
 use super::clock::Clock;
 use super::error::SqsError;
@@ -100,7 +100,7 @@ impl Engine {
                     region: DEFAULT_REGION.to_string(),
                     name: name.clone(),
                 };
-                queues::insert_queue(&mut state, key, config, BTreeMap::new(), now);
+                state.insert_queue(key, config, BTreeMap::new(), now);
             }
         }
         engine
@@ -124,10 +124,7 @@ impl Engine {
     /// Moves the engine's clock forward and wakes waiting long polls.
     pub fn advance_clock(&self, by: Duration) {
         self.shared.clock.advance(by);
-        let state = self.lock();
-        for queue in state.queues.values() {
-            queue.notify.notify_waiters();
-        }
+        self.lock().wake_all();
     }
 
     /// Runs one action. `action` is the operation name (`SendMessage`); `input` is the request
@@ -155,7 +152,7 @@ impl Engine {
     /// message is receivable or the wait ends.
     async fn receive(&self, ctx: &RequestContext, input: &Value) -> Result<Value, SqsError> {
         let start = self.now();
-        let request = receive::parse(&mut self.lock(), ctx, &Input::new(input), start)?;
+        let request = receive::ReceiveMessageRequest::parse(ctx, &Input::new(input), &self.lock())?;
         let long_poll = request.wait > 0;
         let deadline = start.at + Duration::from_secs(request.wait);
         let mut notify = None;

@@ -24,7 +24,7 @@ pub fn candidates(queue: &Queue, now: Instant, limit: usize) -> Vec<u64> {
     let mut blocked: HashSet<&str> = HashSet::new();
     let mut order: Vec<&str> = Vec::new();
     let mut lists: HashMap<&str, Vec<u64>> = HashMap::new();
-    for (key, message) in &queue.messages {
+    for (key, message) in queue.messages() {
         if found >= limit {
             break;
         }

@@ -8,6 +8,8 @@ use tokio::sync::Notify;
 use tokio::time::{Duration, Instant};
 
 use super::attributes::QueueConfig;
+use super::error::SqsError;
+use super::fifo;
 use super::md5::MessageAttribute;
 use crate::rules::DEDUP_WINDOW;
 
@@ -135,35 +137,35 @@ pub struct Attempt {
 #[derive(Debug)]
 pub struct Queue {
     /// Incarnation number, encoded in receipt handles (a recreated queue rejects old ones).
-    pub incarnation: u64,
+    incarnation: u64,
     /// Name, account, region.
-    pub key: QueueKey,
+    key: QueueKey,
     /// Settable attributes.
-    pub config: QueueConfig,
+    config: QueueConfig,
     /// `CreatedTimestamp` (epoch s).
-    pub created_s: u64,
+    created_s: u64,
     /// `LastModifiedTimestamp` (epoch s).
-    pub modified_s: u64,
+    modified_s: u64,
     /// Tags.
-    pub tags: BTreeMap<String, String>,
+    tags: BTreeMap<String, String>,
     /// Messages by key; keys grow with send order.
-    pub messages: BTreeMap<u64, Message>,
+    messages: BTreeMap<u64, Message>,
     /// Next message key (only [`Queue::push`] hands keys out).
     next_key: u64,
     /// Woken whenever something a waiting receive cares about changes.
-    pub notify: Arc<Notify>,
+    notify: Arc<Notify>,
     /// When the last PurgeQueue happened (one per 60 s).
-    pub last_purge: Option<Instant>,
+    last_purge: Option<Instant>,
     /// FIFO dedup window, keyed by scope (`group\u{0}id` or `\u{0}id`).
-    pub dedup: HashMap<String, DedupRecord>,
+    dedup: HashMap<String, DedupRecord>,
     /// FIFO ReceiveRequestAttemptId answers.
-    pub attempts: HashMap<String, Attempt>,
+    attempts: HashMap<String, Attempt>,
     /// Standard queues: weight of each simulated storage server.
-    pub server_weights: Vec<f64>,
+    server_weights: Vec<f64>,
     /// Housekeeping is skipped until this instant: no message expires before it and the
     /// dedup/attempt records were pruned recently. `None` forces a full pass (set it when a
     /// message with an older enqueue time arrives or the retention period changes).
-    pub housekeeping_due: Option<Instant>,
+    housekeeping_due: Option<Instant>,
 }
 
 /// Messages counted as GetQueueAttributes reports them.
@@ -207,13 +209,170 @@ impl Queue {
         }
     }
 
+    /// Name, account and region.
+    #[must_use]
+    pub fn key(&self) -> &QueueKey {
+        &self.key
+    }
+
+    /// The incarnation receipt handles of this queue carry.
+    #[must_use]
+    pub fn incarnation(&self) -> u64 {
+        self.incarnation
+    }
+
+    /// The settable attributes.
+    #[must_use]
+    pub fn config(&self) -> &QueueConfig {
+        &self.config
+    }
+
+    /// `CreatedTimestamp` (epoch s).
+    #[must_use]
+    pub fn created_s(&self) -> u64 {
+        self.created_s
+    }
+
+    /// `LastModifiedTimestamp` (epoch s).
+    #[must_use]
+    pub fn modified_s(&self) -> u64 {
+        self.modified_s
+    }
+
+    /// Replaces the settable attributes (SetQueueAttributes). A FIFO queue's DelaySeconds
+    /// applies retroactively to messages not yet received; a standard queue's only to later
+    /// sends. A new retention period is applied at the next housekeeping, which runs at once.
+    pub fn set_config(&mut self, config: QueueConfig, now_epoch_s: u64) {
+        if config.fifo && config.delay_seconds != self.config.delay_seconds {
+            let delay = Duration::from_secs(u64::from(config.delay_seconds));
+            for message in self.messages.values_mut() {
+                if message.receipt.is_none() && !message.ghost {
+                    message.visible_at = message.enqueued_at + delay;
+                }
+            }
+        }
+        self.config = config;
+        self.housekeeping_due = None;
+        self.modified_s = now_epoch_s;
+        self.wake_waiters();
+    }
+
+    /// The tags.
+    #[must_use]
+    pub fn tags(&self) -> &BTreeMap<String, String> {
+        &self.tags
+    }
+
+    /// Adds tags, overwriting existing keys.
+    pub fn tag(&mut self, tags: BTreeMap<String, String>) {
+        self.tags.extend(tags);
+    }
+
+    /// Removes the tags with these keys (missing ones are ignored).
+    pub fn untag(&mut self, keys: &[String]) {
+        for key in keys {
+            self.tags.remove(key);
+        }
+    }
+
+    /// Simulated storage servers and their weights (one for FIFO and ordered queues).
+    #[must_use]
+    pub fn server_weights(&self) -> &[f64] {
+        &self.server_weights
+    }
+
+    /// The messages by key, in send order.
+    #[must_use]
+    pub fn messages(&self) -> &BTreeMap<u64, Message> {
+        &self.messages
+    }
+
+    /// The message stored under `key`.
+    #[must_use]
+    pub fn message(&self, key: u64) -> Option<&Message> {
+        self.messages.get(&key)
+    }
+
+    /// The message stored under `key`, to change.
+    pub fn message_mut(&mut self, key: u64) -> Option<&mut Message> {
+        self.messages.get_mut(&key)
+    }
+
+    /// Takes the message stored under `key` out of the queue (a delete, or a move).
+    pub fn remove(&mut self, key: u64) -> Option<Message> {
+        self.messages.remove(&key)
+    }
+
     /// Stores `message` after every message already here (keys grow with arrival order) and
-    /// returns its key.
+    /// returns its key. A message that keeps an older enqueue time (a move to a standard
+    /// dead-letter queue) brings the next housekeeping forward if it expires sooner.
     pub fn push(&mut self, message: Message) -> u64 {
+        let retention = Duration::from_secs(u64::from(self.config.message_retention_period));
+        if self
+            .housekeeping_due
+            .is_some_and(|due| message.enqueued_at + retention < due)
+        {
+            self.housekeeping_due = None;
+        }
         let key = self.next_key;
         self.next_key += 1;
         self.messages.insert(key, message);
         key
+    }
+
+    /// PurgeQueue: removes every message, in flight or not, and the stored
+    /// ReceiveRequestAttemptId answers.
+    ///
+    /// # Errors
+    /// PurgeQueueInProgress within 60 s of the last purge.
+    pub fn purge(&mut self, now: Instant) -> Result<(), SqsError> {
+        if self
+            .last_purge
+            .is_some_and(|at| at + Duration::from_secs(60) > now)
+        {
+            return Err(SqsError::purge_queue_in_progress(&self.key.name));
+        }
+        self.last_purge = Some(now);
+        self.messages.clear();
+        self.attempts.clear();
+        Ok(())
+    }
+
+    /// FIFO: the record of an accepted send with this deduplication id (scoped by
+    /// DeduplicationScope) while its 5-minute window is open.
+    #[must_use]
+    pub fn duplicate_of(&self, group: &str, dedup_id: &str, now: Instant) -> Option<&DedupRecord> {
+        self.dedup
+            .get(&fifo::dedup_key(&self.config, group, dedup_id))
+            .filter(|r| r.expires > now)
+    }
+
+    /// FIFO: opens the 5-minute deduplication window of an accepted send.
+    pub fn remember_send(&mut self, group: &str, dedup_id: &str, record: DedupRecord) {
+        let key = fifo::dedup_key(&self.config, group, dedup_id);
+        self.dedup.insert(key, record);
+    }
+
+    /// FIFO: the stored answer to a ReceiveRequestAttemptId, if it is still kept.
+    #[must_use]
+    pub fn attempt(&self, id: &str) -> Option<&Attempt> {
+        self.attempts.get(id)
+    }
+
+    /// FIFO: keeps the answer to a ReceiveRequestAttemptId for replay.
+    pub fn remember_attempt(&mut self, id: String, attempt: Attempt) {
+        self.attempts.insert(id, attempt);
+    }
+
+    /// The signal long polls on this queue wait for.
+    #[must_use]
+    pub fn change_signal(&self) -> Arc<Notify> {
+        Arc::clone(&self.notify)
+    }
+
+    /// Wakes every long poll waiting on this queue (something it cares about changed).
+    pub fn wake_waiters(&self) {
+        self.notify.notify_waiters();
     }
 
     /// Drops messages past the retention period (SQS deletes them silently).

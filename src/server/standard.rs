@@ -78,11 +78,11 @@ pub fn candidates(
 ) -> Vec<u64> {
     let visible = || {
         queue
-            .messages
+            .messages()
             .iter()
             .filter(move |(_, m)| m.is_visible(now))
     };
-    let weights = &queue.server_weights;
+    let weights = queue.server_weights();
     if weights.len() <= 1 {
         return visible().map(|(k, _)| *k).take(limit).collect();
     }
