@@ -13,6 +13,7 @@ pub mod error;
 pub mod fifo;
 pub mod http;
 pub mod md5;
+pub mod move_tasks;
 pub mod query;
 pub mod queue;
 pub mod receipt;
@@ -123,7 +124,7 @@ async fn serve_engine(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let stopping = CancellationToken::new();
-    let app = http::router_until(engine, options, stopping.clone());
+    let app = http::router_until(engine.clone(), options, stopping.clone());
     let server = axum::serve(listener, app)
         .with_graceful_shutdown({
             let stopping = stopping.clone();
@@ -144,6 +145,8 @@ async fn serve_engine(
                 .unwrap_or(Ok(()))
         }
     };
+    // Move tasks stop with the server.
+    engine.stop_background().await;
     served.context("the SQS server stopped unexpectedly")
 }
 
