@@ -16,6 +16,21 @@ pub const PRAC_STANDARD_QUEUE: &str = "csse6400_prac";
 /// The FIFO twin of [`PRAC_STANDARD_QUEUE`].
 pub const PRAC_FIFO_QUEUE: &str = "csse6400_prac.fifo";
 
+/// Defaults shared by clap's attributes and the original form ([`Cli::into_command`]), so
+/// both shapes of the command line mean the same.
+pub mod defaults {
+    /// `send --client-name`.
+    pub const CLIENT_NAME: &str = "Client 1";
+    /// `send --count`.
+    pub const SEND_COUNT: u32 = 100;
+    /// `send --group`.
+    pub const GROUP: &str = "default";
+    /// `receive --wait` (seconds; SQS's longest long poll).
+    pub const WAIT_SECS: i32 = 20;
+    /// `receive --max` (SQS's largest batch).
+    pub const MAX_MESSAGES: i32 = 10;
+}
+
 /// See how message queues really behave.
 #[derive(Debug, Parser)]
 #[command(
@@ -141,16 +156,16 @@ pub struct SendArgs {
     #[arg(long, value_name = "NAME")]
     pub name: String,
     /// Client name, sent as the `client` message attribute
-    #[arg(long, value_name = "NAME", default_value = "Client 1")]
+    #[arg(long, value_name = "NAME", default_value = defaults::CLIENT_NAME)]
     pub client_name: String,
     /// How many messages to send
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = defaults::SEND_COUNT)]
     pub count: u32,
     /// Text put before each body (`{prepend}Message {i}`)
     #[arg(long, value_name = "TEXT", default_value = "")]
     pub prepend: String,
     /// FIFO message group id
-    #[arg(long, default_value = "default")]
+    #[arg(long, default_value = defaults::GROUP)]
     pub group: String,
     /// FIFO deduplication id
     #[arg(long, value_enum, default_value_t = DedupMode::Auto)]
@@ -159,7 +174,7 @@ pub struct SendArgs {
     #[arg(long)]
     pub one_by_one: bool,
     /// Pace sending to this many messages per second
-    #[arg(long, value_name = "PER_SEC")]
+    #[arg(long, value_name = "PER_SEC", value_parser = positive_rate)]
     pub rate: Option<f64>,
 }
 
@@ -170,10 +185,12 @@ pub struct ReceiveArgs {
     #[arg(long, value_name = "NAME")]
     pub name: String,
     /// Long-poll wait in seconds
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(i32).range(1..=20))]
+    #[arg(long, default_value_t = defaults::WAIT_SECS,
+          value_parser = clap::value_parser!(i32).range(1..=i64::from(defaults::WAIT_SECS)))]
     pub wait: i32,
     /// Messages per receive call
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(i32).range(1..=10))]
+    #[arg(long, default_value_t = defaults::MAX_MESSAGES,
+          value_parser = clap::value_parser!(i32).range(1..=i64::from(defaults::MAX_MESSAGES)))]
     pub max: i32,
     /// Exit after this many messages
     #[arg(long)]
@@ -271,6 +288,18 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
+/// `send --rate`: a finite number of messages per second above 0.
+fn positive_rate(text: &str) -> Result<f64, String> {
+    let rate: f64 = text
+        .parse()
+        .map_err(|_| format!("not a number of messages per second: {text}"))?;
+    if rate.is_finite() && rate > 0.0 {
+        Ok(rate)
+    } else {
+        Err(format!("--rate must be above 0, got {rate}"))
+    }
+}
+
 impl LegacyArgs {
     /// Whether any original-form flag was given.
     fn is_used(&self) -> bool {
@@ -306,8 +335,8 @@ impl Cli {
         let command = if legacy.receive {
             Command::Receive(ReceiveArgs {
                 name,
-                wait: 20,
-                max: 10,
+                wait: defaults::WAIT_SECS,
+                max: defaults::MAX_MESSAGES,
                 count: None,
                 idle: None,
                 output: None,
@@ -315,10 +344,12 @@ impl Cli {
         } else {
             Command::Send(SendArgs {
                 name,
-                client_name: legacy.client_name.unwrap_or_else(|| "Client 1".to_string()),
-                count: 100,
+                client_name: legacy
+                    .client_name
+                    .unwrap_or_else(|| defaults::CLIENT_NAME.to_string()),
+                count: defaults::SEND_COUNT,
                 prepend: legacy.prepend.unwrap_or_default(),
-                group: "default".to_string(),
+                group: defaults::GROUP.to_string(),
                 dedup_id: DedupMode::Auto,
                 one_by_one: false,
                 rate: None,
@@ -371,6 +402,16 @@ mod tests {
             cli.into_command().unwrap().0,
             Command::Receive(ReceiveArgs { ref name, .. }) if name == "q.fifo"
         ));
+    }
+
+    #[test]
+    fn rates_are_checked_by_clap() {
+        let rate =
+            |value: &str| Cli::try_parse_from(["queue", "send", "--name", "q", "--rate", value]);
+        assert!(rate("2.5").is_ok());
+        for bad in ["0", "-1", "NaN", "inf", "fast"] {
+            assert!(rate(bad).is_err(), "--rate {bad}");
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The SQS actions the engine serves, one file per concern, and the only `match` over action
-//! names. ReceiveMessage and StartMessageMoveTask are absent here: the engine runs them
-//! (the receive's wait, the move task's runner).
+//! names. ReceiveMessage and StartMessageMoveTask are absent here: the engine runs them (the
+//! receive's wait in `engine.rs`, the move task's runner in `move_tasks`).
 
 pub mod batch;
 pub mod delete;
@@ -15,7 +15,7 @@ pub mod visibility;
 
 use serde_json::Value;
 
-use super::dispatch::RequestContext;
+use super::engine::RequestContext;
 use super::error::SqsError;
 use super::store::{Now, State};
 use super::validate::Input;

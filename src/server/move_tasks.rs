@@ -124,12 +124,6 @@ pub struct MoveTasks {
 }
 
 impl MoveTasks {
-    /// The task with this id.
-    #[must_use]
-    pub fn get(&self, id: &str) -> Option<&MoveTask> {
-        self.tasks.iter().find(|task| task.id == id)
-    }
-
     /// The task with this id, to change it.
     pub fn get_mut(&mut self, id: &str) -> Option<&mut MoveTask> {
         self.tasks.iter_mut().find(|task| task.id == id)
@@ -288,8 +282,8 @@ mod tests {
         let recent = tasks.recent(&key("dlq"), 1, 100);
         assert_eq!(recent.len(), 11, "ten finished plus the active one");
         assert_eq!(recent[0].id, "t14", "most recent first");
-        assert!(tasks.get("active").is_some());
-        assert!(tasks.get("t0").is_none());
+        assert!(tasks.get_mut("active").is_some());
+        assert!(tasks.get_mut("t0").is_none());
         assert!(tasks.has_active(&key("dlq")));
         assert!(!tasks.has_active(&key("other-dlq")));
         assert_eq!(

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 use crate::rules::{MOVE_TASK_LIST_MAX, MOVE_TASK_MAX_RATE};
-use crate::server::dispatch::RequestContext;
+use crate::server::engine::RequestContext;
 use crate::server::error::SqsError;
 use crate::server::move_tasks::{self, MoveTask, Status};
 use crate::server::queue::QueueKey;
@@ -106,7 +106,8 @@ pub fn start(
     };
     queue.expire(now.at);
     let to_move = queue.counts(now.at).visible as u64;
-    let horizon = queue.next_key;
+    // Keys grow with arrival: messages stored later get keys at or above this one.
+    let horizon = queue.messages.keys().next_back().map_or(0, |key| key + 1);
     let incarnation = queue.incarnation;
     let id = state.new_message_id();
     let handle = move_tasks::encode_handle(&id, &request.source_arn);

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::rules::MAX_PERMISSION_ACTIONS;
-use crate::server::dispatch::RequestContext;
+use crate::server::engine::RequestContext;
 use crate::server::error::SqsError;
 use crate::server::store::{Now, State};
 use crate::server::validate::Input;

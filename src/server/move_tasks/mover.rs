@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::Status;
-use crate::server::dispatch::Engine;
+use crate::server::engine::Engine;
 use crate::server::queue::{Queue, QueueKey};
 use crate::server::standard;
 use crate::server::store::{Now, State};
@@ -158,9 +158,7 @@ fn move_one(state: &mut State, source: &QueueKey, key: u64, target: &QueueKey, n
     } else {
         standard::place(rng, &queue.server_weights)
     };
-    let at = queue.next_key;
-    queue.next_key += 1;
-    queue.messages.insert(at, message);
+    queue.push(message);
     queue.notify.notify_waiters();
 }
 

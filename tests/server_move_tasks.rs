@@ -2,14 +2,13 @@
 //! HTTP: messages go back to their source queues (or a destination) at the task's rate on the
 //! server's clock, cancel stops a task mid-way, and the errors and wire shapes are SQS's.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::util::http::{json_post, query_post, xml_all, xml_text};
+use crate::util::server::{client, create_queue, start};
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::error::ProvideErrorMetadata;
 use aws_sdk_sqs::types::{ListMessageMoveTasksResultEntry, QueueAttributeName};
-use common::{client, create_queue, json_post, query_post, start, xml_all, xml_text};
 use queue::server::LocalServer;
 
 /// A source queue whose dead letters go to `dlq` after one receive.

@@ -1,6 +1,7 @@
-//! The seam between the wire (HTTP, JSON and Query protocols) and the queue engine: every
-//! request arrives here as an action name and a JSON-protocol-shaped input, whatever protocol
-//! carried it, and leaves as a JSON-protocol-shaped output or an [`SqsError`].
+//! The queue engine ([`Engine`]) and the [`RequestContext`] every action reads: the seam
+//! between the wire (HTTP, JSON and Query protocols) and the actions. Every request arrives
+//! here as an action name and a JSON-protocol-shaped input, whatever protocol carried it, and
+//! leaves as a JSON-protocol-shaped output or an [`SqsError`].
 //!
 //! The engine owns the state (`store.rs`) behind a std mutex that is never held across an
 //! `.await`, and the clock (`clock.rs`). A long poll waits here, off the lock, on its queue's
@@ -25,11 +26,11 @@ use super::clock::Clock;
 use super::error::SqsError;
 use super::move_tasks::mover;
 use super::queue::QueueKey;
+use super::standard;
 use super::store::{Now, Simulation, State};
 use super::validate::Input;
+use crate::rules::DEFAULT_REGION;
 
-/// Region of the queues created at start, and of any request that carries no signature.
-pub const DEFAULT_REGION: &str = "us-east-1";
 /// The server's one account.
 pub const DEFAULT_ACCOUNT: &str = "000000000000";
 
@@ -87,7 +88,7 @@ impl Engine {
             servers: if options.ordered {
                 1
             } else {
-                options.servers.clamp(1, 64)
+                standard::server_count(options.servers)
             },
             duplicate_rate: if options.ordered {
                 0.0
@@ -234,8 +235,8 @@ impl Engine {
             let last = !long_poll || now.at >= deadline;
             let outcome = receive::attempt(&mut self.lock(), &request, now, long_poll, last)?;
             match outcome {
-                receive::Outcome::Done(answer) => return Ok(answer),
-                receive::Outcome::Wait {
+                receive::ReceiveStep::Done(answer) => return Ok(answer),
+                receive::ReceiveStep::Wait {
                     notify: queue_notify,
                     wake_at,
                 } => {
@@ -271,4 +272,49 @@ pub(super) fn probability(rate: f64) -> f64 {
 }
 
 #[cfg(test)]
-mod tests;
+mod tests {
+    use crate::server::engine::Engine;
+    use crate::server::test_support::{bodies, create, options, receive, send};
+    use serde_json::json;
+    use std::time::Duration;
+
+    #[tokio::test(start_paused = true)]
+    async fn long_poll_wakes_on_send_and_on_visibility_expiry() {
+        let engine = Engine::new(&options(true));
+        let url = create(&engine, "lp", json!({"VisibilityTimeout": "3"})).await;
+        let waiter = {
+            let engine = engine.clone();
+            let url = url.clone();
+            tokio::spawn(async move {
+                let start = tokio::time::Instant::now();
+                let got = receive(&engine, &url, 10, 20).await;
+                (bodies(&got), start.elapsed())
+            })
+        };
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        send(&engine, &url, "wake").await;
+        let (got, waited) = waiter.await.unwrap();
+        assert_eq!(got, ["wake"]);
+        assert!(waited < Duration::from_secs(3), "waited {waited:?}");
+        // Not deleted: a long poll returns when its visibility timeout ends.
+        let start = tokio::time::Instant::now();
+        assert_eq!(bodies(&receive(&engine, &url, 10, 20).await), ["wake"]);
+        let waited = start.elapsed();
+        assert!(
+            waited >= Duration::from_secs(2) && waited < Duration::from_secs(4),
+            "{waited:?}"
+        );
+        // advance_clock wakes waiters too.
+        let waiter = {
+            let engine = engine.clone();
+            let url = url.clone();
+            tokio::spawn(async move { receive(&engine, &url, 10, 20).await })
+        };
+        tokio::task::yield_now().await;
+        engine.advance_clock(Duration::from_secs(4));
+        assert_eq!(bodies(&waiter.await.unwrap()), ["wake"]);
+        // Nothing at all: empty after the wait.
+        let empty = create(&engine, "empty", json!({})).await;
+        assert!(receive(&engine, &empty, 10, 1).await.is_empty());
+    }
+}

@@ -1,12 +1,11 @@
 //! AddPermission and RemovePermission against the embedded server, through the SDK and the
 //! Query protocol: the `Policy` attribute as SQS writes it (recorded on AWS), and SQS's errors.
 
-mod common;
-
+use crate::util::http::{json_post, query_post, xml_text};
+use crate::util::server::{client, create_queue, start};
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::error::ProvideErrorMetadata;
 use aws_sdk_sqs::types::QueueAttributeName;
-use common::{client, create_queue, json_post, query_post, start, xml_text};
 
 async fn policy(client: &Client, url: &str) -> Option<String> {
     let answer = client
