@@ -265,12 +265,50 @@ async fn cancel_task(
 /// A queue that does not exist or is not a DLQ, a task that fails, or any SDK error, as one
 /// line and a hint.
 pub async fn run(args: RedriveArgs, config: &Config) -> Result<ExitCode> {
+    // Listen for Ctrl-C before the task exists, so an interrupt never leaves it running
+    // unannounced.
+    let cancel = CancellationToken::new();
+    let signals = exit::cancel_on_interrupt(cancel.clone());
+    let result = redrive(&args, config, &cancel).await;
+    cancel.cancel();
+    let interrupted = signals.await.unwrap_or(false);
+    match result? {
+        Ended::Done(line) => {
+            exit::note(line);
+            Ok(ExitCode::SUCCESS)
+        }
+        Ended::Interrupted(line) => {
+            exit::note(line);
+            Ok(ExitCode::from(exit::INTERRUPTED))
+        }
+        Ended::BeforeStart if interrupted => {
+            exit::note("interrupted: no redrive was started");
+            Ok(ExitCode::from(exit::INTERRUPTED))
+        }
+        Ended::BeforeStart => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// How a redrive ended, for [`run`] to report.
+enum Ended {
+    /// The task completed: the final line.
+    Done(String),
+    /// Ctrl-C cancelled the task: the line saying so.
+    Interrupted(String),
+    /// Ctrl-C came before the task was started.
+    BeforeStart,
+}
+
+async fn redrive(args: &RedriveArgs, config: &Config, cancel: &CancellationToken) -> Result<Ended> {
     let sqs = crate::sqs::connect(config).await?;
     let source = named(&sqs, &args.name).await?;
     let to = match &args.to {
         Some(to) => Some(named(&sqs, to).await?),
         None => None,
     };
+    if cancel.is_cancelled() {
+        return Ok(Ended::BeforeStart);
+    }
     let to_words = to
         .as_ref()
         .map_or_else(|| "their source queues".to_string(), |to| to.name.clone());
@@ -293,20 +331,15 @@ pub async fn run(args: RedriveArgs, config: &Config) -> Result<ExitCode> {
     };
     let started = Instant::now();
     let bar = bar(0);
-    let cancel = CancellationToken::new();
-    let signals = exit::cancel_on_interrupt(cancel.clone());
-    let followed = follow(&sqs, &source, poll, &bar, &cancel).await;
-    cancel.cancel();
-    let interrupted = signals.await.unwrap_or(false);
+    let followed = follow(&sqs, &source, poll, &bar, cancel).await;
     bar.finish_and_clear();
-    if interrupted {
+    if cancel.is_cancelled() {
         let progress = cancel_task(&sqs, &source, &handle, poll).await?;
         let (moved, total) = progress.as_ref().map_or((0, 0), |p| (p.moved, p.total));
-        exit::note(format_args!(
+        return Ok(Ended::Interrupted(format!(
             "interrupted: redrive cancelled after {moved} of {total} messages; the rest stay in {}",
             source.name
-        ));
-        return Ok(ExitCode::from(exit::INTERRUPTED));
+        )));
     }
     let Some(progress) = followed? else {
         return Err(Friendly::new(
@@ -318,9 +351,12 @@ pub async fn run(args: RedriveArgs, config: &Config) -> Result<ExitCode> {
         )
         .into());
     };
-    let line = outcome(&progress, &source.name, &to_words, started.elapsed())?;
-    exit::note(line);
-    Ok(ExitCode::SUCCESS)
+    Ok(Ended::Done(outcome(
+        &progress,
+        &source.name,
+        &to_words,
+        started.elapsed(),
+    )?))
 }
 
 #[cfg(test)]
