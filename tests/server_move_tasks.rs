@@ -645,3 +645,133 @@ async fn a_running_task_stops_with_the_server() {
     assert!(matches!(stopped, Ok(Ok(()))), "{stopped:?}");
     let _ = (&p.source, &p.source_arn);
 }
+
+#[tokio::test]
+async fn a_fifo_dead_letter_queue_goes_back_in_order_with_its_groups() {
+    let server = start().await;
+    let client = client(&server);
+    let dlq = create_queue(&client, "jobs-dlq.fifo").await;
+    let dlq_arn = arn(&client, &dlq).await;
+    let source = client
+        .create_queue()
+        .queue_name("jobs.fifo")
+        .attributes(QueueAttributeName::FifoQueue, "true")
+        .attributes(QueueAttributeName::ContentBasedDeduplication, "true")
+        .attributes(
+            QueueAttributeName::RedrivePolicy,
+            format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"1"}}"#),
+        )
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let mut sequence_numbers = Vec::new();
+    for body in ["f0", "f1", "f2"] {
+        let sent = client
+            .send_message()
+            .queue_url(&source)
+            .message_body(body)
+            .message_group_id("g")
+            .send()
+            .await
+            .unwrap();
+        sequence_numbers.push(sent.sequence_number.unwrap());
+    }
+    for _ in 0..2 {
+        client
+            .receive_message()
+            .queue_url(&source)
+            .max_number_of_messages(10)
+            .visibility_timeout(0)
+            .send()
+            .await
+            .unwrap();
+    }
+    assert_eq!(visible(&client, &dlq).await, 3);
+    client
+        .start_message_move_task()
+        .source_arn(&dlq_arn)
+        .send()
+        .await
+        .unwrap();
+    until(&client, &dlq_arn, |e| e.status() == Some("COMPLETED")).await;
+    let back = client
+        .receive_message()
+        .queue_url(&source)
+        .max_number_of_messages(10)
+        .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::All)
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap();
+    let bodies: Vec<_> = back.iter().map(|m| m.body().unwrap()).collect();
+    assert_eq!(bodies, ["f0", "f1", "f2"], "one group, in order");
+    for message in &back {
+        let attributes = message.attributes().unwrap();
+        use aws_sdk_sqs::types::MessageSystemAttributeName::{MessageGroupId, SequenceNumber};
+        assert_eq!(attributes[&MessageGroupId], "g");
+        assert!(
+            !sequence_numbers.contains(&attributes[&SequenceNumber]),
+            "a new sequence number in the queue it moved to"
+        );
+    }
+}
+
+/// With the realism model on (several seeds), every dead letter still goes back.
+#[tokio::test]
+async fn with_the_realism_model_every_dead_letter_goes_back() {
+    let bodies: Vec<String> = (0..20).map(|i| format!("m{i}")).collect();
+    for seed in [1, 2, 3] {
+        let server = crate::util::server::start_with(crate::util::server::as_shipped(seed)).await;
+        let client = client(&server);
+        let dlq = create_queue(&client, "dlq").await;
+        let dlq_arn = arn(&client, &dlq).await;
+        let source = create_source(&client, "orders", &dlq_arn).await;
+        for body in &bodies {
+            client
+                .send_message()
+                .queue_url(&source)
+                .message_body(body)
+                .send()
+                .await
+                .unwrap();
+        }
+        // Short polls may miss messages here: receive until every one is dead-lettered.
+        for _ in 0..500 {
+            if visible(&client, &dlq).await == 20 {
+                break;
+            }
+            client
+                .receive_message()
+                .queue_url(&source)
+                .max_number_of_messages(10)
+                .visibility_timeout(0)
+                .send()
+                .await
+                .unwrap();
+        }
+        assert_eq!(visible(&client, &dlq).await, 20, "seed {seed}");
+        client
+            .start_message_move_task()
+            .source_arn(&dlq_arn)
+            .send()
+            .await
+            .unwrap();
+        let done = until(&client, &dlq_arn, |e| e.status() == Some("COMPLETED")).await;
+        assert_eq!(
+            done.approximate_number_of_messages_moved(),
+            20,
+            "seed {seed}"
+        );
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..500 {
+            if seen.len() == bodies.len() {
+                break;
+            }
+            seen.extend(drain(&client, &source).await);
+        }
+        assert_eq!(seen.len(), bodies.len(), "seed {seed}: {seen:?}");
+    }
+}
