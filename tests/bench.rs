@@ -12,12 +12,12 @@
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, SendMessageBatchRequestEntry};
 use queue::cli::DedupMode;
 use queue::send::{IN_FLIGHT, SendPlan, send_messages};
 use queue::server::{LocalServer, ServeOptions};
 
 use crate::util::http::query_post;
+use crate::util::sdk::{delete_batch, send, send_batch};
 use crate::util::server::{as_shipped, client, create_queue, start, start_with};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -39,22 +39,12 @@ async fn wire_figures() {
 
     // Warm up the connection pool.
     for _ in 0..50 {
-        sqs.send_message()
-            .queue_url(&url)
-            .message_body("warm")
-            .send()
-            .await
-            .unwrap();
+        send(&sqs, &url, "warm").await;
     }
     let mut times = Vec::new();
     for i in 0..1000 {
         let started = Instant::now();
-        sqs.send_message()
-            .queue_url(&url)
-            .message_body(format!("Message {i}"))
-            .send()
-            .await
-            .unwrap();
+        send(&sqs, &url, format!("Message {i}")).await;
         times.push(started.elapsed());
     }
     times.sort();
@@ -70,17 +60,12 @@ async fn wire_figures() {
     let batches = 300;
     let started = Instant::now();
     for b in 0..batches {
-        let mut request = sqs.send_message_batch().queue_url(&url);
-        for i in 0..10 {
-            request = request.entries(
-                SendMessageBatchRequestEntry::builder()
-                    .id(format!("e{i}"))
-                    .message_body(format!("Message {}", b * 10 + i))
-                    .build()
-                    .unwrap(),
-            );
-        }
-        request.send().await.unwrap();
+        send_batch(
+            &sqs,
+            &url,
+            (0..10).map(|i| format!("Message {}", b * 10 + i)),
+        )
+        .await;
     }
     let elapsed = started.elapsed();
     println!(
@@ -97,12 +82,7 @@ async fn wire_figures() {
         let url = url.clone();
         tasks.push(tokio::spawn(async move {
             for i in 0..500 {
-                sqs.send_message()
-                    .queue_url(&url)
-                    .message_body(format!("t{t} {i}"))
-                    .send()
-                    .await
-                    .unwrap();
+                send(&sqs, &url, format!("t{t} {i}")).await;
             }
         }));
     }
@@ -155,22 +135,8 @@ async fn send_receive_delete_throughput() {
             let url = url.clone();
             tokio::spawn(async move {
                 for batch in 0..MESSAGES / 40 {
-                    let entries = (0..10)
-                        .map(|i| {
-                            SendMessageBatchRequestEntry::builder()
-                                .id(format!("e{i}"))
-                                .message_body(format!("w{worker} b{batch} m{i}"))
-                                .build()
-                                .expect("entry")
-                        })
-                        .collect::<Vec<_>>();
-                    client
-                        .send_message_batch()
-                        .queue_url(&url)
-                        .set_entries(Some(entries))
-                        .send()
-                        .await
-                        .expect("send");
+                    let bodies = (0..10).map(|i| format!("w{worker} b{batch} m{i}"));
+                    send_batch(&client, &url, bodies).await;
                 }
             })
         })
@@ -195,24 +161,7 @@ async fn send_receive_delete_throughput() {
         if got.is_empty() {
             break;
         }
-        let entries = got
-            .iter()
-            .enumerate()
-            .map(|(i, m)| {
-                DeleteMessageBatchRequestEntry::builder()
-                    .id(format!("d{i}"))
-                    .receipt_handle(m.receipt_handle().unwrap_or_default())
-                    .build()
-                    .expect("entry")
-            })
-            .collect::<Vec<_>>();
-        client
-            .delete_message_batch()
-            .queue_url(&url)
-            .set_entries(Some(entries))
-            .send()
-            .await
-            .expect("delete");
+        delete_batch(&client, &url, &got).await;
         received += got.len();
     }
     let drained = started.elapsed();
@@ -265,12 +214,7 @@ async fn long_poll_handover_and_idle_cpu() {
         };
         tokio::time::sleep(Duration::from_millis(5)).await;
         let sent_at = Instant::now();
-        sqs.send_message()
-            .queue_url(&url)
-            .message_body(format!("Message {i}"))
-            .send()
-            .await
-            .unwrap();
+        send(&sqs, &url, format!("Message {i}")).await;
         send_rtt.push(sent_at.elapsed());
         let (received_at, messages) = waiting.await.unwrap();
         assert_eq!(messages.len(), 1, "the waiting poll got the message");

@@ -8,7 +8,8 @@ use aws_sdk_sqs::types::{
 };
 
 use crate::util::md5_hex;
-use crate::util::server::{ACCOUNT, create_queue, rejected, start_and_connect};
+use crate::util::sdk::missing_queue;
+use crate::util::server::{create_queue, rejected, start_and_connect};
 
 fn entry(id: &str, body: &str) -> SendMessageBatchRequestEntry {
     SendMessageBatchRequestEntry::builder()
@@ -81,7 +82,7 @@ async fn send_message_batch_and_its_errors() {
     .await;
     assert!(error.is_batch_request_too_long(), "{error:?}");
 
-    let missing = format!("{}/{ACCOUNT}/missing", server.endpoint());
+    let missing = missing_queue(&server);
     let error = rejected(
         sqs.send_message_batch()
             .queue_url(&missing)

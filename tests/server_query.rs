@@ -4,6 +4,7 @@
 
 use crate::util::http::{query_post, raw, xml_all, xml_text};
 use crate::util::md5_hex;
+use crate::util::sdk::send;
 use crate::util::server::{
     ACCESS_KEY_ID, ACCOUNT, client_in, create_queue, start, start_and_connect,
 };
@@ -249,12 +250,7 @@ async fn get_with_presigned_query_string_on_queue_path() {
     let server = start().await;
     let sqs = client_in(&server, "eu-west-1");
     let url = create_queue(&sqs, "presigned").await;
-    sqs.send_message()
-        .queue_url(&url)
-        .message_body("hello")
-        .send()
-        .await
-        .unwrap();
+    send(&sqs, &url, "hello").await;
     let path = url
         .split_once("://")
         .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string()))

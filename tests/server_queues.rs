@@ -7,6 +7,7 @@ use std::time::Duration;
 use aws_sdk_sqs::error::ProvideErrorMetadata;
 use aws_sdk_sqs::types::QueueAttributeName;
 
+use crate::util::sdk::{missing_queue, send};
 use crate::util::server::{ACCOUNT, client_in, create_queue, rejected, start, start_and_connect};
 
 #[tokio::test]
@@ -132,7 +133,7 @@ async fn queue_attributes_get_and_set() {
     .await;
     assert!(error.is_invalid_attribute_value(), "{error:?}");
 
-    let missing = format!("{}/{ACCOUNT}/missing", server.endpoint());
+    let missing = missing_queue(&server);
     let error = rejected(sqs.get_queue_attributes().queue_url(&missing).send()).await;
     assert!(error.is_queue_does_not_exist(), "{error:?}");
     let error = rejected(
@@ -149,12 +150,7 @@ async fn queue_attributes_get_and_set() {
 async fn purge_queue_once_a_minute() {
     let (server, sqs) = start_and_connect().await;
     let url = create_queue(&sqs, "purge").await;
-    sqs.send_message()
-        .queue_url(&url)
-        .message_body("m")
-        .send()
-        .await
-        .unwrap();
+    send(&sqs, &url, "m").await;
     sqs.purge_queue().queue_url(&url).send().await.unwrap();
     let error = rejected(sqs.purge_queue().queue_url(&url).send()).await;
     assert!(error.is_purge_queue_in_progress(), "{error:?}");
@@ -195,7 +191,7 @@ async fn tags() {
     let tags = sqs.list_queue_tags().queue_url(&url).send().await.unwrap();
     assert!(!tags.tags().is_some_and(|t| t.contains_key("team")));
 
-    let missing = format!("{}/{ACCOUNT}/missing", server.endpoint());
+    let missing = missing_queue(&server);
     let error = rejected(sqs.tag_queue().queue_url(&missing).tags("a", "b").send()).await;
     assert!(error.is_queue_does_not_exist(), "{error:?}");
     let error = rejected(sqs.untag_queue().queue_url(&missing).tag_keys("a").send()).await;
@@ -227,7 +223,7 @@ async fn dead_letter_source_queues() {
         .await
         .unwrap();
     assert_eq!(sources.queue_urls(), [source]);
-    let missing = format!("{}/{ACCOUNT}/missing", server.endpoint());
+    let missing = missing_queue(&server);
     let error = rejected(
         sqs.list_dead_letter_source_queues()
             .queue_url(&missing)
@@ -240,7 +236,7 @@ async fn dead_letter_source_queues() {
 #[tokio::test]
 async fn delete_queue_and_purge_on_missing_queue() {
     let (server, sqs) = start_and_connect().await;
-    let missing = format!("{}/{ACCOUNT}/missing", server.endpoint());
+    let missing = missing_queue(&server);
     let error = rejected(sqs.delete_queue().queue_url(&missing).send()).await;
     assert!(error.is_queue_does_not_exist(), "{error:?}");
     let error = rejected(sqs.purge_queue().queue_url(&missing).send()).await;
