@@ -17,8 +17,8 @@ use queue::send::{IN_FLIGHT, SendPlan, send_messages};
 use queue::server::{LocalServer, ServeOptions};
 
 use crate::util::http::query_post;
-use crate::util::sdk::{delete_batch, send, send_batch};
-use crate::util::server::{as_shipped, client, create_queue, start, start_with};
+use crate::util::sdk::{delete_batch, receive, send, send_batch};
+use crate::util::server::{as_shipped, client, create_queue, start_and_connect, start_with};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     #[allow(
@@ -33,8 +33,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark: run with --ignored --nocapture"]
 async fn wire_figures() {
-    let server = start().await;
-    let sqs = client(&server);
+    let (server, sqs) = start_and_connect().await;
     let url = create_queue(&sqs, "bench").await;
 
     // Warm up the connection pool.
@@ -190,8 +189,7 @@ fn cpu_time() -> Option<Duration> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark: run with --ignored --nocapture"]
 async fn long_poll_handover_and_idle_cpu() {
-    let server = start().await;
-    let sqs = client(&server);
+    let (server, sqs) = start_and_connect().await;
     let url = create_queue(&sqs, "handover").await;
 
     // Handover: a receive waits (20 s long poll); we send; how long until it returns?
@@ -202,14 +200,8 @@ async fn long_poll_handover_and_idle_cpu() {
             let sqs = sqs.clone();
             let url = url.clone();
             tokio::spawn(async move {
-                let out = sqs
-                    .receive_message()
-                    .queue_url(&url)
-                    .wait_time_seconds(20)
-                    .send()
-                    .await
-                    .unwrap();
-                (Instant::now(), out.messages.unwrap_or_default())
+                let messages = receive(&sqs, &url, 1, 20).await;
+                (Instant::now(), messages)
             })
         };
         tokio::time::sleep(Duration::from_millis(5)).await;

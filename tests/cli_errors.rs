@@ -34,6 +34,15 @@ fn assert_friendly(run: &Run, message: &str, hint: &str) {
     assert!(!run.stderr.contains(SECRET) && !run.stdout.contains(SECRET));
 }
 
+/// `queue send --name q` with no AWS variables, at an endpoint nothing listens on.
+fn send_without_credentials(dir: &TempDir) -> Run {
+    run_at(
+        bare_command(dir),
+        &["send", "--name", "q"],
+        &dead_endpoint(),
+    )
+}
+
 #[test]
 fn unreachable_endpoint_fails_fast_naming_it() {
     let dir = TempDir::new();
@@ -63,11 +72,7 @@ fn ini_format_aws_env_is_named_when_credentials_are_missing() {
         "aws.env",
         "[default]\naws_access_key_id = ASIAEXAMPLE\naws_secret_access_key = hidden-secret\n",
     );
-    let run = run_at(
-        bare_command(&dir),
-        &["send", "--name", "q"],
-        &dead_endpoint(),
-    );
+    let run = send_without_credentials(&dir);
     assert_friendly(&run, "no AWS credentials found", "INI format");
     assert!(!run.stderr.contains("hidden-secret") && !run.stderr.contains("ASIAEXAMPLE"));
 }
@@ -79,11 +84,7 @@ fn lower_case_names_in_aws_env_are_named() {
         "aws.env",
         "aws_access_key_id=ASIAEXAMPLE\naws_secret_access_key=s\n",
     );
-    let run = run_at(
-        bare_command(&dir),
-        &["send", "--name", "q"],
-        &dead_endpoint(),
-    );
+    let run = send_without_credentials(&dir);
     assert_friendly(&run, "no AWS credentials found", "lower-case");
     assert_eq!(
         run.stderr.matches("lower").count(),
@@ -96,11 +97,7 @@ fn lower_case_names_in_aws_env_are_named() {
 #[test]
 fn no_aws_env_at_all_says_where_credentials_go() {
     let dir = TempDir::new();
-    let run = run_at(
-        bare_command(&dir),
-        &["send", "--name", "q"],
-        &dead_endpoint(),
-    );
+    let run = send_without_credentials(&dir);
     assert_friendly(&run, "no AWS credentials found", "aws.env");
     assert!(run.stderr.contains("--profile"), "{}", run.stderr);
 }

@@ -4,7 +4,7 @@
 
 use crate::util::http::{query_post, raw, xml_all, xml_text};
 use crate::util::md5_hex;
-use crate::util::sdk::send;
+use crate::util::sdk::{receive, send};
 use crate::util::server::{
     ACCESS_KEY_ID, ACCOUNT, client_in, create_queue, start, start_and_connect,
 };
@@ -338,12 +338,6 @@ async fn query_bytes_that_are_not_utf8_are_refused() {
             Some("InvalidParameterValue")
         );
     }
-    let received = sqs
-        .receive_message()
-        .queue_url(&url)
-        .wait_time_seconds(0)
-        .send()
-        .await
-        .expect("receive");
-    assert!(received.messages().is_empty(), "{received:?}");
+    let received = receive(&sqs, &url, 1, 0).await;
+    assert!(received.is_empty(), "{received:?}");
 }

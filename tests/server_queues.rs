@@ -8,7 +8,9 @@ use aws_sdk_sqs::error::ProvideErrorMetadata;
 use aws_sdk_sqs::types::QueueAttributeName;
 
 use crate::util::sdk::{missing_queue, send};
-use crate::util::server::{ACCOUNT, client_in, create_queue, rejected, start, start_and_connect};
+use crate::util::server::{
+    ACCOUNT, client_in, create_queue, error_code, rejected, start, start_and_connect,
+};
 
 #[tokio::test]
 async fn create_get_list_delete_queue() {
@@ -271,40 +273,19 @@ async fn permissions_and_move_tasks_answer_properly() {
     let url = create_queue(&sqs, "perm").await;
     let arn = format!("arn:aws:sqs:us-east-1:{ACCOUNT}:perm");
     let outcomes: Vec<Option<String>> = vec![
-        sqs.add_permission()
-            .queue_url(&url)
-            .label("l")
-            .aws_account_ids("111111111111")
-            .actions("SendMessage")
-            .send()
-            .await
-            .err()
-            .map(|e| e.into_service_error().code().unwrap_or("none").to_string()),
-        sqs.remove_permission()
-            .queue_url(&url)
-            .label("l")
-            .send()
-            .await
-            .err()
-            .map(|e| e.into_service_error().code().unwrap_or("none").to_string()),
-        sqs.start_message_move_task()
-            .source_arn(&arn)
-            .send()
-            .await
-            .err()
-            .map(|e| e.into_service_error().code().unwrap_or("none").to_string()),
-        sqs.list_message_move_tasks()
-            .source_arn(&arn)
-            .send()
-            .await
-            .err()
-            .map(|e| e.into_service_error().code().unwrap_or("none").to_string()),
-        sqs.cancel_message_move_task()
-            .task_handle("nope")
-            .send()
-            .await
-            .err()
-            .map(|e| e.into_service_error().code().unwrap_or("none").to_string()),
+        error_code(
+            sqs.add_permission()
+                .queue_url(&url)
+                .label("l")
+                .aws_account_ids("111111111111")
+                .actions("SendMessage")
+                .send(),
+        )
+        .await,
+        error_code(sqs.remove_permission().queue_url(&url).label("l").send()).await,
+        error_code(sqs.start_message_move_task().source_arn(&arn).send()).await,
+        error_code(sqs.list_message_move_tasks().source_arn(&arn).send()).await,
+        error_code(sqs.cancel_message_move_task().task_handle("nope").send()).await,
     ];
     for code in outcomes.into_iter().flatten() {
         assert_ne!(code, "none", "an error without a code");

@@ -4,7 +4,7 @@
 
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region, retry::RetryConfig};
-use aws_sdk_sqs::error::SdkError;
+use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
 use queue::server::{LocalServer, ServeOptions};
 
 /// Access key id the test clients sign with (not a secret; the server derives SenderId from it).
@@ -184,5 +184,22 @@ where
         Ok(answer) => panic!("the request must fail, but it answered {answer:?}"),
         Err(SdkError::ServiceError(context)) => context.into_err(),
         Err(other) => panic!("expected a service error, got {other:?}"),
+    }
+}
+
+/// The error code a request answered with: `None` if it succeeded, `"none"` if the error
+/// carried no code (or no answer came from the service).
+pub async fn error_code<T, E, R>(
+    request: impl Future<Output = Result<T, SdkError<E, R>>>,
+) -> Option<String>
+where
+    E: ProvideErrorMetadata,
+{
+    match request.await {
+        Ok(_) => None,
+        Err(SdkError::ServiceError(context)) => {
+            Some(context.into_err().code().unwrap_or("none").to_string())
+        }
+        Err(_) => Some("none".to_string()),
     }
 }
