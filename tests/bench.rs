@@ -17,7 +17,7 @@ use queue::send::{IN_FLIGHT, SendPlan, send_messages};
 use queue::server::{LocalServer, ServeOptions};
 
 use crate::util::http::query_post;
-use crate::util::sdk::{delete_batch, receive, send, send_batch};
+use crate::util::sdk::{delete, delete_batch, receive, send, send_batch};
 use crate::util::server::{as_shipped, client, create_queue, start_and_connect, start_with};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -28,6 +28,16 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     )]
     let index = ((sorted.len() - 1) as f64 * p).round() as usize;
     sorted[index]
+}
+
+/// "p50 …, p90 …, p99 …" of sorted durations.
+fn spread(sorted: &[Duration]) -> String {
+    format!(
+        "p50 {:?}, p90 {:?}, p99 {:?}",
+        percentile(sorted, 0.5),
+        percentile(sorted, 0.9),
+        percentile(sorted, 0.99)
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -48,10 +58,8 @@ async fn wire_figures() {
     }
     times.sort();
     println!(
-        "SDK SendMessage round trip over loopback (1000 sequential): p50 {:?}, p90 {:?}, p99 {:?}, max {:?}",
-        percentile(&times, 0.5),
-        percentile(&times, 0.9),
-        percentile(&times, 0.99),
+        "SDK SendMessage round trip over loopback (1000 sequential): {}, max {:?}",
+        spread(&times),
         times[times.len() - 1]
     );
 
@@ -211,20 +219,13 @@ async fn long_poll_handover_and_idle_cpu() {
         let (received_at, messages) = waiting.await.unwrap();
         assert_eq!(messages.len(), 1, "the waiting poll got the message");
         handover.push(received_at.duration_since(sent_at));
-        sqs.delete_message()
-            .queue_url(&url)
-            .receipt_handle(messages[0].receipt_handle().unwrap_or_default())
-            .send()
-            .await
-            .unwrap();
+        delete(&sqs, &url, messages[0].receipt_handle().unwrap_or_default()).await;
     }
     handover.sort();
     send_rtt.sort();
     println!(
-        "long-poll handover (send start -> waiting receive returns, 200 runs): p50 {:?}, p90 {:?}, p99 {:?}; a SendMessage alone: p50 {:?}",
-        percentile(&handover, 0.5),
-        percentile(&handover, 0.9),
-        percentile(&handover, 0.99),
+        "long-poll handover (send start -> waiting receive returns, 200 runs): {}; a SendMessage alone: p50 {:?}",
+        spread(&handover),
         percentile(&send_rtt, 0.5),
     );
 

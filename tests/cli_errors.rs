@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::util::binary::{Run, TempDir, bare_command, command, run, run_at};
 use crate::util::fake_aws::{
-    ACCESS_DENIED, EXPIRED_TOKEN, INVALID_CLIENT_TOKEN_ID, SIGNATURE_DOES_NOT_MATCH,
+    ACCESS_DENIED, AwsError, EXPIRED_TOKEN, INVALID_CLIENT_TOKEN_ID, SIGNATURE_DOES_NOT_MATCH,
     UNRECOGNIZED_CLIENT, dead_endpoint, fake_aws,
 };
 use crate::util::server::BlockingServer;
@@ -41,6 +41,12 @@ fn send_without_credentials(dir: &TempDir) -> Run {
         &["send", "--name", "q"],
         &dead_endpoint(),
     )
+}
+
+/// `queue VERB --name q` against a fake of AWS that answers with `error`.
+fn answered_by(error: &AwsError, verb: &str) -> Run {
+    let dir = TempDir::new();
+    run_at(command(&dir), &[verb, "--name", "q"], &fake_aws(error))
 }
 
 #[test]
@@ -190,9 +196,7 @@ fn explicit_env_file_that_does_not_exist_is_an_error() {
 
 #[test]
 fn expired_token_says_restart_the_lab() {
-    let dir = TempDir::new();
-    let endpoint = fake_aws(&EXPIRED_TOKEN);
-    let run = run_at(command(&dir), &["send", "--name", "q"], &endpoint);
+    let run = answered_by(&EXPIRED_TOKEN, "send");
     assert_friendly(
         &run,
         "session token has expired",
@@ -202,10 +206,8 @@ fn expired_token_says_restart_the_lab() {
 
 #[test]
 fn invalid_token_and_unrecognized_client_are_named() {
-    let dir = TempDir::new();
     for error in [INVALID_CLIENT_TOKEN_ID, UNRECOGNIZED_CLIENT] {
-        let endpoint = fake_aws(&error);
-        let run = run_at(command(&dir), &["send", "--name", "q"], &endpoint);
+        let run = answered_by(&error, "send");
         assert_friendly(
             &run,
             "does not recognise the access key",
@@ -233,17 +235,13 @@ fn quoted_values_are_named_in_the_hint() {
 
 #[test]
 fn signature_mismatch_mentions_spaces_and_clock() {
-    let dir = TempDir::new();
-    let endpoint = fake_aws(&SIGNATURE_DOES_NOT_MATCH);
-    let run = run_at(command(&dir), &["receive", "--name", "q"], &endpoint);
+    let run = answered_by(&SIGNATURE_DOES_NOT_MATCH, "receive");
     assert_friendly(&run, "SignatureDoesNotMatch", "clock");
 }
 
 #[test]
 fn access_denied_is_named() {
-    let dir = TempDir::new();
-    let endpoint = fake_aws(&ACCESS_DENIED);
-    let run = run_at(command(&dir), &["send", "--name", "q"], &endpoint);
+    let run = answered_by(&ACCESS_DENIED, "send");
     assert_friendly(&run, "access denied to queue q in us-east-1", "--region");
 }
 

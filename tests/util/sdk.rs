@@ -30,24 +30,12 @@ pub async fn send_batch(
     url: &str,
     bodies: impl IntoIterator<Item = String>,
 ) -> SendMessageBatchOutput {
-    let entries = bodies
-        .into_iter()
-        .enumerate()
-        .map(|(i, body)| {
-            SendMessageBatchRequestEntry::builder()
-                .id(format!("e{i}"))
-                .message_body(body)
-                .build()
-                .expect("entry")
-        })
-        .collect::<Vec<_>>();
-    client
-        .send_message_batch()
-        .queue_url(url)
-        .set_entries(Some(entries))
-        .send()
-        .await
-        .expect("send batch")
+    let mut request = client.send_message_batch().queue_url(url);
+    for (i, body) in bodies.into_iter().enumerate() {
+        let entry = SendMessageBatchRequestEntry::builder().id(format!("e{i}"));
+        request = request.entries(entry.message_body(body).build().expect("entry"));
+    }
+    request.send().await.expect("send batch")
 }
 
 /// Up to `max` messages, waiting up to `wait` seconds, with every system attribute.
