@@ -16,7 +16,7 @@ use queue::cli::DedupMode;
 use queue::send::{IN_FLIGHT, SendPlan, send_messages};
 use queue::server::{LocalServer, ServeOptions};
 
-use crate::util::http::query_post;
+use crate::util::http::query;
 use crate::util::sdk::{delete, delete_batch, receive, send, send_batch};
 use crate::util::server::{as_shipped, client, create_queue, start_and_connect, start_with};
 
@@ -106,9 +106,8 @@ async fn wire_figures() {
     for i in 0..200 {
         let body = format!("Message {i}");
         let started = Instant::now();
-        let response = query_post(
+        let response = query(
             &server,
-            "/",
             &[
                 ("Action", "SendMessage"),
                 ("QueueUrl", &url),

@@ -2,7 +2,7 @@
 //! responses and errors, `Accept: application/json`, GET with a presigned query string,
 //! queue-URL path addressing, bodies that are not UTF-8.
 
-use crate::util::http::{query_post, raw, xml_all, xml_text};
+use crate::util::http::{query, query_post, raw, xml_all, xml_text};
 use crate::util::md5_hex;
 use crate::util::sdk::{receive, send};
 use crate::util::server::{
@@ -12,9 +12,8 @@ use crate::util::server::{
 #[tokio::test]
 async fn query_protocol_roundtrip_in_xml() {
     let server = start().await;
-    let created = query_post(
+    let created = query(
         &server,
-        "/",
         &[
             ("Action", "CreateQueue"),
             ("Version", "2012-11-05"),
@@ -35,9 +34,8 @@ async fn query_protocol_roundtrip_in_xml() {
     assert!(url.ends_with("/000000000000/xmlq"));
 
     let body = "line one\r\nline \"two\" & <three>";
-    let sent = query_post(
+    let sent = query(
         &server,
-        "/",
         &[
             ("Action", "SendMessage"),
             ("Version", "2012-11-05"),
@@ -56,9 +54,8 @@ async fn query_protocol_roundtrip_in_xml() {
     );
     assert!(xml_text(&sent.body, "MD5OfMessageAttributes").is_some());
 
-    let received = query_post(
+    let received = query(
         &server,
-        "/",
         &[
             ("Action", "ReceiveMessage"),
             ("Version", "2012-11-05"),
@@ -84,9 +81,8 @@ async fn query_protocol_roundtrip_in_xml() {
     ));
     let handle = xml_text(&received.body, "ReceiptHandle").unwrap();
 
-    let deleted = query_post(
+    let deleted = query(
         &server,
-        "/",
         &[
             ("Action", "DeleteMessageBatch"),
             ("QueueUrl", &url),
@@ -109,9 +105,8 @@ async fn query_protocol_roundtrip_in_xml() {
         Some("ReceiptHandleIsInvalid")
     );
 
-    let attrs = query_post(
+    let attrs = query(
         &server,
-        "/",
         &[
             ("Action", "GetQueueAttributes"),
             ("QueueUrl", &url),
@@ -122,28 +117,18 @@ async fn query_protocol_roundtrip_in_xml() {
     assert!(attrs.body.contains(
         "<GetQueueAttributesResult><Attribute><Name>VisibilityTimeout</Name><Value>40</Value></Attribute></GetQueueAttributesResult>"
     ), "{}", attrs.body);
-    let tags = query_post(
-        &server,
-        "/",
-        &[("Action", "ListQueueTags"), ("QueueUrl", &url)],
-    )
-    .await;
+    let tags = query(&server, &[("Action", "ListQueueTags"), ("QueueUrl", &url)]).await;
     assert!(
         tags.body
             .contains("<Tag><Key>team</Key><Value>blue</Value></Tag>")
     );
-    let listed = query_post(&server, "/", &[("Action", "ListQueues")]).await;
+    let listed = query(&server, &[("Action", "ListQueues")]).await;
     assert_eq!(
         xml_all(&listed.body, "QueueUrl"),
         std::slice::from_ref(&url)
     );
 
-    let no_output = query_post(
-        &server,
-        "/",
-        &[("Action", "PurgeQueue"), ("QueueUrl", &url)],
-    )
-    .await;
+    let no_output = query(&server, &[("Action", "PurgeQueue"), ("QueueUrl", &url)]).await;
     assert_eq!(no_output.status, 200);
     assert!(no_output.body.contains("<PurgeQueueResponse"));
     assert!(!no_output.body.contains("PurgeQueueResult"));
@@ -152,12 +137,7 @@ async fn query_protocol_roundtrip_in_xml() {
 #[tokio::test]
 async fn query_errors_are_xml_error_responses() {
     let server = start().await;
-    let missing = query_post(
-        &server,
-        "/",
-        &[("Action", "GetQueueUrl"), ("QueueName", "nope")],
-    )
-    .await;
+    let missing = query(&server, &[("Action", "GetQueueUrl"), ("QueueName", "nope")]).await;
     assert_eq!(missing.status, 400);
     assert_eq!(missing.header("content-type"), Some("text/xml"));
     let id = missing.header("x-amzn-requestid").unwrap();
@@ -168,21 +148,20 @@ async fn query_errors_are_xml_error_responses() {
         )
     );
 
-    let unknown = query_post(&server, "/", &[("Action", "Frobnicate")]).await;
+    let unknown = query(&server, &[("Action", "Frobnicate")]).await;
     assert_eq!(unknown.status, 400);
     assert_eq!(
         xml_text(&unknown.body, "Code").as_deref(),
         Some("AWS.SimpleQueueService.UnsupportedOperation")
     );
-    let no_action = query_post(&server, "/", &[("QueueName", "x")]).await;
+    let no_action = query(&server, &[("QueueName", "x")]).await;
     assert_eq!(no_action.status, 400);
     assert_eq!(
         xml_text(&no_action.body, "Code").as_deref(),
         Some("MissingAction")
     );
-    let bad_number = query_post(
+    let bad_number = query(
         &server,
-        "/",
         &[
             ("Action", "ReceiveMessage"),
             ("QueueUrl", "x"),
