@@ -18,7 +18,7 @@ use queue::server::{LocalServer, ServeOptions};
 
 use crate::util::http::query;
 use crate::util::sdk::{delete, delete_batch, receive, send, send_batch};
-use crate::util::server::{as_shipped, client, create_queue, start_and_connect, start_with};
+use crate::util::server::{as_shipped, client, create_queue, start_with, start_with_queue};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     #[allow(
@@ -43,8 +43,7 @@ fn spread(sorted: &[Duration]) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark: run with --ignored --nocapture"]
 async fn wire_figures() {
-    let (server, sqs) = start_and_connect().await;
-    let url = create_queue(&sqs, "bench").await;
+    let (server, sqs, url) = start_with_queue("bench").await;
 
     // Warm up the connection pool.
     for _ in 0..50 {
@@ -196,8 +195,7 @@ fn cpu_time() -> Option<Duration> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark: run with --ignored --nocapture"]
 async fn long_poll_handover_and_idle_cpu() {
-    let (server, sqs) = start_and_connect().await;
-    let url = create_queue(&sqs, "handover").await;
+    let (server, sqs, url) = start_with_queue("handover").await;
 
     // Handover: a receive waits (20 s long poll); we send; how long until it returns?
     let mut handover = Vec::new();

@@ -9,7 +9,7 @@ use aws_sdk_sqs::types::{
 
 use crate::util::md5_hex;
 use crate::util::sdk::{missing_queue, receive};
-use crate::util::server::{create_queue, rejected, start_and_connect};
+use crate::util::server::{rejected, start_with_queue};
 
 fn entry(id: &str, body: &str) -> SendMessageBatchRequestEntry {
     SendMessageBatchRequestEntry::builder()
@@ -39,8 +39,7 @@ fn delete_entry(id: &str, handle: &str) -> DeleteMessageBatchRequestEntry {
 
 #[tokio::test]
 async fn send_message_batch_and_its_errors() {
-    let (server, sqs) = start_and_connect().await;
-    let url = create_queue(&sqs, "batch").await;
+    let (server, sqs, url) = start_with_queue("batch").await;
     let sent = sqs
         .send_message_batch()
         .queue_url(&url)
@@ -113,8 +112,7 @@ async fn send_message_batch_and_its_errors() {
 
 #[tokio::test]
 async fn delete_and_change_visibility_batches_report_per_entry_failures() {
-    let (_server, sqs) = start_and_connect().await;
-    let url = create_queue(&sqs, "batches").await;
+    let (_server, sqs, url) = start_with_queue("batches").await;
     sqs.send_message_batch()
         .queue_url(&url)
         .entries(entry("a", "one"))

@@ -5,13 +5,12 @@ use aws_sdk_sqs::error::ProvideErrorMetadata;
 use aws_sdk_sqs::types::{MessageAttributeValue, MessageSystemAttributeName};
 
 use crate::util::sdk::{change_visibility, delete, missing_queue, send};
-use crate::util::server::{ACCESS_KEY_ID, create_queue, rejected, start_and_connect};
+use crate::util::server::{ACCESS_KEY_ID, create_queue, rejected, start_with_queue};
 use crate::util::{is_request_id, md5_hex};
 
 #[tokio::test]
 async fn send_receive_delete_with_attributes_and_digests() {
-    let (_server, sqs) = start_and_connect().await;
-    let url = create_queue(&sqs, "roundtrip").await;
+    let (_server, sqs, url) = start_with_queue("roundtrip").await;
     let body = "Message 1 \"quoted\" <tag> & \r\n line two";
     let sent = sqs
         .send_message()
@@ -78,8 +77,7 @@ async fn send_receive_delete_with_attributes_and_digests() {
 
 #[tokio::test]
 async fn send_and_receive_errors() {
-    let (server, sqs) = start_and_connect().await;
-    let url = create_queue(&sqs, "errors").await;
+    let (server, sqs, url) = start_with_queue("errors").await;
     let error = rejected(sqs.send_message().queue_url(&url).message_body("").send()).await;
     assert_eq!(error.code(), Some("MissingParameter"), "{error:?}");
 
@@ -142,8 +140,7 @@ async fn send_and_receive_errors() {
 
 #[tokio::test]
 async fn delete_and_change_visibility_errors() {
-    let (server, sqs) = start_and_connect().await;
-    let url = create_queue(&sqs, "handles").await;
+    let (server, sqs, url) = start_with_queue("handles").await;
     let error = rejected(
         sqs.delete_message()
             .queue_url(&url)

@@ -6,7 +6,7 @@ use crate::util::http::{query, query_post, raw, xml_all, xml_text};
 use crate::util::md5_hex;
 use crate::util::sdk::{receive, send};
 use crate::util::server::{
-    ACCESS_KEY_ID, ACCOUNT, client_in, create_queue, start, start_and_connect,
+    ACCESS_KEY_ID, ACCOUNT, client_in, create_queue, start, start_with_queue,
 };
 
 #[tokio::test]
@@ -258,8 +258,7 @@ async fn get_with_presigned_query_string_on_queue_path() {
 
 #[tokio::test]
 async fn queue_url_path_addressing_without_queue_url_parameter() {
-    let (server, sqs) = start_and_connect().await;
-    let url = create_queue(&sqs, "bypath").await;
+    let (server, sqs, url) = start_with_queue("bypath").await;
     let path = format!("/{ACCOUNT}/bypath");
     let sent = query_post(
         &server,
@@ -290,8 +289,7 @@ async fn queue_url_path_addressing_without_queue_url_parameter() {
 /// lossily, so the queue stored a different body (U+FFFD) than the one sent.
 #[tokio::test]
 async fn query_bytes_that_are_not_utf8_are_refused() {
-    let (server, sqs) = start_and_connect().await;
-    let url = create_queue(&sqs, "bytes").await;
+    let (server, sqs, url) = start_with_queue("bytes").await;
     let path = format!("/{ACCOUNT}/bytes");
     let form = [("Content-Type", "application/x-www-form-urlencoded")];
     let posted = raw(

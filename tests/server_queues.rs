@@ -10,12 +10,12 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use crate::util::sdk::{missing_queue, send};
 use crate::util::server::{
     ACCOUNT, client_in, create_queue, error_code, rejected, start, start_and_connect,
+    start_with_queue,
 };
 
 #[tokio::test]
 async fn create_get_list_delete_queue() {
-    let (server, sqs) = start_and_connect().await;
-    let url = create_queue(&sqs, "orders").await;
+    let (server, sqs, url) = start_with_queue("orders").await;
     let port = server.endpoint().rsplit(':').next().unwrap().to_string();
     assert!(url.starts_with("http://"), "{url}");
     assert!(url.contains(&format!(":{port}/")), "{url}");
@@ -89,8 +89,7 @@ async fn create_queue_errors() {
 
 #[tokio::test]
 async fn queue_attributes_get_and_set() {
-    let (server, sqs) = start_and_connect().await;
-    let url = create_queue(&sqs, "attrs").await;
+    let (server, sqs, url) = start_with_queue("attrs").await;
     sqs.set_queue_attributes()
         .queue_url(&url)
         .attributes(QueueAttributeName::VisibilityTimeout, "45")
@@ -150,8 +149,7 @@ async fn queue_attributes_get_and_set() {
 
 #[tokio::test]
 async fn purge_queue_once_a_minute() {
-    let (server, sqs) = start_and_connect().await;
-    let url = create_queue(&sqs, "purge").await;
+    let (server, sqs, url) = start_with_queue("purge").await;
     send(&sqs, &url, "m").await;
     sqs.purge_queue().queue_url(&url).send().await.unwrap();
     let error = rejected(sqs.purge_queue().queue_url(&url).send()).await;
@@ -204,8 +202,7 @@ async fn tags() {
 
 #[tokio::test]
 async fn dead_letter_source_queues() {
-    let (server, sqs) = start_and_connect().await;
-    let dlq = create_queue(&sqs, "dlq").await;
+    let (server, sqs, dlq) = start_with_queue("dlq").await;
     let policy = format!(
         r#"{{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:{ACCOUNT}:dlq","maxReceiveCount":"2"}}"#
     );
@@ -248,8 +245,7 @@ async fn delete_queue_and_purge_on_missing_queue() {
 /// A name cannot be reused for 60 seconds after DeleteQueue (QueueDeletedRecently).
 #[tokio::test]
 async fn a_deleted_name_is_free_again_after_sixty_seconds() {
-    let (server, sqs) = start_and_connect().await;
-    let url = create_queue(&sqs, "recycled").await;
+    let (server, sqs, url) = start_with_queue("recycled").await;
     sqs.delete_queue()
         .queue_url(&url)
         .send()
@@ -269,8 +265,7 @@ async fn a_deleted_name_is_free_again_after_sixty_seconds() {
 /// an unparseable response.
 #[tokio::test]
 async fn permissions_and_move_tasks_answer_properly() {
-    let (_server, sqs) = start_and_connect().await;
-    let url = create_queue(&sqs, "perm").await;
+    let (_server, sqs, url) = start_with_queue("perm").await;
     let arn = format!("arn:aws:sqs:us-east-1:{ACCOUNT}:perm");
     let outcomes: Vec<Option<String>> = vec![
         error_code(

@@ -13,7 +13,9 @@ use queue::server::{LocalServer, ServeOptions};
 use crate::util::sdk::{
     change_visibility, delete, receive, receive_hidden_for, send, send_batch, set_attributes,
 };
-use crate::util::server::{SEED, as_shipped, client, create_queue, start_and_connect, start_with};
+use crate::util::server::{
+    SEED, as_shipped, client, create_queue, start_and_connect, start_with, start_with_queue,
+};
 
 fn bodies(messages: &[Message]) -> Vec<&str> {
     messages.iter().filter_map(Message::body).collect()
@@ -97,8 +99,7 @@ async fn fifo_dedup_window_holds_after_delete_and_ends_after_five_minutes() {
 
 #[tokio::test]
 async fn visibility_timeout_expiry_redelivers() {
-    let (server, client) = start_and_connect().await;
-    let url = create_queue(&client, "visible").await;
+    let (server, client, url) = start_with_queue("visible").await;
     send(&client, &url, "again").await;
     let first = receive(&client, &url, 1, 0).await;
     assert!(receive(&client, &url, 1, 0).await.is_empty());
@@ -118,8 +119,7 @@ async fn visibility_timeout_expiry_redelivers() {
 
 #[tokio::test]
 async fn redrive_moves_a_poison_message_to_the_dlq() {
-    let (server, client) = start_and_connect().await;
-    let dlq = create_queue(&client, "poison-dlq").await;
+    let (server, client, dlq) = start_with_queue("poison-dlq").await;
     let policy = r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:poison-dlq","maxReceiveCount":"2"}"#;
     let source = client
         .create_queue()
@@ -160,8 +160,7 @@ async fn redrive_moves_a_poison_message_to_the_dlq() {
 /// receive: the message was never delivered again and a waiting long poll spun a core.
 #[tokio::test]
 async fn a_queue_that_is_its_own_dlq_still_delivers() {
-    let (server, client) = start_and_connect().await;
-    let url = create_queue(&client, "ouroboros").await;
+    let (server, client, url) = start_with_queue("ouroboros").await;
     let policy = r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:ouroboros","maxReceiveCount":1}"#;
     let redrive = [
         (QueueAttributeName::RedrivePolicy, policy),
@@ -181,8 +180,7 @@ async fn a_queue_that_is_its_own_dlq_still_delivers() {
 /// never delivered, and two waiting long polls spun a core between them.
 #[tokio::test]
 async fn a_redrive_cycle_still_delivers() {
-    let (server, client) = start_and_connect().await;
-    let ping = create_queue(&client, "ping").await;
+    let (server, client, ping) = start_with_queue("ping").await;
     let pong = create_queue(&client, "pong").await;
     for (url, target) in [(&ping, "pong"), (&pong, "ping")] {
         let policy = format!(
@@ -207,8 +205,7 @@ async fn a_redrive_cycle_still_delivers() {
 
 #[tokio::test]
 async fn a_long_poll_returns_soon_after_a_send() {
-    let (server, client) = start_and_connect().await;
-    let url = create_queue(&client, "long").await;
+    let (server, client, url) = start_with_queue("long").await;
     let waiter = {
         let client = client.clone();
         let url = url.clone();
@@ -236,8 +233,7 @@ async fn a_long_poll_returns_soon_after_a_send() {
 /// when a delayed message's timer runs out, long before its 20 s wait.
 #[tokio::test]
 async fn a_long_poll_wakes_on_visibility_zero_and_on_a_delay_ending() {
-    let (server, client) = start_and_connect().await;
-    let url = create_queue(&client, "wakes").await;
+    let (server, client, url) = start_with_queue("wakes").await;
     send(&client, &url, "held").await;
     let held = receive_hidden_for(&client, &url, 600).await;
     assert_eq!(bodies(&held), ["held"]);

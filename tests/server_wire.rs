@@ -10,9 +10,7 @@ use queue::server::ServeOptions;
 
 use crate::util::http::{json_call, json_post, query, raw, xml_all, xml_text};
 use crate::util::is_request_id;
-use crate::util::server::{
-    SEED, client, client_with, create_queue, start, start_and_connect, start_with,
-};
+use crate::util::server::{SEED, client, client_with, start, start_with, start_with_queue};
 
 #[tokio::test]
 async fn fail_rate_answers_with_retryable_errors() {
@@ -69,8 +67,7 @@ async fn latency_delays_every_response() {
 
 #[tokio::test]
 async fn stop_ends_waiting_long_polls() {
-    let (server, sqs) = start_and_connect().await;
-    let url = create_queue(&sqs, "longpoll").await;
+    let (server, sqs, url) = start_with_queue("longpoll").await;
     let poll = tokio::spawn(async move {
         sqs.receive_message()
             .queue_url(&url)
@@ -232,8 +229,7 @@ async fn region_comes_from_the_signature() {
 
 #[tokio::test]
 async fn odd_inputs_never_cause_a_server_error() {
-    let (server, sqs) = start_and_connect().await;
-    let url = create_queue(&sqs, "odd").await;
+    let (server, _, url) = start_with_queue("odd").await;
     let json_bodies = [
         "null",
         "\"text\"",
