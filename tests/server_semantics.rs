@@ -7,6 +7,9 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use aws_sdk_sqs::Client;
+use aws_sdk_sqs::types::MessageSystemAttributeName::{
+    ApproximateReceiveCount, DeadLetterQueueSourceArn, MessageGroupId,
+};
 use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
 use queue::server::{LocalServer, ServeOptions};
 
@@ -71,10 +74,7 @@ async fn fifo_orders_within_a_group_and_locks_it() {
     delete(&client, &url, first[0].receipt_handle().unwrap_or_default()).await;
     let rest = receive(&client, &url, 10, 0).await;
     assert_eq!(bodies(&rest), ["a2", "a3"]);
-    assert_eq!(
-        system(&rest[0], MessageSystemAttributeName::MessageGroupId),
-        Some("a")
-    );
+    assert_eq!(system(&rest[0], MessageGroupId), Some("a"));
     server.stop().await.expect("stop");
 }
 
@@ -106,13 +106,7 @@ async fn visibility_timeout_expiry_redelivers() {
     server.advance_clock(Duration::from_secs(31));
     let second = receive(&client, &url, 1, 0).await;
     assert_eq!(bodies(&second), ["again"]);
-    assert_eq!(
-        system(
-            &second[0],
-            MessageSystemAttributeName::ApproximateReceiveCount
-        ),
-        Some("2")
-    );
+    assert_eq!(system(&second[0], ApproximateReceiveCount), Some("2"));
     assert_ne!(second[0].receipt_handle(), first[0].receipt_handle());
     server.stop().await.expect("stop");
 }
@@ -140,10 +134,7 @@ async fn redrive_moves_a_poison_message_to_the_dlq() {
     let moved = receive(&client, &dlq, 1, 0).await;
     assert_eq!(bodies(&moved), ["bad"]);
     assert_eq!(
-        system(
-            &moved[0],
-            MessageSystemAttributeName::DeadLetterQueueSourceArn
-        ),
+        system(&moved[0], DeadLetterQueueSourceArn),
         Some("arn:aws:sqs:us-east-1:000000000000:poison")
     );
     let sources = client
