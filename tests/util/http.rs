@@ -81,6 +81,16 @@ pub async fn query_post(server: &LocalServer, path: &str, form: &[(&str, &str)])
     .await
 }
 
+/// A Query-protocol POST to `/`, where the SDKs send it.
+pub async fn query(server: &LocalServer, form: &[(&str, &str)]) -> RawResponse {
+    query_post(server, "/", form).await
+}
+
+/// [`json_post`] signed for us-east-1.
+pub async fn json_call(server: &LocalServer, action: &str, body: &str) -> RawResponse {
+    json_post(server, action, "us-east-1", body).await
+}
+
 /// A JSON-protocol POST of `action` with `body`, with a SigV4-shaped `Authorization` header
 /// for `region` (the server reads the scope, it does not check the signature).
 pub async fn json_post(

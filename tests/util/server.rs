@@ -28,6 +28,13 @@ pub async fn start_and_connect() -> (LocalServer, Client) {
     (server, client)
 }
 
+/// A server and client as [`start_and_connect`] gives, with one queue created: its URL third.
+pub async fn start_with_queue(name: &str) -> (LocalServer, Client, String) {
+    let (server, client) = start_and_connect().await;
+    let url = create_queue(&client, name).await;
+    (server, client, url)
+}
+
 /// [`ServeOptions::deterministic`] with the practical's two queues at start, as `queue serve`
 /// creates them.
 #[must_use]
