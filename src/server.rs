@@ -19,6 +19,7 @@ pub mod receipt;
 pub mod standard;
 pub mod store;
 pub mod validate;
+pub mod waiting;
 pub mod xml;
 
 mod command;

@@ -1,7 +1,10 @@
-//! Standard-queue delivery, modelled on SQS's documented mechanism: each message lives on a
-//! few of N simulated storage servers; a short poll asks a weighted random subset of them, a
-//! long poll asks all of them but some answer too late to make this response; a delete can
-//! miss a replica, which then delivers the message again.
+//! Standard-queue delivery, modelled on SQS's documented mechanism and calibrated on what SQS
+//! does: each message lives on a few of N simulated storage servers. A receive on a quiet queue
+//! reads them all (exact, oldest first); on a busy one a short poll asks a weighted subset and a
+//! long poll misses slow servers. A long poll that waits listens to half the servers: a message
+//! arriving on one of them wakes it, one arriving elsewhere settles for a moment first. A
+//! delete of a message that raced a waiting poll (or came from a busy queue) can miss a
+//! replica, which then delivers it again.
 
 use rand::Rng;
 use rand::rngs::StdRng;
@@ -12,11 +15,8 @@ use super::queue::Queue;
 /// Copies kept of each message ("a few" servers; capped by the server count).
 pub const REPLICAS: usize = 2;
 
-/// Chance that a server is too slow to contribute to a long poll's answer. Its messages wait
-/// for a later receive, which is what breaks runs of in-order messages. Tuned so that sending
-/// 100 messages in batches of 10 and draining them with 10-message long polls shows roughly
-/// 12 % late messages on average (6–22 % over 20 seeds) with the default 5 servers (see
-/// `standard_defaults_reorder_a_little`).
+/// Chance that a server is too slow to contribute to a long poll's answer on a busy queue. Its
+/// messages wait for a later receive, which breaks runs of in-order messages.
 pub const SLOW_SERVER_CHANCE: f64 = 0.35;
 
 /// Weights of `n` simulated servers (some take more traffic than others).
@@ -57,12 +57,57 @@ pub fn place(rng: &mut StdRng, weights: &[f64]) -> u64 {
     if mask == 0 { 1 } else { mask }
 }
 
+/// A queue with more visible messages than this is *busy*: a receive no longer reads every
+/// server (short polls sample about half of them, long polls miss slow ones), so answers are
+/// partial and out of order. At or below it a receive that starts with nothing in its way
+/// reads every server and answers exactly, oldest first, as SQS does on small queues.
+pub const BUSY_BACKLOG: usize = 100;
+
+/// How a receive reads the simulated servers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sweep {
+    /// Every server (a receive as it starts, a long poll's deadline, any wake but a send):
+    /// exact unless the queue is busy.
+    Full,
+    /// Only these servers (bit mask): a waiting long poll woken by a message that arrived on
+    /// one of them answers with what they hold.
+    Listening(u64),
+}
+
+/// Whether more than [`BUSY_BACKLOG`] messages are visible.
+#[must_use]
+pub fn is_busy(queue: &Queue, now: Instant) -> bool {
+    queue
+        .messages
+        .values()
+        .filter(|m| m.is_visible(now))
+        .nth(BUSY_BACKLOG)
+        .is_some()
+}
+
+/// The servers a long poll listens to while it waits: a weighted half of them, chosen when it
+/// starts waiting. A message stored only on the others does not wake it.
+pub fn listening(rng: &mut StdRng, weights: &[f64]) -> u64 {
+    if weights.len() <= 1 {
+        return u64::MAX;
+    }
+    weighted_sample(rng, weights, (weights.len() / 2).max(1))
+}
+
+/// How long a message that arrived while long polls waited, on servers none of them listens
+/// to, stays out of sight before every receive can see it (the replicas are still being
+/// written). Calibrated on the classroom run (see `docs/serve.md`).
+pub fn settle_delay(rng: &mut StdRng) -> Duration {
+    Duration::from_millis(rng.random_range(1_000..=3_000))
+}
+
 /// Keys of the messages this receive can see, oldest first, at most `limit` of them.
 pub fn candidates(
     queue: &Queue,
     rng: &mut StdRng,
     now: Instant,
     long_poll: bool,
+    sweep: Sweep,
     limit: usize,
 ) -> Vec<u64> {
     let visible = || {
@@ -75,19 +120,20 @@ pub fn candidates(
     if weights.len() <= 1 {
         return visible().map(|(k, _)| *k).take(limit).collect();
     }
-    let answering = if long_poll {
-        (0..weights.len())
+    let answering = match sweep {
+        Sweep::Listening(servers) => servers,
+        Sweep::Full if !is_busy(queue, now) => u64::MAX,
+        Sweep::Full if long_poll => (0..weights.len())
             .filter(|_| !rng.random_bool(SLOW_SERVER_CHANCE))
-            .fold(0_u64, |mask, i| mask | (1 << i))
-    } else {
-        weighted_sample(rng, weights, (weights.len() / 2).max(1))
+            .fold(0_u64, |mask, i| mask | (1 << i)),
+        Sweep::Full => weighted_sample(rng, weights, (weights.len() / 2).max(1)),
     };
     let seen: Vec<u64> = visible()
         .filter(|(_, m)| m.servers & answering != 0)
         .map(|(k, _)| *k)
         .take(limit)
         .collect();
-    if seen.is_empty() && long_poll {
+    if seen.is_empty() && long_poll && sweep == Sweep::Full {
         // A long poll waits for the slow servers rather than answer empty.
         return visible().map(|(k, _)| *k).take(limit).collect();
     }

@@ -77,14 +77,16 @@ fn delete_one(state: &mut State, key: &QueueKey, handle: &str, now: Now) -> Resu
     }
     if !fifo
         && !message.ghost
+        && message.raced
         && duplicate_rate > 0.0
         && rand::Rng::random_bool(rng, duplicate_rate.min(1.0))
     {
         // A replica missed the delete: that copy is delivered again later.
         message.ghost = true;
         message.receipt = None;
+        message.settling = false;
         message.visible_at = now.at + standard::duplicate_delay(rng);
-        queue.notify.notify_waiters();
+        queue.waiters.wake_all();
         return Ok(());
     }
     queue.messages.remove(&r.message);

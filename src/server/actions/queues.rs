@@ -2,16 +2,15 @@
 //! ListQueues (prefix and pagination), DeleteQueue and PurgeQueue (one per 60 s).
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as TOKEN;
 use serde_json::{Value, json};
-use tokio::sync::Notify;
 use tokio::time::Duration;
 
 use super::tags::check_tags;
 use crate::server::attributes::QueueConfig;
+use crate::server::waiting::Waiters;
 use crate::server::dispatch::RequestContext;
 use crate::server::error::SqsError;
 use crate::server::queue::{Queue, QueueKey};
@@ -107,7 +106,7 @@ pub fn insert_queue(
             tags,
             messages: BTreeMap::new(),
             next_key: 1,
-            notify: Arc::new(Notify::new()),
+            waiters: Waiters::default(),
             last_purge: None,
             dedup: HashMap::new(),
             attempts: HashMap::new(),
@@ -214,11 +213,11 @@ pub fn delete_queue(
     now: Now,
 ) -> Result<Value, SqsError> {
     let key = State::key_of(ctx, input)?;
-    let queue = state
+    let mut queue = state
         .queues
         .remove(&key)
         .ok_or_else(SqsError::queue_does_not_exist)?;
-    queue.notify.notify_waiters();
+    queue.waiters.wake_all();
     state.deleted.insert(key, now.at);
     Ok(json!({}))
 }

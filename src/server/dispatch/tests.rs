@@ -1002,3 +1002,72 @@ async fn retention_expires_messages_silently() {
         "0"
     );
 }
+
+/// TEMP calibration: the handout's classroom run.
+async fn classroom(seed: u64, senders: usize) -> (Vec<(usize, usize)>, usize) {
+    let engine = Engine::new(&ServeOptions {
+        queues: Vec::new(),
+        seed: Some(seed),
+        ..ServeOptions::default()
+    });
+    let url = create(&engine, "class", json!({})).await;
+    let per = 100 / senders;
+    let mut tasks = Vec::new();
+    for s in 0..senders {
+        let engine = engine.clone();
+        let url = url.clone();
+        tasks.push(tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(300 * s as u64 + 10)).await;
+            for i in 0..per {
+                send(&engine, &url, &format!("{s}-{i}")).await;
+                tokio::time::sleep(Duration::from_millis(760)).await;
+            }
+        }));
+    }
+    let receiver = {
+        let engine = engine.clone();
+        let url = url.clone();
+        tokio::spawn(async move {
+            let mut order = Vec::new();
+            let end = tokio::time::Instant::now() + Duration::from_millis(760 * per as u64 + 8000);
+            while tokio::time::Instant::now() < end {
+                for m in receive(&engine, &url, 10, 1).await {
+                    let b = m["Body"].as_str().unwrap().to_string();
+                    let (s, i) = b.split_once('-').unwrap();
+                    order.push((s.parse().unwrap(), i.parse().unwrap()));
+                    delete(&engine, &url, &m).await.unwrap();
+                }
+            }
+            order
+        })
+    };
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let order = receiver.await.unwrap();
+    let distinct: BTreeSet<(usize, usize)> = order.iter().copied().collect();
+    let dups = order.len() - distinct.len();
+    (order, dups)
+}
+
+#[tokio::test(start_paused = true)]
+async fn temp_classroom_figures() {
+    for senders in [1, 2] {
+        let mut lates = Vec::new();
+        let mut dups = 0;
+        for seed in 0..20 {
+            let (order, d) = classroom(seed, senders).await;
+            let mut hi: std::collections::HashMap<usize, usize> = Default::default();
+            let mut late = 0;
+            for (s, i) in &order {
+                if hi.get(s).is_some_and(|h| i < h) { late += 1; }
+                let e = hi.entry(*s).or_insert(*i); *e = (*e).max(*i);
+            }
+            if seed == 0 { println!("{:?}", order.iter().map(|x| x.1).collect::<Vec<_>>()); }
+            lates.push(late as f64 / order.len() as f64);
+            dups += d;
+        }
+        let mean = lates.iter().sum::<f64>() / 20.0;
+        println!("senders {senders}: late mean {mean:.3} min {:.3} max {:.3} dups {dups}", lates.iter().cloned().fold(1.0, f64::min), lates.iter().cloned().fold(0.0, f64::max));
+    }
+}
