@@ -1071,3 +1071,21 @@ async fn temp_classroom_figures() {
         println!("senders {senders}: late mean {mean:.3} min {:.3} max {:.3} dups {dups}", lates.iter().cloned().fold(1.0, f64::min), lates.iter().cloned().fold(0.0, f64::max));
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn temp_drain_figures() {
+    for count in [100, 200, 300, 1000] {
+        let mut lates = Vec::new();
+        let mut dups = 0;
+        for seed in 0..20 {
+            let opts = ServeOptions { queues: Vec::new(), seed: Some(seed), ..ServeOptions::default() };
+            let order = drain_run(&opts, count).await;
+            let distinct: BTreeSet<usize> = order.iter().copied().collect();
+            assert_eq!(distinct.len(), count);
+            dups += order.len() - count;
+            lates.push(late_fraction(&order));
+        }
+        let mean = lates.iter().sum::<f64>() / 20.0;
+        println!("drain {count}: late mean {mean:.3} min {:.3} max {:.3} dups {dups}", lates.iter().cloned().fold(1.0, f64::min), lates.iter().cloned().fold(0.0, f64::max));
+    }
+}
