@@ -16,7 +16,7 @@ if command -v terraform >/dev/null 2>&1; then
 else
     say "terraform not installed: skipping fmt (tests/terraform.rs still parses the files)"
 fi
-cargo test --quiet --test terraform --test completions
+cargo test --quiet --test integration -- terraform:: completions::
 
 # --- The build context never carries secrets or bulk.
 for pattern in '**/aws.env' '**/.env' '**/credentials' 'terraform' 'target' '.git'; do

@@ -16,6 +16,23 @@ pub const PRAC_STANDARD_QUEUE: &str = "csse6400_prac";
 /// The FIFO twin of [`PRAC_STANDARD_QUEUE`].
 pub const PRAC_FIFO_QUEUE: &str = "csse6400_prac.fifo";
 
+/// Defaults shared by clap's attributes and the original form ([`Cli::into_command`]), so
+/// both shapes of the command line mean the same.
+pub mod defaults {
+    /// `send --client-name`.
+    pub const CLIENT_NAME: &str = "Client 1";
+    /// `send --count`.
+    pub const SEND_COUNT: u32 = 100;
+    /// `send --group`.
+    pub const GROUP: &str = "default";
+    /// `send --parallel`: one request in flight, so the sender never reorders its own batches.
+    pub const PARALLEL: u16 = 1;
+    /// `receive --wait` (seconds; SQS's longest long poll).
+    pub const WAIT_SECS: i32 = 20;
+    /// `receive --max` (SQS's largest batch).
+    pub const MAX_MESSAGES: i32 = 10;
+}
+
 /// See how message queues really behave.
 #[derive(Debug, Parser)]
 #[command(
@@ -139,16 +156,16 @@ pub struct SendArgs {
     #[arg(long, value_name = "NAME")]
     pub name: String,
     /// Client name, sent as the `client` message attribute
-    #[arg(long, value_name = "NAME", default_value = "Client 1")]
+    #[arg(long, value_name = "NAME", default_value = defaults::CLIENT_NAME)]
     pub client_name: String,
     /// How many messages to send
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = defaults::SEND_COUNT)]
     pub count: u32,
     /// Text put before each body (`{prepend}Message {i}`)
     #[arg(long, value_name = "TEXT", default_value = "")]
     pub prepend: String,
     /// FIFO message group id
-    #[arg(long, default_value = "default")]
+    #[arg(long, default_value = defaults::GROUP)]
     pub group: String,
     /// FIFO deduplication id
     #[arg(long, value_enum, default_value_t = DedupMode::Auto)]
@@ -157,8 +174,14 @@ pub struct SendArgs {
     #[arg(long)]
     pub one_by_one: bool,
     /// Pace sending to this many messages per second
-    #[arg(long, value_name = "PER_SEC")]
+    #[arg(long, value_name = "PER_SEC", value_parser = positive_rate)]
     pub rate: Option<f64>,
+    /// Requests in flight at once on a standard queue (FIFO queues always send one at a time).
+    /// Above 1 it is faster, but the sender then reorders its own batches: a receiver marks
+    /// messages late that the queue never reordered
+    #[arg(long, value_name = "N", default_value_t = defaults::PARALLEL,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallel: u16,
 }
 
 /// `queue receive`.
@@ -168,10 +191,12 @@ pub struct ReceiveArgs {
     #[arg(long, value_name = "NAME")]
     pub name: String,
     /// Long-poll wait in seconds
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(i32).range(1..=20))]
+    #[arg(long, default_value_t = defaults::WAIT_SECS,
+          value_parser = clap::value_parser!(i32).range(1..=i64::from(defaults::WAIT_SECS)))]
     pub wait: i32,
     /// Messages per receive call
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(i32).range(1..=10))]
+    #[arg(long, default_value_t = defaults::MAX_MESSAGES,
+          value_parser = clap::value_parser!(i32).range(1..=i64::from(defaults::MAX_MESSAGES)))]
     pub max: i32,
     /// Exit after this many messages
     #[arg(long)]
@@ -201,7 +226,7 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub servers: u32,
     /// Probability that a delete misses a replica, so the message is delivered again
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, value_name = "P", default_value_t = 0.01, value_parser = probability)]
     pub duplicate_rate: f64,
     /// Standard queues deliver in strict order and never duplicate
     #[arg(long)]
@@ -210,7 +235,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "MS", default_value_t = 0)]
     pub latency: u64,
     /// Fraction of requests (and batch entries) answered with a retryable error
-    #[arg(long, value_name = "P", default_value_t = 0.0)]
+    #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = probability)]
     pub fail_rate: f64,
 }
 
@@ -254,6 +279,32 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
+/// `serve --duplicate-rate` and `--fail-rate`: a probability, 0 to 1.
+fn probability(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("must be a probability between 0 and 1, e.g. 0.05 (got {text:?})"))?;
+    if value.is_finite() && (0.0..=1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!(
+            "must be a probability between 0 and 1, e.g. 0.05 (got {value})"
+        ))
+    }
+}
+
+/// `send --rate`: a finite number of messages per second above 0.
+fn positive_rate(text: &str) -> Result<f64, String> {
+    let rate: f64 = text
+        .parse()
+        .map_err(|_| format!("not a number of messages per second: {text}"))?;
+    if rate.is_finite() && rate > 0.0 {
+        Ok(rate)
+    } else {
+        Err(format!("--rate must be above 0, got {rate}"))
+    }
+}
+
 impl LegacyArgs {
     /// Whether any original-form flag was given.
     fn is_used(&self) -> bool {
@@ -289,8 +340,8 @@ impl Cli {
         let command = if legacy.receive {
             Command::Receive(ReceiveArgs {
                 name,
-                wait: 20,
-                max: 10,
+                wait: defaults::WAIT_SECS,
+                max: defaults::MAX_MESSAGES,
                 count: None,
                 idle: None,
                 output: None,
@@ -298,13 +349,16 @@ impl Cli {
         } else {
             Command::Send(SendArgs {
                 name,
-                client_name: legacy.client_name.unwrap_or_else(|| "Client 1".to_string()),
-                count: 100,
+                client_name: legacy
+                    .client_name
+                    .unwrap_or_else(|| defaults::CLIENT_NAME.to_string()),
+                count: defaults::SEND_COUNT,
                 prepend: legacy.prepend.unwrap_or_default(),
-                group: "default".to_string(),
+                group: defaults::GROUP.to_string(),
                 dedup_id: DedupMode::Auto,
                 one_by_one: false,
                 rate: None,
+                parallel: defaults::PARALLEL,
             })
         };
         Ok((command, self.global))
@@ -354,6 +408,30 @@ mod tests {
             cli.into_command().unwrap().0,
             Command::Receive(ReceiveArgs { ref name, .. }) if name == "q.fifo"
         ));
+    }
+
+    #[test]
+    fn serve_rates_out_of_range_are_usage_errors() {
+        for (flag, value) in [
+            ("--duplicate-rate", "1.5"),
+            ("--fail-rate", "-0.1"),
+            ("--duplicate-rate", "NaN"),
+        ] {
+            let error =
+                Cli::try_parse_from(["queue", "serve", &format!("{flag}={value}")]).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{error}");
+            assert!(error.to_string().contains("between 0 and 1"), "{error}");
+        }
+    }
+
+    #[test]
+    fn rates_are_checked_by_clap() {
+        let rate =
+            |value: &str| Cli::try_parse_from(["queue", "send", "--name", "q", "--rate", value]);
+        assert!(rate("2.5").is_ok());
+        for bad in ["0", "-1", "NaN", "inf", "fast"] {
+            assert!(rate(bad).is_err(), "--rate {bad}");
+        }
     }
 
     #[test]

@@ -11,8 +11,9 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+use chrono::{FixedOffset, Local, Offset};
 
-use crate::cli::{ColorWhen, DEFAULT_BIND, GlobalArgs};
+use crate::cli::{ColorWhen, DEFAULT_BIND, GlobalArgs, OutputMode};
 use crate::exit::Friendly;
 
 /// Env files read from the current directory when `--env-file` is not given.
@@ -27,7 +28,7 @@ pub const CREDENTIAL_VARS: [&str; 3] = [
 ];
 
 /// Decisions every command needs, made once.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Config {
     /// Endpoint override (`--endpoint-url`, `--local`, or `AWS_ENDPOINT_URL[_SQS]`).
     pub endpoint_url: Option<String>,
@@ -39,8 +40,13 @@ pub struct Config {
     pub local: bool,
     /// Whether stdout is a terminal (or `QUEUE_TEST_PRETEND_TTY` is set).
     pub stdout_is_tty: bool,
+    /// `--output` when it is not given: the live view when stdout is a terminal, else plain
+    /// lines.
+    pub default_output: OutputMode,
     /// Whether to use colour.
     pub color: bool,
+    /// The local time zone's offset from UTC, read once: every presenter shows times in it.
+    pub local_offset: FixedOffset,
     /// Whether to print the banner line.
     pub banner: bool,
     /// Credentials are configured by environment (`AWS_ACCESS_KEY_ID`) or a named profile.
@@ -49,6 +55,26 @@ pub struct Config {
     pub env_files: Vec<PathBuf>,
     /// Mistakes found in env files or credential variables, one sentence each (no values).
     pub env_problems: Vec<String>,
+}
+
+/// No terminal, no colour, times in UTC, nothing read: what tests start from.
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            endpoint_url: None,
+            region: None,
+            profile: None,
+            local: false,
+            stdout_is_tty: false,
+            default_output: OutputMode::Plain,
+            color: false,
+            local_offset: FixedOffset::east_opt(0).expect("0 is a valid offset"),
+            banner: false,
+            has_env_credentials: false,
+            env_files: Vec::new(),
+            env_problems: Vec::new(),
+        }
+    }
 }
 
 /// Loads env files and decides everything in [`Config`].
@@ -111,7 +137,13 @@ pub fn resolve(global: &GlobalArgs) -> Result<Config> {
         profile: global.profile.clone(),
         local: global.local,
         stdout_is_tty,
+        default_output: if stdout_is_tty {
+            OutputMode::Tui
+        } else {
+            OutputMode::Plain
+        },
         color,
+        local_offset: Local::now().offset().fix(),
         banner: !global.no_banner,
         has_env_credentials,
         env_files,

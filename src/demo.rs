@@ -21,7 +21,6 @@ use anyhow::Result;
 use crate::cli::{DemoArgs, OutputMode};
 use crate::config::Config;
 use crate::exit;
-use crate::tui::local_offset;
 use headless::Schedule;
 use rounds::Receivers;
 use state::{DemoState, QueueKind};
@@ -31,11 +30,7 @@ use state::{DemoState, QueueKind};
 /// # Errors
 /// The server could not start, or a queue could not be reached.
 pub async fn run(args: DemoArgs, config: &Config) -> Result<ExitCode> {
-    let output = args.output.unwrap_or(if config.stdout_is_tty {
-        OutputMode::Tui
-    } else {
-        OutputMode::Plain
-    });
+    let output = args.output.unwrap_or(config.default_output);
     if output == OutputMode::Tui && !config.stdout_is_tty {
         anyhow::bail!(
             "--output tui needs a terminal (hint: use --output plain or json, or docker run -it)"
@@ -46,7 +41,7 @@ pub async fn run(args: DemoArgs, config: &Config) -> Result<ExitCode> {
     let mut state = DemoState::new(
         setup.info,
         [&target.standard.name, &target.fifo.name],
-        local_offset(),
+        config.local_offset,
         config.color,
     );
     if !state.info.embedded {

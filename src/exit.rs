@@ -1,5 +1,7 @@
-//! Exit codes (0 success, 1 runtime failure, 2 usage error, 130 interrupted) and the one place
-//! that prints a final error: `queue: <one line>` and, when known, `hint: <what to do>`.
+//! Exit codes (0 success, 1 runtime failure, 2 usage error, 130 interrupted), the one place
+//! that prints a final error (`queue: <one line>` and, when known, `hint: <what to do>`), the
+//! shutdown signal ([`shutdown_signal`]) and the panic hook that words the one panic a user
+//! can fix ([`install_panic_hook`]).
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -66,28 +68,41 @@ pub const USAGE: u8 = 2;
 /// Exit code for a run interrupted by Ctrl-C or SIGTERM.
 pub const INTERRUPTED: u8 = 130;
 
-/// Resolves on the first Ctrl-C (SIGINT) or SIGTERM. Never resolves when no handler can be
-/// installed (the run then simply cannot be interrupted gracefully).
-pub async fn interrupted() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
+/// A future that resolves on the first Ctrl-C (SIGINT) or SIGTERM (unix): the one shutdown
+/// signal of the crate, for the client's commands and `queue serve` alike. The handlers are
+/// installed when this is called, not when the future is first polled, so a signal that arrives
+/// right after (say, once `queue serve` has printed its banner) is not lost to the default
+/// action. SIGTERM matters when the binary runs as PID 1 in a container.
+///
+/// # Errors
+/// A handler could not be installed.
+pub fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
+        })
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+    }
+}
+
+/// [`shutdown_signal`], or a future that never resolves when no handler can be installed (the
+/// run then simply cannot be interrupted gracefully).
+pub async fn interrupted() {
+    match shutdown_signal() {
+        Ok(signal) => signal.await,
+        Err(_) => std::future::pending::<()>().await,
     }
 }
 
@@ -115,7 +130,7 @@ pub fn note(line: impl std::fmt::Display) {
 
 /// What [`finish`] prints and returns for an error, without printing (testable).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
+pub struct ErrorReport {
     /// The process exit code.
     pub code: u8,
     /// Lines for stderr (empty for a broken pipe).
@@ -124,21 +139,21 @@ pub struct Outcome {
 
 /// Decides the exit code and the stderr lines for an error.
 #[must_use]
-pub fn describe(error: &anyhow::Error) -> Outcome {
+pub fn describe(error: &anyhow::Error) -> ErrorReport {
     let broken_pipe = error.chain().any(|cause| {
         cause
             .downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     });
     if broken_pipe {
-        return Outcome {
+        return ErrorReport {
             code: SUCCESS,
             lines: Vec::new(),
         };
     }
     let one_line = |text: String| text.split_whitespace().collect::<Vec<_>>().join(" ");
     if let Some(usage) = error.downcast_ref::<UsageError>() {
-        return Outcome {
+        return ErrorReport {
             code: USAGE,
             lines: vec![format!("queue: {}", one_line(usage.0.clone()))],
         };
@@ -151,7 +166,7 @@ pub fn describe(error: &anyhow::Error) -> Outcome {
     {
         lines.push(format!("hint: {}", one_line(hint)));
     }
-    Outcome {
+    ErrorReport {
         code: FAILURE,
         lines,
     }
@@ -163,15 +178,52 @@ pub fn finish(outcome: anyhow::Result<ExitCode>) -> ExitCode {
     match outcome {
         Ok(code) => code,
         Err(error) => {
-            let outcome = describe(&error);
+            let report = describe(&error);
             let mut stderr = std::io::stderr().lock();
-            for line in &outcome.lines {
+            for line in &report.lines {
                 // Nothing sensible is left to do when stderr itself is gone.
                 let _ = writeln!(stderr, "{line}");
             }
-            ExitCode::from(outcome.code)
+            ExitCode::from(report.code)
         }
     }
+}
+
+/// Words of the panic the SDK's TLS set-up raises when it finds no CA certificates at all
+/// (aws-smithy-http-client: "... no valid root certificates parsed!"). It raises it for
+/// every endpoint, plain-HTTP ones included, the first time a client sends a request.
+const NO_ROOTS_PANIC: &str = "no valid root certificates";
+
+/// Turns the SDK's no-CA-certificates panic into the usual one line and hint (exit 1, no
+/// backtrace). Any other panic goes on to the previous hook. Installed once, before the
+/// first request (by [`crate::sqs`]); a later terminal hook (the TUI's) restores the
+/// terminal first.
+pub fn install_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let payload = info.payload();
+            let text = payload
+                .downcast_ref::<&str>()
+                .map(ToString::to_string)
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            if text.contains(NO_ROOTS_PANIC) {
+                let failure = Friendly::new(
+                    "no CA certificates found: TLS connections cannot be checked",
+                    "install the CA certificates (e.g. apt-get install ca-certificates), or \
+                     point SSL_CERT_FILE at a readable bundle; the AWS SDK needs them even for \
+                     a local http:// endpoint",
+                );
+                for line in describe(&failure.into()).lines {
+                    note(line);
+                }
+                std::process::exit(i32::from(FAILURE));
+            }
+            previous(info);
+        }));
+    });
 }
 
 #[cfg(test)]
@@ -207,7 +259,7 @@ mod tests {
         let error = Err::<(), _>(io).context("writing").unwrap_err();
         assert_eq!(
             describe(&error),
-            Outcome {
+            ErrorReport {
                 code: SUCCESS,
                 lines: vec![]
             }

@@ -2,15 +2,20 @@
 //!
 //! # Layout
 //! - [`cli`]: the command line as typed (clap), including the practical's original form.
-//! - [`config`]: resolves flags, env files and the terminal once; nothing below reads env or tty.
-//! - [`exit`]: exit codes and the one place that prints a final error.
-//! - [`sqs`]: the only place that builds an SQS client; queue lookup; friendly SDK errors.
+//! - [`config`]: resolves flags, env files, the terminal, the output mode and the local time
+//!   zone once; nothing below reads env or tty.
+//! - [`exit`]: exit codes, the one place that prints a final error, the shutdown signal and
+//!   the panic hook.
+//! - [`sqs`]: the only place that builds an SQS client; queue lookup and its suggestions
+//!   ([`sqs::lookup`]); friendly SDK errors ([`sqs::errors`]).
 //! - [`rules`]: SQS's fixed numbers and naming rules, shared by the client and the server.
 //! - [`message`]: the numbered message (`{prepend}Message {i}`) and a received [`message::Delivery`].
 //! - [`tracker`]: out-of-order and duplicate bookkeeping shared by every presenter.
 //! - [`send`]: the sender (batches, FIFO group and dedup, retries, progress bar).
-//! - [`receive`]: the long-polling receiver and its plain/JSON presenters.
-//! - [`tui`]: the live terminal view of `receive`.
+//! - [`receive`]: the long-polling receiver and its presenters: plain/JSON lines and the live
+//!   view ([`receive::view`]).
+//! - [`tui`]: the terminal toolkit the live screens share (guard, theme, log widget, key
+//!   tables, one event loop); it depends on neither `receive` nor `demo`.
 //! - [`demo`]: the whole practical in one terminal.
 //! - [`server`]: the embedded SQS-compatible server behind `queue serve`.
 //! - [`completions`]: shell completions and the man page.

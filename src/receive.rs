@@ -1,6 +1,6 @@
 //! The receiver: long-polls, hands each batch to a presenter, and deletes only what the
-//! presenter says it has shown. Presenters: [`crate::tui`] in a terminal, plain lines or JSON
-//! lines otherwise ([`present`], [`format`]).
+//! presenter says it has shown. Presenters: the live [`view`] in a terminal, plain lines or
+//! JSON lines otherwise ([`present`], [`format`]).
 //!
 //! No message is lost on any exit path: a message is deleted only after the presenter
 //! confirmed it; the rest are made visible again at once (`ChangeMessageVisibility` 0). A
@@ -11,6 +11,7 @@
 pub mod delivery;
 pub mod format;
 pub mod present;
+pub mod view;
 
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
@@ -29,8 +30,8 @@ use crate::exit;
 use crate::message::Delivery;
 use crate::sqs::errors;
 use crate::sqs::{QueueInfo, Sqs};
-use crate::tui::{Limits, ViewHeader, ViewOptions};
 use present::LineFormat;
+use view::{ViewHeader, ViewOptions};
 
 /// Consecutive failed receive calls (retryable ones) before giving up.
 pub const MAX_RECEIVE_FAILURES: u32 = 5;
@@ -51,11 +52,21 @@ pub struct ReceiveOptions {
     pub max: i32,
 }
 
+/// When a presenter stops by itself.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Limits {
+    /// After this many messages.
+    pub count: Option<u64>,
+    /// After this long without a message.
+    pub idle: Option<Duration>,
+}
+
 /// One ReceiveMessage answer, handed to a presenter.
 ///
 /// The presenter answers on `shown` with how many of `deliveries` (from the front) it has
-/// shown or written; only those are deleted. Dropping `shown` deletes nothing: the messages
-/// come back after their visibility timeout.
+/// shown or written; only those are deleted. The rest are released at once (made visible
+/// again with `ChangeMessageVisibility` 0), not left hidden; dropping `shown` releases them
+/// all and deletes nothing.
 #[derive(Debug)]
 pub struct Batch {
     /// The messages, in the order SQS returned them.
@@ -275,11 +286,7 @@ async fn release(sqs: &Sqs, queue: &QueueInfo, handles: &[String]) {
 pub async fn run(args: ReceiveArgs, config: &Config) -> Result<ExitCode> {
     let sqs = crate::sqs::connect(config).await?;
     let queue = sqs.queue(&args.name).await?;
-    let output = args.output.unwrap_or(if config.stdout_is_tty {
-        OutputMode::Tui
-    } else {
-        OutputMode::Plain
-    });
+    let output = args.output.unwrap_or(config.default_output);
     let limits = Limits {
         count: args.count,
         idle: args.idle.map(Duration::from_secs),
@@ -318,8 +325,9 @@ pub async fn run(args: ReceiveArgs, config: &Config) -> Result<ExitCode> {
             };
             let options = ViewOptions {
                 color: config.color,
+                offset: config.local_offset,
             };
-            crate::tui::run_receive_view(header, options, batches_rx, limits, cancel.clone()).await
+            view::run(header, options, batches_rx, limits, cancel.clone()).await
         }
         OutputMode::Plain | OutputMode::Json => {
             let line_format = if output == OutputMode::Json {
@@ -327,6 +335,7 @@ pub async fn run(args: ReceiveArgs, config: &Config) -> Result<ExitCode> {
             } else {
                 LineFormat::Plain {
                     color: config.color,
+                    offset: config.local_offset,
                 }
             };
             let mut stdout = std::io::stdout();
@@ -382,7 +391,7 @@ mod tests {
             dedup: DedupMode::Auto,
             one_by_one: false,
             rate: None,
-            in_flight: crate::send::IN_FLIGHT,
+            in_flight: usize::from(crate::cli::defaults::PARALLEL),
         };
         let report = send_messages(&sqs, &queue, &plan, &|_| {}).await.unwrap();
         assert_eq!(report.sent, count);

@@ -1,8 +1,10 @@
 //! The sender: numbered messages in batches (or one by one), FIFO group and deduplication,
 //! retries of failed entries, and the progress bar.
 //!
-//! Standard queues get [`IN_FLIGHT`] `SendMessageBatch` requests at once; FIFO queues get one
-//! request at a time, in order, so a group keeps its order. Entries SQS reports as failed (and
+//! Batches go one request at a time, in order, unless `--parallel N` lets N requests of a
+//! standard queue overtake each other (faster, but the receiver then sees the sender's
+//! reordering, not the queue's); FIFO queues always get one request at a time, in order, so a
+//! group keeps its order. Entries SQS reports as failed (and
 //! whole requests that fail with a retryable error) are sent again with backoff, failed entries
 //! before anything later. A message counts as sent only once SQS accepted it.
 
@@ -16,18 +18,16 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::Result;
 use aws_sdk_sqs::types::{MessageAttributeValue, SendMessageBatchRequestEntry};
 use futures::{StreamExt, TryStreamExt};
-use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::{DedupMode, SendArgs};
 use crate::config::Config;
-use crate::exit::{self, Friendly, UsageError};
+use crate::exit::{self, Friendly};
 use crate::message::{self, CLIENT_ATTRIBUTE, RUN_ATTRIBUTE, SENT_AT_ATTRIBUTE};
+use crate::rules::content_dedup_id;
 use crate::sqs::errors::{self, Problem};
 use crate::sqs::{QueueInfo, Sqs};
 
-/// `SendMessageBatch` requests in flight at once on a standard queue.
-pub const IN_FLIGHT: usize = 6;
 /// Entries per `SendMessageBatch` (the SQS maximum).
 pub const BATCH_SIZE: usize = 10;
 /// Rounds of sending one entry before giving up on it (the SDK also retries each request).
@@ -54,7 +54,7 @@ pub struct SendPlan {
     pub one_by_one: bool,
     /// Messages per second, if paced.
     pub rate: Option<f64>,
-    /// Requests at once on a standard queue ([`IN_FLIGHT`] for `queue send`). FIFO queues and
+    /// Requests at once on a standard queue (`--parallel`, 1 by default). FIFO queues and
     /// `one_by_one` always send one request at a time, in order.
     pub in_flight: usize,
 }
@@ -69,7 +69,7 @@ impl From<&SendArgs> for SendPlan {
             dedup: args.dedup_id,
             one_by_one: args.one_by_one,
             rate: args.rate,
-            in_flight: IN_FLIGHT,
+            in_flight: usize::from(args.parallel),
         }
     }
 }
@@ -101,7 +101,7 @@ pub fn dedup_id(queue: &QueueInfo, mode: DedupMode, body: &str) -> Option<String
     }
     match mode {
         DedupMode::Auto if queue.content_based_dedup => None,
-        DedupMode::Auto | DedupMode::Content => Some(hex::encode(Sha256::digest(body.as_bytes()))),
+        DedupMode::Auto | DedupMode::Content => Some(content_dedup_id(body)),
         DedupMode::None => None,
     }
 }
@@ -202,16 +202,16 @@ impl Sender<'_> {
                     break;
                 }
             }
-            let outcome = if self.plan.one_by_one {
+            let results = if self.plan.one_by_one {
                 self.send_single(&pending).await?
             } else {
                 self.send_batch(&pending).await?
             };
-            let Outcome {
+            let EntryResults {
                 accepted,
                 retry,
                 permanent,
-            } = outcome;
+            } = results;
             self.accept(accepted.len() as u64);
             failed.extend(permanent.iter().cloned());
             let done: Vec<u64> = accepted
@@ -236,7 +236,7 @@ impl Sender<'_> {
         Ok(failed)
     }
 
-    async fn send_batch(&self, pending: &[Outgoing]) -> Result<Outcome> {
+    async fn send_batch(&self, pending: &[Outgoing]) -> Result<EntryResults> {
         let attributes = self.attributes()?;
         let mut entries = Vec::with_capacity(pending.len());
         for outgoing in pending {
@@ -268,10 +268,10 @@ impl Sender<'_> {
             .iter()
             .map(|outgoing| (format!("m{}", outgoing.number), outgoing.number))
             .collect();
-        let mut outcome = Outcome::default();
+        let mut results = EntryResults::default();
         for entry in output.successful() {
             if let Some(number) = by_id.get(entry.id()) {
-                outcome.accepted.push(*number);
+                results.accepted.push(*number);
             }
         }
         for entry in output.failed() {
@@ -281,27 +281,27 @@ impl Sender<'_> {
             let error = format!("{}: {}", entry.code(), entry.message().unwrap_or_default());
             let problem = errors::problem_from_code(Some(entry.code()), entry.message(), 400);
             if entry.sender_fault() && !problem.is_retryable() {
-                outcome.permanent.push((*number, error));
+                results.permanent.push((*number, error));
             } else {
-                outcome.retry.push((*number, error));
+                results.retry.push((*number, error));
             }
         }
         // An entry in neither list is sent again: nothing is silently dropped.
         for outgoing in pending {
-            let known = outcome.accepted.contains(&outgoing.number)
-                || outcome.retry.iter().any(|(n, _)| *n == outgoing.number)
-                || outcome.permanent.iter().any(|(n, _)| *n == outgoing.number);
+            let known = results.accepted.contains(&outgoing.number)
+                || results.retry.iter().any(|(n, _)| *n == outgoing.number)
+                || results.permanent.iter().any(|(n, _)| *n == outgoing.number);
             if !known {
-                outcome
+                results
                     .retry
                     .push((outgoing.number, "missing from the answer".to_string()));
             }
         }
-        Ok(outcome)
+        Ok(results)
     }
 
-    async fn send_single(&self, pending: &[Outgoing]) -> Result<Outcome> {
-        let mut outcome = Outcome::default();
+    async fn send_single(&self, pending: &[Outgoing]) -> Result<EntryResults> {
+        let mut results = EntryResults::default();
         for outgoing in pending {
             let mut request = self
                 .sqs
@@ -317,13 +317,13 @@ impl Sender<'_> {
                 request = request.message_deduplication_id(id);
             }
             match request.send().await {
-                Ok(_) => outcome.accepted.push(outgoing.number),
+                Ok(_) => results.accepted.push(outgoing.number),
                 Err(error) => {
                     let problem = errors::classify(&error);
                     let single =
                         self.whole_request_failed(&problem, std::slice::from_ref(outgoing))?;
-                    outcome.retry.extend(single.retry);
-                    outcome.permanent.extend(single.permanent);
+                    results.retry.extend(single.retry);
+                    results.permanent.extend(single.permanent);
                     // Keep FIFO order: nothing after a message that is still pending.
                     if self.queue.fifo {
                         break;
@@ -331,18 +331,22 @@ impl Sender<'_> {
                 }
             }
         }
-        Ok(outcome)
+        Ok(results)
     }
 
-    fn whole_request_failed(&self, problem: &Problem, pending: &[Outgoing]) -> Result<Outcome> {
+    fn whole_request_failed(
+        &self,
+        problem: &Problem,
+        pending: &[Outgoing],
+    ) -> Result<EntryResults> {
         if problem.is_retryable() {
             let words = errors::describe(problem, &self.sqs.context, Some(&self.queue.name));
-            return Ok(Outcome {
+            return Ok(EntryResults {
                 retry: pending
                     .iter()
                     .map(|outgoing| (outgoing.number, words.message.clone()))
                     .collect(),
-                ..Outcome::default()
+                ..EntryResults::default()
             });
         }
         Err(errors::describe(problem, &self.sqs.context, Some(&self.queue.name)).into())
@@ -351,7 +355,7 @@ impl Sender<'_> {
 
 /// What one request did to its entries.
 #[derive(Debug, Default)]
-struct Outcome {
+struct EntryResults {
     accepted: Vec<u64>,
     retry: Vec<(u64, String)>,
     permanent: Vec<(u64, String)>,
@@ -441,11 +445,6 @@ pub async fn send_messages_until(
 /// # Errors
 /// See [`send_messages`].
 pub async fn run(args: SendArgs, config: &Config) -> Result<ExitCode> {
-    if let Some(rate) = args.rate
-        && !(rate.is_finite() && rate > 0.0)
-    {
-        return Err(UsageError(format!("--rate must be above 0, got {rate}")).into());
-    }
     let sqs = crate::sqs::connect(config).await?;
     let queue = sqs.queue(&args.name).await?;
     let plan = SendPlan::from(&args);
@@ -527,6 +526,7 @@ pub fn summary(report: &SendReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::{Digest, Sha256};
 
     fn queue(fifo: bool, cbd: bool) -> QueueInfo {
         QueueInfo {
@@ -572,7 +572,7 @@ mod tests {
             dedup: DedupMode::Auto,
             one_by_one: false,
             rate: None,
-            in_flight: IN_FLIGHT,
+            in_flight: usize::from(crate::cli::defaults::PARALLEL),
         };
         assert_eq!(batch_size(&plan), 10);
         plan.rate = Some(2.0);

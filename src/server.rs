@@ -3,26 +3,35 @@
 //!
 //! Entry points: [`run`] / [`run_with`] serve on a listener until `shutdown` resolves;
 //! [`LocalServer`] starts one on `127.0.0.1:0` for tests and the demo; [`serve`] is the
-//! `queue serve` command.
+//! `queue serve` command. Everything else is private to the server:
+//!
+//! - `http` (routing, `--latency`, `--fail-rate`), `query` and `xml` (the Query protocol) and
+//!   `error` (`SqsError`) speak the wire;
+//! - `engine` owns the state and the clock and waits for long polls; `actions` has one file per
+//!   group of SQS actions, found by name in `actions.rs`;
+//! - `store` (`State`), `queue`, `attributes`, `standard`, `fifo`, `receipt`, `md5`, `validate`
+//!   and `clock` are the state and the rules the actions apply.
 
-pub mod actions;
-pub mod attributes;
-pub mod clock;
-pub mod dispatch;
-pub mod error;
-pub mod fifo;
-pub mod http;
-pub mod md5;
-pub mod query;
-pub mod queue;
-pub mod receipt;
-pub mod standard;
-pub mod store;
-pub mod validate;
-pub mod waiting;
-pub mod xml;
+mod actions;
+mod attributes;
+mod clock;
+mod engine;
+mod error;
+mod fifo;
+mod http;
+mod md5;
+mod query;
+mod queue;
+mod receipt;
+mod standard;
+mod store;
+mod validate;
+mod waiting;
+mod xml;
 
 mod command;
+#[cfg(test)]
+mod test_support;
 
 use std::future::{Future, IntoFuture as _};
 use std::process::ExitCode;
@@ -37,7 +46,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cli::{PRAC_FIFO_QUEUE, PRAC_STANDARD_QUEUE, ServeArgs};
 use crate::config::Config;
-use dispatch::Engine;
+use engine::Engine;
 
 /// How the server behaves.
 #[derive(Debug, Clone)]
@@ -124,7 +133,7 @@ async fn serve_engine(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let stopping = CancellationToken::new();
-    let app = http::router_until(engine, options, stopping.clone());
+    let app = http::router(engine, options, stopping.clone());
     let server = axum::serve(listener, app)
         .with_graceful_shutdown({
             let stopping = stopping.clone();

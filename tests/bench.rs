@@ -1,7 +1,7 @@
 //! Benchmarks: print figures, assert nothing about speed (shared, noisy machines). Compare the
 //! ratios printed by one run.
 //!
-//! `cargo test --release --test bench -- --ignored --nocapture --test-threads 1`
+//! `cargo test --release --test integration -- --ignored --nocapture --test-threads 1 bench::`
 //!
 //! - `wire_figures`: SDK SendMessage round trip, batch and concurrent throughput, Query round trip.
 //! - `send_receive_delete_throughput`: 4 batch senders, then one receiver draining with deletes.
@@ -10,14 +10,16 @@
 //! - `sender_batched_vs_one_by_one`: `queue send`'s batching against the original's pattern,
 //!   near and far (the server's `latency` option).
 
-mod common;
-
 use std::time::{Duration, Instant};
 
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, SendMessageBatchRequestEntry};
 use queue::cli::DedupMode;
-use queue::send::{IN_FLIGHT, SendPlan, send_messages};
+use queue::cli::defaults::PARALLEL;
+use queue::send::{SendPlan, send_messages};
 use queue::server::{LocalServer, ServeOptions};
+
+use crate::util::http::query_post;
+use crate::util::server::{as_shipped, client, create_queue, start, start_with};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     #[allow(
@@ -32,9 +34,9 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark: run with --ignored --nocapture"]
 async fn wire_figures() {
-    let server = common::start().await;
-    let sqs = common::client(&server);
-    let url = common::create_queue(&sqs, "bench").await;
+    let server = start().await;
+    let sqs = client(&server);
+    let url = create_queue(&sqs, "bench").await;
 
     // Warm up the connection pool.
     for _ in 0..50 {
@@ -65,7 +67,7 @@ async fn wire_figures() {
         times[times.len() - 1]
     );
 
-    let url = common::create_queue(&sqs, "bench-batch").await;
+    let url = create_queue(&sqs, "bench-batch").await;
     let batches = 300;
     let started = Instant::now();
     for b in 0..batches {
@@ -88,7 +90,7 @@ async fn wire_figures() {
         batches * 10
     );
 
-    let url = common::create_queue(&sqs, "bench-concurrent").await;
+    let url = create_queue(&sqs, "bench-concurrent").await;
     let started = Instant::now();
     let mut tasks = Vec::new();
     for t in 0..4 {
@@ -118,7 +120,7 @@ async fn wire_figures() {
     for i in 0..200 {
         let body = format!("Message {i}");
         let started = Instant::now();
-        let response = common::query_post(
+        let response = query_post(
             &server,
             "/",
             &[
@@ -144,14 +146,9 @@ async fn wire_figures() {
 #[ignore = "benchmark: prints msgs/s"]
 async fn send_receive_delete_throughput() {
     const MESSAGES: usize = 5_000;
-    let server = common::start_with(ServeOptions {
-        queues: Vec::new(),
-        seed: Some(1),
-        ..ServeOptions::default()
-    })
-    .await;
-    let client = common::client(&server);
-    let url = common::create_queue(&client, "bench").await;
+    let server = start_with(as_shipped(1)).await;
+    let client = client(&server);
+    let url = create_queue(&client, "bench").await;
     let started = Instant::now();
     let senders: Vec<_> = (0..4)
         .map(|worker| {
@@ -245,9 +242,9 @@ fn cpu_time() -> Option<Duration> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark: run with --ignored --nocapture"]
 async fn long_poll_handover_and_idle_cpu() {
-    let server = common::start().await;
-    let sqs = common::client(&server);
-    let url = common::create_queue(&sqs, "handover").await;
+    let server = start().await;
+    let sqs = client(&server);
+    let url = create_queue(&sqs, "handover").await;
 
     // Handover: a receive waits (20 s long poll); we send; how long until it returns?
     let mut handover = Vec::new();
@@ -341,7 +338,7 @@ async fn time_send(server: &LocalServer, queue_name: &str, one_by_one: bool) -> 
         dedup: DedupMode::Auto,
         one_by_one,
         rate: None,
-        in_flight: IN_FLIGHT,
+        in_flight: usize::from(PARALLEL),
     };
     let started = Instant::now();
     let report = send_messages(&sqs, &queue, &plan, &|_| {}).await.unwrap();
@@ -353,7 +350,7 @@ async fn time_send(server: &LocalServer, queue_name: &str, one_by_one: bool) -> 
 #[ignore = "benchmark: run with --ignored --nocapture"]
 async fn sender_batched_vs_one_by_one() {
     for latency_ms in [0, 50, 200] {
-        let server = common::start_with(ServeOptions {
+        let server = start_with(ServeOptions {
             latency: Duration::from_millis(latency_ms),
             ..ServeOptions::default()
         })

@@ -1,12 +1,11 @@
 //! The errors a student hits, through the built binary: one `queue:` line, a `hint:` line,
 //! the right exit code, no backtrace, no secret. AWS-only errors come from a fake of AWS.
 
-#[path = "support/harness.rs"]
-mod harness;
-
 use std::time::{Duration, Instant};
 
-use harness::{Run, Server, TempDir, bare_command, command, dead_endpoint, fake_aws_error, run};
+use crate::util::binary::{Run, TempDir, bare_command, command, run};
+use crate::util::fake_aws::{dead_endpoint, fake_aws_error};
+use crate::util::server::BlockingServer;
 
 const SECRET: &str = "test-secret-never-printed";
 
@@ -108,7 +107,7 @@ fn no_aws_env_at_all_says_where_credentials_go() {
 
 #[test]
 fn local_flag_needs_no_credentials_and_env_endpoint_is_honoured() {
-    let server = Server::ordered();
+    let server = BlockingServer::ordered();
     let dir = TempDir::new();
     let local = run(
         bare_command(&dir),
@@ -140,7 +139,7 @@ fn local_flag_needs_no_credentials_and_env_endpoint_is_honoured() {
 
 #[test]
 fn everything_can_come_from_aws_env() {
-    let server = Server::ordered();
+    let server = BlockingServer::ordered();
     let dir = TempDir::new();
     dir.write(
         "aws.env",
@@ -182,7 +181,7 @@ fn a_good_aws_env_is_loaded_but_never_overrides_the_environment() {
         run_file.stderr
     );
     // The environment's region wins over the file's: shown in the not-found message.
-    let server = Server::ordered();
+    let server = BlockingServer::ordered();
     let mut cmd = bare_command(&dir);
     cmd.env("AWS_REGION", "eu-west-1");
     let run_env = run(
@@ -329,7 +328,7 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn wrong_queue_name_lists_similar_names_with_region_and_endpoint() {
-    let server = Server::ordered();
+    let server = BlockingServer::ordered();
     let dir = TempDir::new();
     let run = run(
         command(&dir),
@@ -353,7 +352,7 @@ fn wrong_queue_name_lists_similar_names_with_region_and_endpoint() {
 
 #[test]
 fn missing_fifo_suffix_is_suggested() {
-    let server = Server::ordered();
+    let server = BlockingServer::ordered();
     server.create_queue("orders.fifo", &[("FifoQueue", "true")]);
     let dir = TempDir::new();
     let run = run(
@@ -371,7 +370,7 @@ fn missing_fifo_suffix_is_suggested() {
 
 #[test]
 fn fifo_name_of_a_standard_queue_is_explained() {
-    let server = Server::ordered();
+    let server = BlockingServer::ordered();
     server.create_queue("jobs", &[]);
     let dir = TempDir::new();
     let run = run(
@@ -393,7 +392,7 @@ fn fifo_name_of_a_standard_queue_is_explained() {
 
 #[test]
 fn dedup_none_on_a_fifo_queue_without_content_based_dedup_is_explained() {
-    let server = Server::ordered();
+    let server = BlockingServer::ordered();
     server.create_queue("plain.fifo", &[("FifoQueue", "true")]);
     let dir = TempDir::new();
     let run = run(
@@ -417,7 +416,7 @@ fn dedup_none_on_a_fifo_queue_without_content_based_dedup_is_explained() {
 
 #[test]
 fn https_to_a_plain_http_endpoint_is_called_a_tls_problem() {
-    let server = Server::ordered();
+    let server = BlockingServer::ordered();
     let dir = TempDir::new();
     let endpoint = server.endpoint.replace("http://", "https://");
     let run = run(
@@ -439,7 +438,7 @@ fn https_to_a_plain_http_endpoint_is_called_a_tls_problem() {
 
 #[test]
 fn no_ca_certificates_is_one_line_and_a_hint_not_a_panic() {
-    let server = Server::ordered();
+    let server = BlockingServer::ordered();
     let dir = TempDir::new();
     let mut command = command(&dir);
     command

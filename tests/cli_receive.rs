@@ -2,16 +2,14 @@
 //! embedded server: --count and --idle, plain and JSON shapes, foreign messages, and that only
 //! what was written is deleted (on --count, broken pipe and SIGTERM).
 
-#[path = "support/harness.rs"]
-mod harness;
-
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use harness::{Server, TempDir, command, json_lines, numbers, run};
+use crate::util::binary::{Run, TempDir, command, json_lines, numbers, run, std_command};
+use crate::util::server::{BlockingServer, practical};
 
-fn send(server: &Server, dir: &TempDir, queue: &str, count: u32) {
+fn send(server: &BlockingServer, dir: &TempDir, queue: &str, count: u32) {
     let sent = run(
         command(dir),
         &[
@@ -29,7 +27,7 @@ fn send(server: &Server, dir: &TempDir, queue: &str, count: u32) {
     assert_eq!(sent.code, Some(0), "{}", sent.stderr);
 }
 
-fn receive(server: &Server, dir: &TempDir, queue: &str, extra: &[&str]) -> harness::Run {
+fn receive(server: &BlockingServer, dir: &TempDir, queue: &str, extra: &[&str]) -> Run {
     let mut args = vec![
         "receive",
         "--name",
@@ -45,7 +43,7 @@ fn receive(server: &Server, dir: &TempDir, queue: &str, extra: &[&str]) -> harne
 
 #[test]
 fn count_stops_after_n_and_the_rest_stay_in_the_queue() {
-    let server = Server::ordered();
+    let server = BlockingServer::ordered();
     let dir = TempDir::new();
     send(&server, &dir, "csse6400_prac", 30);
     let first = receive(
@@ -75,7 +73,7 @@ fn count_stops_after_n_and_the_rest_stay_in_the_queue() {
 
 #[test]
 fn idle_stops_an_empty_receive() {
-    let server = Server::ordered();
+    let server = BlockingServer::ordered();
     let dir = TempDir::new();
     let started = Instant::now();
     let run = receive(&server, &dir, "csse6400_prac", &["--idle", "1"]);
@@ -90,7 +88,7 @@ fn idle_stops_an_empty_receive() {
 
 #[test]
 fn plain_output_is_one_line_per_message_without_a_terminal() {
-    let server = Server::ordered();
+    let server = BlockingServer::ordered();
     let dir = TempDir::new();
     send(&server, &dir, "csse6400_prac", 5);
     let run = receive(
@@ -130,7 +128,7 @@ fn plain_output_is_one_line_per_message_without_a_terminal() {
 
 #[test]
 fn json_output_has_the_documented_fields() {
-    let server = Server::ordered();
+    let server = BlockingServer::ordered();
     let dir = TempDir::new();
     send(&server, &dir, "csse6400_prac.fifo", 3);
     let run = receive(
@@ -167,7 +165,7 @@ fn json_output_has_the_documented_fields() {
 
 #[test]
 fn foreign_messages_are_shown_as_they_are() {
-    let server = Server::ordered();
+    let server = BlockingServer::ordered();
     let dir = TempDir::new();
     let sqs = server.sqs();
     let url = server.create_queue("foreign", &[]);
@@ -201,10 +199,10 @@ fn foreign_messages_are_shown_as_they_are() {
 
 #[test]
 fn broken_pipe_exits_0_and_deletes_only_what_was_written() {
-    let server = Server::ordered();
+    let server = BlockingServer::ordered();
     let dir = TempDir::new();
     send(&server, &dir, "csse6400_prac", 100);
-    let mut child = harness::std_command(&dir)
+    let mut child = std_command(&dir)
         .args([
             "receive",
             "--name",
@@ -243,10 +241,10 @@ fn broken_pipe_exits_0_and_deletes_only_what_was_written() {
 
 #[test]
 fn original_receive_form_prints_plain_lines_until_sigterm_then_exits_130() {
-    let server = Server::ordered();
+    let server = BlockingServer::ordered();
     let dir = TempDir::new();
     send(&server, &dir, "csse6400_prac", 5);
-    let mut child = harness::std_command(&dir)
+    let mut child = std_command(&dir)
         .args([
             "--name",
             "csse6400_prac",
@@ -292,10 +290,9 @@ fn original_receive_form_prints_plain_lines_until_sigterm_then_exits_130() {
 
 #[test]
 fn a_reordering_standard_queue_gets_out_of_order_marks_and_loses_nothing() {
-    let server = Server::start(queue::server::ServeOptions {
-        seed: Some(3),
-        duplicate_rate: 0.0,
-        ..queue::server::ServeOptions::default()
+    let server = BlockingServer::start(queue::server::ServeOptions {
+        ordered: false,
+        ..practical(3)
     });
     let dir = TempDir::new();
     send(&server, &dir, "csse6400_prac", 200);

@@ -1,17 +1,16 @@
 //! `queue send` and the original form, through the built binary against the embedded server:
 //! every message arrives, FIFO keeps order and deduplicates re-runs, failed entries are retried.
 
-#[path = "support/harness.rs"]
-mod harness;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use harness::{Server, TempDir, command, json_lines, numbers, run};
 use queue::server::ServeOptions;
 
+use crate::util::binary::{TempDir, command, json_lines, numbers, run, std_command};
+use crate::util::server::{BlockingServer, practical};
+
 /// Receives everything until the queue has been quiet for a second, as JSON lines.
-fn drain(server: &Server, dir: &TempDir, queue: &str) -> Vec<serde_json::Value> {
+fn drain(server: &BlockingServer, dir: &TempDir, queue: &str) -> Vec<serde_json::Value> {
     let run = run(
         command(dir),
         &[
@@ -33,7 +32,7 @@ fn drain(server: &Server, dir: &TempDir, queue: &str) -> Vec<serde_json::Value> 
 }
 
 /// ApproximateNumberOfMessages, asked until an answer gets through injected failures.
-fn held_messages(server: &Server, queue: &str) -> u64 {
+fn held_messages(server: &BlockingServer, queue: &str) -> u64 {
     use aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages;
     let sqs = server.sqs();
     server.block_on(async {
@@ -61,7 +60,7 @@ fn held_messages(server: &Server, queue: &str) -> u64 {
 
 #[test]
 fn original_form_sends_100_numbered_messages_with_attributes() {
-    let server = Server::ordered();
+    let server = BlockingServer::ordered();
     let dir = TempDir::new();
     let sent = run(
         command(&dir),
@@ -96,7 +95,7 @@ fn original_form_sends_100_numbered_messages_with_attributes() {
 
 #[test]
 fn prepend_and_one_by_one_send_every_message() {
-    let server = Server::ordered();
+    let server = BlockingServer::ordered();
     let dir = TempDir::new();
     let sent = run(
         command(&dir),
@@ -135,7 +134,7 @@ fn prepend_and_one_by_one_send_every_message() {
 
 #[test]
 fn fifo_keeps_order_and_a_rerun_without_prepend_is_deduplicated() {
-    let server = Server::ordered();
+    let server = BlockingServer::ordered();
     let dir = TempDir::new();
     let send = |extra: &[&str]| {
         let mut args = vec![
@@ -180,7 +179,7 @@ fn fifo_keeps_order_and_a_rerun_without_prepend_is_deduplicated() {
 
 #[test]
 fn fifo_without_content_based_dedup_gets_sha256_ids_and_dedups_too() {
-    let server = Server::ordered();
+    let server = BlockingServer::ordered();
     server.create_queue("nocbd.fifo", &[("FifoQueue", "true")]);
     let dir = TempDir::new();
     for _ in 0..2 {
@@ -207,12 +206,9 @@ fn fifo_without_content_based_dedup_gets_sha256_ids_and_dedups_too() {
 
 #[test]
 fn failed_entries_are_retried_until_accepted() {
-    let server = Server::start(ServeOptions {
-        ordered: true,
-        duplicate_rate: 0.0,
+    let server = BlockingServer::start(ServeOptions {
         fail_rate: 0.3,
-        seed: Some(11),
-        ..ServeOptions::default()
+        ..practical(11)
     });
     let dir = TempDir::new();
     let sent = run(
@@ -240,7 +236,7 @@ fn failed_entries_are_retried_until_accepted() {
 
 #[test]
 fn queue_url_is_accepted_as_name() {
-    let server = Server::ordered();
+    let server = BlockingServer::ordered();
     let url = server.create_queue("by-url", &[]);
     let dir = TempDir::new();
     let sent = run(
@@ -266,8 +262,8 @@ fn queue_url_is_accepted_as_name() {
 }
 
 /// `queue send --name csse6400_prac ARGS` as a process to spawn.
-fn send_command(server: &Server, dir: &TempDir, args: &[&str]) -> std::process::Command {
-    let mut command = harness::std_command(dir);
+fn send_command(server: &BlockingServer, dir: &TempDir, args: &[&str]) -> std::process::Command {
+    let mut command = std_command(dir);
     command
         .args(["send", "--name", "csse6400_prac", "--endpoint-url"])
         .arg(&server.endpoint)
@@ -277,7 +273,7 @@ fn send_command(server: &Server, dir: &TempDir, args: &[&str]) -> std::process::
 
 #[test]
 fn sigterm_during_a_paced_send_exits_130_saying_how_many_were_accepted() {
-    let server = Server::ordered();
+    let server = BlockingServer::ordered();
     let dir = TempDir::new();
     let child = send_command(&server, &dir, &["--count", "1000", "--rate", "20"])
         .stdout(std::process::Stdio::piped())
@@ -305,7 +301,7 @@ fn sigterm_during_a_paced_send_exits_130_saying_how_many_were_accepted() {
 
 #[test]
 fn a_closed_stderr_does_not_panic() {
-    let server = Server::ordered();
+    let server = BlockingServer::ordered();
     let dir = TempDir::new();
     let mut child = send_command(&server, &dir, &["--count", "10"])
         .stdout(std::process::Stdio::null())
@@ -317,4 +313,40 @@ fn a_closed_stderr_does_not_panic() {
     let status = child.wait().expect("exit");
     assert_eq!(status.code(), Some(0), "no panic (101) on a closed stderr");
     assert_eq!(held_messages(&server, "csse6400_prac"), 10);
+}
+
+/// By default the sender keeps one request in flight, so every late mark a receiver shows is
+/// the queue's doing: on an ordered server (with latency, where parallel requests would
+/// overtake each other) nothing is marked late. `--parallel N` is there for speed and still
+/// delivers every message.
+#[test]
+fn the_sender_never_reorders_by_default_and_parallel_is_opt_in() {
+    let server = BlockingServer::start(ServeOptions {
+        latency: Duration::from_millis(3),
+        ..practical(8)
+    });
+    let dir = TempDir::new();
+    let send = |extra: &[&str]| {
+        let mut args = vec![
+            "send",
+            "--name",
+            "csse6400_prac",
+            "--count",
+            "300",
+            "--endpoint-url",
+            &server.endpoint,
+        ];
+        args.extend_from_slice(extra);
+        let sent = run(command(&dir), &args);
+        assert_eq!(sent.code, Some(0), "{}", sent.stderr);
+    };
+    send(&[]);
+    let lines = drain(&server, &dir, "csse6400_prac");
+    assert_eq!(numbers(&lines), (0..300).collect::<Vec<_>>());
+    assert!(lines.iter().all(|l| l["out_of_order"] == false));
+
+    send(&["--parallel", "6", "--prepend", "P-"]);
+    let lines = drain(&server, &dir, "csse6400_prac");
+    let got: BTreeSet<u64> = numbers(&lines).into_iter().collect();
+    assert_eq!(got, (0..300).collect(), "every message arrives");
 }

@@ -3,18 +3,20 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+use crate::util::binary;
+
 const SHELLS: [&str; 5] = ["bash", "zsh", "fish", "powershell", "elvish"];
 
-fn queue(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_queue"))
+/// The built binary's output for `args`.
+fn output(args: &[&str]) -> Output {
+    binary::queue()
         .args(args)
-        .env_clear()
         .output()
         .expect("run the queue binary")
 }
 
 fn stdout_of(args: &[&str]) -> String {
-    let out = queue(args);
+    let out = output(args);
     assert!(
         out.status.success(),
         "queue {args:?} failed: {}",
@@ -44,7 +46,7 @@ fn every_shell_gets_a_non_empty_script_for_this_command() {
 
 #[test]
 fn unknown_shell_is_a_usage_error() {
-    let out = queue(&["completions", "tcsh"]);
+    let out = output(&["completions", "tcsh"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("tcsh"));

@@ -1,16 +1,15 @@
 //! `queue demo` end to end through the built binary: the embedded server, the real SDK, the
 //! sender and the receiver, with the figures read back from `--output json`.
 
-#[path = "support/harness.rs"]
-mod harness;
-
 use std::ffi::OsStr;
 use std::process::Output;
 use std::time::Duration;
 
-use harness::{TempDir, bare_command, command};
-use queue::server::{LocalServer, ServeOptions};
+use queue::server::LocalServer;
 use serde_json::Value;
+
+use crate::util::binary::{TempDir, bare_command, command, json_lines};
+use crate::util::server::as_shipped;
 
 /// Runs the binary with `args` (dummy credentials, a region) in a fresh directory, isolated
 /// from the caller's AWS settings and env files.
@@ -36,11 +35,9 @@ fn demo_without_credentials<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) 
 
 const DEMO_TIMEOUT: Duration = Duration::from_secs(120);
 
-fn json_lines(output: &Output) -> Vec<Value> {
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
-        .collect()
+/// The JSON lines `output` printed.
+fn json_rows(output: &Output) -> Vec<Value> {
+    json_lines(&String::from_utf8_lossy(&output.stdout))
 }
 
 fn row<'a>(rows: &'a [Value], round: u64, queue: &str) -> &'a Value {
@@ -63,7 +60,7 @@ fn two_rounds_show_reordering_and_fifo_deduplication() {
         "stderr: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let rows = json_lines(&output);
+    let rows = json_rows(&output);
     assert_eq!(rows.len(), 4, "one object per queue and round: {rows:?}");
     for r in &rows {
         for key in [
@@ -133,13 +130,7 @@ fn plain_output_is_a_table_with_captions() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn another_endpoint_needs_the_queues_or_create() {
-    let server = LocalServer::start(ServeOptions {
-        queues: Vec::new(),
-        seed: Some(1),
-        ..ServeOptions::default()
-    })
-    .await
-    .unwrap();
+    let server = LocalServer::start(as_shipped(1)).await.unwrap();
     let endpoint = server.endpoint();
     let args = |create: bool| {
         let mut args = vec![
@@ -199,7 +190,7 @@ async fn another_endpoint_needs_the_queues_or_create() {
         "{}",
         String::from_utf8_lossy(&created.stderr)
     );
-    let rows = json_lines(&created);
+    let rows = json_rows(&created);
     assert_eq!(n(row(&rows, 1, "standard"), "unique"), 20);
     assert_eq!(n(row(&rows, 1, "fifo"), "unique"), 20);
 
@@ -218,7 +209,7 @@ async fn another_endpoint_needs_the_queues_or_create() {
         stderr.contains("--seed seeds only the embedded server"),
         "{stderr}"
     );
-    assert_eq!(n(row(&json_lines(&again), 1, "fifo"), "unique"), 20);
+    assert_eq!(n(row(&json_rows(&again), 1, "fifo"), "unique"), 20);
     server.stop().await.unwrap();
 }
 
@@ -233,7 +224,7 @@ fn a_seed_reproduces_the_figures() {
             "{}",
             String::from_utf8_lossy(&output.stderr)
         );
-        json_lines(&output)
+        json_rows(&output)
             .into_iter()
             .map(|mut row| {
                 row.as_object_mut().unwrap().remove("drain_ms");

@@ -4,87 +4,10 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::Stdio;
 
-fn queue() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_queue"));
-    // No env files or credentials from the machine running the tests.
-    command
-        .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("AWS_PROFILE")
-        .current_dir(env!("CARGO_TARGET_TMPDIR"));
-    command
-}
-
-/// A running `queue serve`, killed when dropped so a failing test leaves no server behind.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if matches!(self.0.try_wait(), Ok(None)) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
-
-impl std::ops::Deref for Server {
-    type Target = Child;
-    fn deref(&self) -> &Child {
-        &self.0
-    }
-}
-
-/// Starts `queue serve` and returns it with the banner lines printed up to "Ctrl-C stops".
-fn start(extra: &[&str]) -> (Server, Vec<String>) {
-    let mut child = queue()
-        .args(["serve", "--bind", "127.0.0.1:0", "--seed", "1"])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn queue serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let (lines_tx, lines_rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if lines_tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut banner = Vec::new();
-    loop {
-        match lines_rx.recv_timeout(Duration::from_secs(20)) {
-            Ok(line) => {
-                let done = line.contains("Ctrl-C stops the server");
-                banner.push(line);
-                if done {
-                    return (Server(child), banner);
-                }
-            }
-            Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                let mut stderr = String::new();
-                if let Some(mut err) = child.stderr.take() {
-                    let _ = err.read_to_string(&mut stderr);
-                }
-                panic!("no complete banner; stdout so far {banner:?}; stderr {stderr}");
-            }
-        }
-    }
-}
-
-fn endpoint(banner: &[String]) -> String {
-    banner
-        .iter()
-        .find_map(|line| line.strip_prefix("export AWS_ENDPOINT_URL="))
-        .expect("export AWS_ENDPOINT_URL line")
-        .to_string()
-}
+use crate::util::binary::queue;
+use crate::util::serve_process::{ServeProcess, endpoint, signal, start, wait};
 
 /// One JSON ListQueues over a plain socket.
 fn list_queues(endpoint: &str) -> String {
@@ -97,32 +20,6 @@ fn list_queues(endpoint: &str) -> String {
     let mut response = String::new();
     stream.read_to_string(&mut response).expect("read");
     response
-}
-
-fn signal(child: &Child, name: &str) {
-    let status = Command::new("kill")
-        .args([format!("-{name}"), child.id().to_string()])
-        .status()
-        .expect("run kill");
-    assert!(status.success());
-}
-
-/// Waits for the child to exit (at most 10 s) and returns its exit code and stderr.
-fn wait(mut server: Server) -> (Option<i32>, String) {
-    let child = &mut server.0;
-    for _ in 0..100 {
-        if let Some(status) = child.try_wait().expect("wait") {
-            let mut stderr = String::new();
-            if let Some(mut err) = child.stderr.take() {
-                let _ = err.read_to_string(&mut stderr);
-            }
-            return (status.code(), stderr);
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("queue serve did not stop within 10 s");
 }
 
 #[cfg(unix)]
@@ -152,13 +49,6 @@ fn banner_then_clean_stop_on_sigterm() {
         .unwrap_or_else(|| panic!("no queue send example in {banner:?}"));
     let sent = queue()
         .args(send_line.split_whitespace().skip(1))
-        .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_SECRET_ACCESS_KEY")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_REGION")
-        .env_remove("AWS_DEFAULT_REGION")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
         .output()
         .expect("run the suggested send");
     assert!(
@@ -203,7 +93,7 @@ fn sigint_stops_too_and_named_queues_are_created() {
 #[cfg(unix)]
 #[test]
 fn non_loopback_bind_warns() {
-    let mut child = Server(
+    let mut child = ServeProcess(
         queue()
             .args(["serve", "--bind", "0.0.0.0:0"])
             .stdout(Stdio::null())

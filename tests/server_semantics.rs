@@ -3,8 +3,6 @@
 //! a dead-letter queue, long-poll wake-up, and the standard queue's reordering and
 //! at-least-once delivery with a fixed seed. Time is skipped with `advance_clock`.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
@@ -12,8 +10,9 @@ use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::{
     Message, MessageSystemAttributeName, QueueAttributeName, SendMessageBatchRequestEntry,
 };
-use common::{client, create_queue, options, start, start_with};
 use queue::server::{LocalServer, ServeOptions};
+
+use crate::util::server::{SEED, as_shipped, client, create_queue, start_and_connect, start_with};
 
 async fn receive(client: &Client, url: &str, max: i32, wait: i32) -> Vec<Message> {
     client
@@ -80,8 +79,7 @@ async fn fifo_queue(client: &Client, name: &str) -> String {
 
 #[tokio::test]
 async fn fifo_orders_within_a_group_and_locks_it() {
-    let server = start().await;
-    let client = client(&server);
+    let (server, client) = start_and_connect().await;
     let url = fifo_queue(&client, "orders.fifo").await;
     for (body, group) in [("a1", "a"), ("b1", "b"), ("a2", "a"), ("a3", "a")] {
         send_fifo(&client, &url, body, group).await;
@@ -103,8 +101,7 @@ async fn fifo_orders_within_a_group_and_locks_it() {
 
 #[tokio::test]
 async fn fifo_dedup_window_holds_after_delete_and_ends_after_five_minutes() {
-    let server = start().await;
-    let client = client(&server);
+    let (server, client) = start_and_connect().await;
     let url = fifo_queue(&client, "dedup.fifo").await;
     let original = send_fifo(&client, &url, "same body", "g").await;
     let got = receive(&client, &url, 1, 0).await;
@@ -123,8 +120,7 @@ async fn fifo_dedup_window_holds_after_delete_and_ends_after_five_minutes() {
 
 #[tokio::test]
 async fn visibility_timeout_expiry_redelivers() {
-    let server = start().await;
-    let client = client(&server);
+    let (server, client) = start_and_connect().await;
     let url = create_queue(&client, "visible").await;
     client
         .send_message()
@@ -151,8 +147,7 @@ async fn visibility_timeout_expiry_redelivers() {
 
 #[tokio::test]
 async fn redrive_moves_a_poison_message_to_the_dlq() {
-    let server = start().await;
-    let client = client(&server);
+    let (server, client) = start_and_connect().await;
     let dlq = create_queue(&client, "poison-dlq").await;
     let policy = r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:poison-dlq","maxReceiveCount":"2"}"#;
     let source = client
@@ -200,8 +195,7 @@ async fn redrive_moves_a_poison_message_to_the_dlq() {
 /// receive: the message was never delivered again and a waiting long poll spun a core.
 #[tokio::test]
 async fn a_queue_that_is_its_own_dlq_still_delivers() {
-    let server = start().await;
-    let client = client(&server);
+    let (server, client) = start_and_connect().await;
     let url = create_queue(&client, "ouroboros").await;
     let policy = r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:ouroboros","maxReceiveCount":1}"#;
     client
@@ -231,8 +225,7 @@ async fn a_queue_that_is_its_own_dlq_still_delivers() {
 /// never delivered, and two waiting long polls spun a core between them.
 #[tokio::test]
 async fn a_redrive_cycle_still_delivers() {
-    let server = start().await;
-    let client = client(&server);
+    let (server, client) = start_and_connect().await;
     let ping = create_queue(&client, "ping").await;
     let pong = create_queue(&client, "pong").await;
     for (url, target) in [(&ping, "pong"), (&pong, "ping")] {
@@ -267,8 +260,7 @@ async fn a_redrive_cycle_still_delivers() {
 
 #[tokio::test]
 async fn a_long_poll_returns_soon_after_a_send() {
-    let server = start().await;
-    let client = client(&server);
+    let (server, client) = start_and_connect().await;
     let url = create_queue(&client, "long").await;
     let waiter = {
         let client = client.clone();
@@ -303,8 +295,7 @@ async fn a_long_poll_returns_soon_after_a_send() {
 /// when a delayed message's timer runs out, long before its 20 s wait.
 #[tokio::test]
 async fn a_long_poll_wakes_on_visibility_zero_and_on_a_delay_ending() {
-    let server = start().await;
-    let client = client(&server);
+    let (server, client) = start_and_connect().await;
     let url = create_queue(&client, "wakes").await;
     client
         .send_message()
@@ -447,12 +438,7 @@ fn late(order: &[usize]) -> usize {
 
 #[tokio::test]
 async fn standard_queue_reorders_a_little_and_delivers_everything() {
-    let server = start_with(ServeOptions {
-        queues: Vec::new(),
-        seed: Some(7),
-        ..ServeOptions::default()
-    })
-    .await;
+    let server = start_with(as_shipped(7)).await;
     let order = drain(&server, 100).await;
     let distinct: BTreeSet<usize> = order.iter().copied().collect();
     println!(
@@ -468,7 +454,7 @@ async fn standard_queue_reorders_a_little_and_delivers_everything() {
 
 #[tokio::test]
 async fn ordered_standard_queue_is_strict() {
-    let server = start_with(options()).await;
+    let server = start_with(ServeOptions::deterministic(SEED)).await;
     let order = drain(&server, 100).await;
     assert_eq!(order, (0..100).collect::<Vec<_>>());
     server.stop().await.expect("stop");

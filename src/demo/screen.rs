@@ -1,18 +1,20 @@
-//! The demo's live screen: one event loop over keys, a tick, both receivers and the senders.
-//! Keys: `s` sends the same messages again, `p` sends with a new prefix, `r` resets the
-//! figures, `q` quits (Ctrl-C: exit code 130).
+//! The demo's live screen on the shared event loop ([`crate::tui::event_loop`]): its key
+//! table ([`KEYS`]: `s` sends the same messages again, `p` sends with a new prefix, `r`
+//! resets the figures, `q` quits, Ctrl-C exits with 130), and its news: both receivers'
+//! batches and the senders finishing.
 
+use std::future::Future;
 use std::io;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
-use anyhow::{Context, Result};
-use crossterm::event::{Event, EventStream, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use futures::{Stream, StreamExt};
-use ratatui::Terminal;
+use anyhow::Result;
+use crossterm::event::{Event, EventStream, KeyCode};
+use futures::Stream;
 use ratatui::backend::Backend;
-use tokio::task::JoinSet;
-use tokio::time::MissedTickBehavior;
+use ratatui::layout::Rect;
+use ratatui::{Frame, Terminal};
+use tokio::task::{JoinError, JoinSet};
 
 use super::rounds::{self, Receivers, SendDone};
 use super::setup::Target;
@@ -20,32 +22,44 @@ use super::state::{DemoState, QueueKind};
 use super::ui;
 use crate::exit::{self, INTERRUPTED};
 use crate::receive::Batch;
-use crate::tui::{TICK_PERIOD, TerminalGuard};
+use crate::tui::TerminalGuard;
+use crate::tui::event_loop::{self, Applied, Confirm, Flow, Screen};
+use crate::tui::keys::{Binding, KeyAction, QUIT};
 
-/// What a key asks for.
-enum Action {
-    Nothing,
+/// What the demo's own keys do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoAction {
+    /// Send the same bodies again (the FIFO queue drops them as repeats).
     SendAgain,
+    /// Send with a new prefix (both queues take them).
     NewPrefix,
+    /// Forget the figures.
     Reset,
-    Quit(u8),
 }
 
-fn action(key: KeyEvent) -> Action {
-    if key.kind == KeyEventKind::Release {
-        return Action::Nothing;
-    }
-    match key.code {
-        KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-            Action::Quit(INTERRUPTED)
-        }
-        KeyCode::Char('q' | 'Q') | KeyCode::Esc => Action::Quit(0),
-        KeyCode::Char('s' | 'S') => Action::SendAgain,
-        KeyCode::Char('p' | 'P') => Action::NewPrefix,
-        KeyCode::Char('r' | 'R') => Action::Reset,
-        _ => Action::Nothing,
-    }
-}
+/// The demo's keys; the footer's hint is drawn from this table.
+pub const KEYS: &[Binding<DemoAction>] = &[
+    Binding {
+        codes: &[KeyCode::Char('s'), KeyCode::Char('S')],
+        hint: Some("s send again"),
+        action: KeyAction::Screen(DemoAction::SendAgain),
+    },
+    Binding {
+        codes: &[KeyCode::Char('p'), KeyCode::Char('P')],
+        hint: Some("p new prefix"),
+        action: KeyAction::Screen(DemoAction::NewPrefix),
+    },
+    Binding {
+        codes: &[KeyCode::Char('r'), KeyCode::Char('R')],
+        hint: Some("r reset"),
+        action: KeyAction::Screen(DemoAction::Reset),
+    },
+    Binding {
+        codes: QUIT,
+        hint: Some("q quit"),
+        action: KeyAction::Quit,
+    },
+];
 
 /// Runs the live screen until `q` or Ctrl-C; the terminal is restored on every path.
 ///
@@ -62,13 +76,15 @@ pub async fn run(
     outcome
 }
 
-/// The event loop, generic over the backend and the event source so tests can drive it.
+/// Starts round 1 and runs the screen on the shared event loop, generic over the backend and
+/// the event source so tests can drive it. SIGTERM (`docker stop`) or a SIGINT from outside
+/// the terminal stops it with exit code 130.
 ///
 /// # Errors
 /// Drawing or reading terminal events failed, or a receiver failed.
 pub async fn run_loop<B, E>(
     terminal: &mut Terminal<B>,
-    mut events: E,
+    events: E,
     state: &mut DemoState,
     target: &Target,
     receivers: &mut Receivers,
@@ -78,81 +94,113 @@ where
     B::Error: std::error::Error + Send + Sync + 'static,
     E: Stream<Item = io::Result<Event>> + Unpin,
 {
-    let mut tick = tokio::time::interval(TICK_PERIOD);
-    tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
-    let mut sends: JoinSet<SendDone> = JoinSet::new();
-    // SIGTERM (`docker stop`) or a SIGINT from outside the terminal.
-    let interrupted = exit::interrupted();
-    tokio::pin!(interrupted);
-    rounds::start_round(state, target, &mut sends, SystemTime::now());
-    loop {
-        terminal.draw(|frame| ui::render(state, frame, SystemTime::now()))?;
-        tokio::select! {
-            _ = tick.tick() => {}
-            () = &mut interrupted => return Ok(ExitCode::from(INTERRUPTED)),
-            event = events.next() => match event {
-                Some(Ok(Event::Key(key))) => match action(key) {
-                    Action::Quit(code) => return Ok(ExitCode::from(code)),
-                    Action::Reset => {
-                        state.note = (!state.reset())
-                            .then(|| "still sending; reset when this round is out".into());
-                    }
-                    Action::SendAgain | Action::NewPrefix if state.sending() => {
-                        state.note = Some("still sending; try again when this round is out".into());
-                    }
-                    Action::SendAgain => {
-                        rounds::start_round(state, target, &mut sends, SystemTime::now());
-                    }
-                    Action::NewPrefix => {
-                        state.generation += 1;
-                        rounds::start_round(state, target, &mut sends, SystemTime::now());
-                    }
-                    Action::Nothing => {}
-                },
-                Some(Ok(_)) => {}
-                Some(Err(error)) => return Err(error).context("reading the terminal failed"),
-                None => return Ok(ExitCode::SUCCESS),
-            },
-            batch = rounds::next(&mut receivers.standard) => {
-                let Some(batch) = batch else {
-                    return Err(receivers.failure(QueueKind::Standard).await);
-                };
-                show(terminal, state, QueueKind::Standard, batch)?;
+    let interrupted = async {
+        exit::interrupted().await;
+        ExitCode::from(INTERRUPTED)
+    };
+    let mut screen = DemoScreen {
+        state,
+        target,
+        receivers,
+        sends: JoinSet::new(),
+    };
+    rounds::start_round(screen.state, target, &mut screen.sends, SystemTime::now());
+    event_loop::run(terminal, &mut screen, events, interrupted).await
+}
+
+/// The demo as the event loop sees it.
+struct DemoScreen<'a> {
+    state: &'a mut DemoState,
+    target: &'a Target,
+    receivers: &'a mut Receivers,
+    sends: JoinSet<SendDone>,
+}
+
+/// News from the demo's sources.
+enum News {
+    /// A receiver's next batch (`None`: it stopped).
+    Batch(QueueKind, Option<Batch>),
+    /// A sender finished.
+    Sent(Option<Result<SendDone, JoinError>>),
+}
+
+impl Screen for DemoScreen<'_> {
+    type Action = DemoAction;
+    type News = News;
+
+    fn keys(&self) -> &'static [Binding<DemoAction>] {
+        KEYS
+    }
+
+    fn render(&self, frame: &mut Frame, now: SystemTime) {
+        ui::render(self.state, frame, now);
+    }
+
+    fn act(&mut self, action: DemoAction, _area: Rect) {
+        let state = &mut *self.state;
+        match action {
+            DemoAction::Reset => {
+                state.note =
+                    (!state.reset()).then(|| "still sending; reset when this round is out".into());
             }
-            batch = rounds::next(&mut receivers.fifo) => {
-                let Some(batch) = batch else {
-                    return Err(receivers.failure(QueueKind::Fifo).await);
-                };
-                show(terminal, state, QueueKind::Fifo, batch)?;
+            DemoAction::SendAgain | DemoAction::NewPrefix if state.sending() => {
+                state.note = Some("still sending; try again when this round is out".into());
             }
-            done = sends.join_next(), if !sends.is_empty() => {
-                match done {
-                    Some(Ok(done)) => {
-                        if let Some(problem) = rounds::sender_done(state, done) {
-                            state.note = Some(problem);
-                        }
-                    }
-                    Some(Err(error)) => state.note = Some(format!("a sender failed: {error}")),
-                    None => {}
-                }
+            DemoAction::SendAgain => {
+                rounds::start_round(state, self.target, &mut self.sends, SystemTime::now());
+            }
+            DemoAction::NewPrefix => {
+                state.generation += 1;
+                rounds::start_round(state, self.target, &mut self.sends, SystemTime::now());
             }
         }
     }
-}
 
-/// Applies a batch, draws it, and only then confirms it (so only drawn messages are deleted).
-fn show<B>(
-    terminal: &mut Terminal<B>,
-    state: &mut DemoState,
-    kind: QueueKind,
-    batch: Batch,
-) -> Result<()>
-where
-    B: Backend,
-    B::Error: std::error::Error + Send + Sync + 'static,
-{
-    let shown = rounds::apply(state, kind, &batch);
-    terminal.draw(|frame| ui::render(state, frame, SystemTime::now()))?;
-    let _ = batch.shown.send(shown);
-    Ok(())
+    fn tick(&mut self) -> Flow {
+        Flow::Continue
+    }
+
+    fn news(&mut self) -> impl Future<Output = News> {
+        let receivers = &mut *self.receivers;
+        let sends = &mut self.sends;
+        async move {
+            tokio::select! {
+                batch = rounds::next(&mut receivers.standard) => News::Batch(QueueKind::Standard, batch),
+                batch = rounds::next(&mut receivers.fifo) => News::Batch(QueueKind::Fifo, batch),
+                done = sends.join_next(), if !sends.is_empty() => News::Sent(done),
+            }
+        }
+    }
+
+    async fn apply(&mut self, news: News) -> Result<Applied> {
+        match news {
+            News::Batch(kind, None) => Err(self.receivers.failure(kind).await),
+            News::Batch(kind, Some(batch)) => {
+                // Drawn before it is confirmed, so only drawn messages are deleted.
+                let shown = rounds::apply(self.state, kind, &batch);
+                Ok(Applied {
+                    confirm: Some(Confirm {
+                        reply: batch.shown,
+                        shown,
+                    }),
+                    flow: Flow::Continue,
+                })
+            }
+            News::Sent(done) => {
+                match done {
+                    Some(Ok(done)) => {
+                        if let Some(problem) = rounds::sender_done(self.state, done) {
+                            self.state.note = Some(problem);
+                        }
+                    }
+                    Some(Err(error)) => self.state.note = Some(format!("a sender failed: {error}")),
+                    None => {}
+                }
+                Ok(Applied {
+                    confirm: None,
+                    flow: Flow::Continue,
+                })
+            }
+        }
+    }
 }

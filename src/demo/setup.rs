@@ -11,9 +11,9 @@ use super::state::{DemoInfo, QueueKind};
 use crate::cli::DemoArgs;
 use crate::config::Config;
 use crate::exit::Friendly;
-use crate::server::dispatch::DEFAULT_REGION;
+use crate::rules::DEFAULT_REGION;
 use crate::server::{LocalServer, ServeOptions};
-use crate::sqs::{self, QueueInfo, Sqs};
+use crate::sqs::{self, Lookup, QueueInfo, Sqs};
 
 /// The client and the two queues every sender and receiver of the demo uses.
 #[derive(Debug, Clone)]
@@ -147,20 +147,22 @@ async fn queues(
 /// Looks up one of the demo's queues. A missing queue (when the demo did not create it) says
 /// to add `--create`; any other failure (credentials, endpoint) keeps its own hint.
 async fn find(sqs: &Sqs, name: &str, label: &str, created: bool) -> Result<QueueInfo> {
-    sqs.queue(name).await.map_err(|error| {
-        if sqs::is_queue_not_found(&error) && !created {
-            Friendly::new(
-                format!(
-                    "{label} queue {name} not found in region {} at {}",
-                    sqs.region(), sqs.endpoint()
-                ),
-                "add --create to create the demo's queues, or name existing ones with --standard and --fifo",
-            )
-            .into()
-        } else {
-            error.context(format!("{label} queue {name}"))
+    match sqs.lookup(name).await {
+        Ok(Lookup::Found(queue)) => Ok(queue),
+        Ok(Lookup::NotFound(_)) if !created => Err(Friendly::new(
+            format!(
+                "{label} queue {name} not found in region {} at {}",
+                sqs.region(),
+                sqs.endpoint()
+            ),
+            "add --create to create the demo's queues, or name existing ones with --standard and --fifo",
+        )
+        .into()),
+        Ok(Lookup::NotFound(friendly)) => {
+            Err(anyhow::Error::from(friendly).context(format!("{label} queue {name}")))
         }
-    })
+        Err(error) => Err(error.context(format!("{label} queue {name}"))),
+    }
 }
 
 /// Creates a queue (a FIFO one with content-based deduplication); an existing queue with

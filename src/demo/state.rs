@@ -9,6 +9,7 @@ use chrono::FixedOffset;
 use serde::Serialize;
 
 use crate::message::Delivery;
+use crate::rules::DEDUP_WINDOW;
 use crate::tracker::{MAX_REMEMBERED_IDS, Marks, Stats, Tracker};
 use crate::tui::log::{LogBuffer, LogLine};
 use crate::tui::theme::Theme;
@@ -17,8 +18,6 @@ use crate::tui::theme::Theme;
 pub const PANE_LOG_CAPACITY: usize = 2_000;
 /// Chart points each pane keeps (later deliveries are counted but not plotted).
 pub const MAX_CHART_POINTS: usize = 20_000;
-/// How long a FIFO queue remembers a deduplication id.
-pub const DEDUP_WINDOW: Duration = Duration::from_secs(5 * 60);
 
 /// Which of the two queues.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

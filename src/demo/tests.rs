@@ -230,6 +230,18 @@ fn a_late_copy_from_an_earlier_round_is_a_duplicate() {
 fn tiny_terminals_do_not_panic() {
     let state = two_rounds();
     for (width, height) in [(1, 1), (20, 5), (40, 12), (60, 30), (250, 80)] {
-        draw(&state, width, height);
+        let screen = draw(&state, width, height).backend().to_string();
+        // The header always starts with the title, cut to the width.
+        let title: String = " queue demo ".chars().take(usize::from(width)).collect();
+        assert!(
+            screen.starts_with(&format!("\"{title}")),
+            "{width}x{height}: {screen}"
+        );
+        if width >= 60 {
+            assert!(
+                screen.contains("Standard queue") && screen.contains("FIFO queue"),
+                "{width}x{height}: {screen}"
+            );
+        }
     }
 }

@@ -11,10 +11,12 @@ use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, LegendPosition, Paragraph, Wrap};
 
+use super::screen::KEYS;
 use super::state::{DemoState, Pane, QueueKind, prefix};
+use crate::tui::keys::hints;
 use crate::tui::log::{LogLayout, render_line};
+use crate::tui::text::{millis, plural};
 use crate::tui::theme::Theme;
-use crate::tui::ui::{millis, plural};
 
 /// Draws the whole demo screen.
 pub fn render(state: &DemoState, frame: &mut Frame, _now: SystemTime) {
@@ -71,10 +73,7 @@ fn header_line(state: &DemoState, wide: bool) -> Paragraph<'_> {
 fn render_footer(state: &DemoState, frame: &mut Frame, area: Rect) {
     let theme = state.theme;
     let [keys, hint] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
-    let mut first = vec![Span::styled(
-        " s send again  p new prefix  r reset  q quit ",
-        theme.title(),
-    )];
+    let mut first = vec![Span::styled(hints(KEYS), theme.title())];
     if let Some(note) = &state.note {
         first.push(Span::styled(format!(" {note} "), theme.alert()));
     } else if state.sending() {

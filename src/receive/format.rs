@@ -3,11 +3,12 @@
 
 use std::time::SystemTime;
 
-use chrono::{DateTime, Local, SecondsFormat, Utc};
+use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use serde_json::json;
 
 use crate::message::Delivery;
 use crate::tracker::{Marks, NO_CLIENT};
+use crate::tui::text::clock;
 
 const YELLOW: &str = "\x1b[33m";
 const RED: &str = "\x1b[31m";
@@ -34,12 +35,10 @@ pub fn one_line(body: &str) -> String {
         .collect()
 }
 
-/// `HH:MM:SS.mmm  client  body  MARKS` (local time of receipt).
+/// `HH:MM:SS.mmm  client  body  MARKS` (time of receipt in the zone `offset`).
 #[must_use]
-pub fn plain(delivery: &Delivery, marks: Marks, color: bool) -> String {
-    let time = DateTime::<Local>::from(delivery.received_at)
-        .format("%H:%M:%S%.3f")
-        .to_string();
+pub fn plain(delivery: &Delivery, marks: Marks, color: bool, offset: FixedOffset) -> String {
+    let time = clock(delivery.received_at, offset, true);
     let client = one_line(delivery.client.as_deref().unwrap_or(NO_CLIENT));
     let mut line = if color {
         format!("{DIM}{time}{RESET}  {client}  {}", one_line(&delivery.body))
@@ -120,7 +119,13 @@ mod tests {
             duplicate: true,
             ..Marks::default()
         };
-        let line = plain(&delivery("A-Message 3", Some("Client 1")), marks, false);
+        let utc = FixedOffset::east_opt(0).unwrap();
+        let line = plain(
+            &delivery("A-Message 3", Some("Client 1")),
+            marks,
+            false,
+            utc,
+        );
         assert!(
             line.ends_with("  Client 1  A-Message 3  OUT-OF-ORDER  DUPLICATE"),
             "{line}"
@@ -129,6 +134,7 @@ mod tests {
             &delivery("two\nlines\x1b[2J", None),
             Marks::default(),
             false,
+            utc,
         );
         assert!(
             line.ends_with("  (no client)  two\\nlines\\u{1b}[2J"),

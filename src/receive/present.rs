@@ -5,13 +5,13 @@ use std::io::Write;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
+use chrono::FixedOffset;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::Batch;
 use super::format;
+use super::{Batch, Limits};
 use crate::tracker::{Stats, Tracker};
-use crate::tui::Limits;
 
 /// Which line format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +20,8 @@ pub enum LineFormat {
     Plain {
         /// ANSI colour for the marks.
         color: bool,
+        /// The time zone of the time column (`Config::local_offset`).
+        offset: FixedOffset,
     },
     /// [`format::json`].
     Json,
@@ -67,7 +69,9 @@ pub async fn present(
             }
             let marks = tracker.observe(delivery);
             let line = match line_format {
-                LineFormat::Plain { color } => format::plain(delivery, marks, color),
+                LineFormat::Plain { color, offset } => {
+                    format::plain(delivery, marks, color, offset)
+                }
                 LineFormat::Json => format::json(delivery, marks),
             };
             written = writeln!(out, "{line}").and_then(|()| out.flush());

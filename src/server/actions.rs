@@ -1,5 +1,5 @@
 //! The SQS actions the engine serves, one file per concern, and the only `match` over action
-//! names. ReceiveMessage is absent here: its wait lives in the engine (`dispatch.rs`).
+//! names. ReceiveMessage is absent here: its wait lives in the engine (`engine.rs`).
 
 pub mod batch;
 pub mod delete;
@@ -12,7 +12,7 @@ pub mod visibility;
 
 use serde_json::Value;
 
-use super::dispatch::RequestContext;
+use super::engine::RequestContext;
 use super::error::SqsError;
 use super::store::{Now, State};
 use super::validate::Input;

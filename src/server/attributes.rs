@@ -6,6 +6,11 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::error::SqsError;
+use crate::rules::MAX_VISIBILITY_SECS;
+
+/// [`MAX_VISIBILITY_SECS`] as an attribute value.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+const MAX_VISIBILITY: u32 = MAX_VISIBILITY_SECS as u32;
 
 /// Attributes only FIFO queues have.
 pub const FIFO_ONLY: [&str; 4] = [
@@ -283,7 +288,7 @@ impl QueueConfig {
             "ReceiveMessageWaitTimeSeconds" => {
                 self.receive_message_wait_time_seconds = range(0, 20)?;
             }
-            "VisibilityTimeout" => self.visibility_timeout = range(0, 43_200)?,
+            "VisibilityTimeout" => self.visibility_timeout = range(0, MAX_VISIBILITY)?,
             "RedrivePolicy" => {
                 self.redrive_policy = if value.is_empty() {
                     None

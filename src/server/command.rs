@@ -1,7 +1,6 @@
 //! The `queue serve` command: checks the flags, binds, prints the endpoint, the queue URLs and
 //! the lines to paste, and serves until SIGINT or SIGTERM.
 
-use std::future::Future;
 use std::io::{ErrorKind, Write as _};
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -11,12 +10,12 @@ use anyhow::{Context as _, Result, anyhow};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
-use super::dispatch::{DEFAULT_ACCOUNT, DEFAULT_REGION};
-use super::dispatch::{Engine, RequestContext};
+use super::engine::{DEFAULT_ACCOUNT, Engine, RequestContext};
 use super::{ServeOptions, serve_engine};
 use crate::cli::{DEFAULT_BIND, ServeArgs};
 use crate::config::Config;
 use crate::exit::{self, UsageError};
+use crate::rules::{DEFAULT_REGION, is_valid_queue_name};
 
 /// Runs `queue serve`.
 pub(super) async fn serve(args: ServeArgs, _config: &Config) -> Result<ExitCode> {
@@ -28,7 +27,7 @@ pub(super) async fn serve(args: ServeArgs, _config: &Config) -> Result<ExitCode>
     let engine = Engine::new(&options);
     let endpoint = endpoint(addr);
     let urls = queue_urls(&engine, &endpoint).await;
-    let shutdown = shutdown_signal()?;
+    let shutdown = exit::shutdown_signal().context("cannot install the SIGINT/SIGTERM handlers")?;
     print_banner(&endpoint, addr, &urls);
     if !addr.ip().is_loopback() {
         exit::note(format_args!(
@@ -42,8 +41,6 @@ pub(super) async fn serve(args: ServeArgs, _config: &Config) -> Result<ExitCode>
 
 /// The flags as [`ServeOptions`], or a usage error naming the bad flag.
 fn options(args: &ServeArgs) -> Result<ServeOptions> {
-    check_rate("--duplicate-rate", args.duplicate_rate)?;
-    check_rate("--fail-rate", args.fail_rate)?;
     for name in &args.queues {
         check_queue_name(name)?;
     }
@@ -63,26 +60,9 @@ fn options(args: &ServeArgs) -> Result<ServeOptions> {
     })
 }
 
-fn check_rate(flag: &str, value: f64) -> Result<()> {
-    if value.is_finite() && (0.0..=1.0).contains(&value) {
-        Ok(())
-    } else {
-        Err(UsageError(format!(
-            "{flag} must be a probability between 0 and 1 (got {value}); e.g. {flag} 0.05"
-        ))
-        .into())
-    }
-}
-
-/// SQS queue names: 1–80 characters of letters, digits, `-` and `_`, FIFO ones ending `.fifo`.
+/// A `--queue` name that breaks the SQS queue-name rule is a usage error.
 fn check_queue_name(name: &str) -> Result<()> {
-    let stem = name.strip_suffix(".fifo").unwrap_or(name);
-    let valid = !stem.is_empty()
-        && name.len() <= 80
-        && stem
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if valid {
+    if is_valid_queue_name(name) {
         Ok(())
     } else {
         Err(UsageError(format!(
@@ -189,31 +169,6 @@ fn print_banner(endpoint: &str, addr: SocketAddr, urls: &[String]) {
     let _ = stdout.flush();
 }
 
-/// Resolves on SIGINT or SIGTERM. The handlers are installed now, explicitly, so the server
-/// also stops on SIGTERM when it runs as PID 1 in a container (which has no default action).
-#[cfg(unix)]
-fn shutdown_signal() -> Result<impl Future<Output = ()> + Send + 'static> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut interrupt =
-        signal(SignalKind::interrupt()).context("cannot install the SIGINT handler")?;
-    let mut terminate =
-        signal(SignalKind::terminate()).context("cannot install the SIGTERM handler")?;
-    Ok(async move {
-        tokio::select! {
-            _ = interrupt.recv() => {}
-            _ = terminate.recv() => {}
-        }
-    })
-}
-
-/// Resolves on Ctrl-C.
-#[cfg(not(unix))]
-fn shutdown_signal() -> Result<impl Future<Output = ()> + Send + 'static> {
-    Ok(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,20 +183,6 @@ mod tests {
             ordered: false,
             latency: 5,
             fail_rate: 0.0,
-        }
-    }
-
-    #[test]
-    fn rates_out_of_range_are_usage_errors() {
-        for (duplicate, fail) in [(1.5, 0.0), (0.0, -0.1), (f64::NAN, 0.0)] {
-            let error = options(&ServeArgs {
-                duplicate_rate: duplicate,
-                fail_rate: fail,
-                ..args()
-            })
-            .unwrap_err();
-            assert!(error.downcast_ref::<UsageError>().is_some(), "{error}");
-            assert!(error.to_string().contains("between 0 and 1"), "{error}");
         }
     }
 

@@ -251,6 +251,19 @@ impl SqsError {
         }
     }
 
+    /// A batch entry's retryable server-side failure (`--fail-rate`), as SQS reports one in
+    /// `Failed`: code `InternalError`, not the whole-request `InternalFailure`.
+    #[must_use]
+    pub fn internal_error() -> Self {
+        Self {
+            shape: "InternalError",
+            code: "InternalError",
+            message: "We encountered an internal error. Please try again.".to_string(),
+            status: 500,
+            sender_fault: false,
+        }
+    }
+
     /// A retryable throttle (`--fail-rate`).
     #[must_use]
     pub fn request_throttled() -> Self {

@@ -3,7 +3,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sha2::{Digest, Sha256};
 use tokio::time::Instant;
 
 use super::attributes::QueueConfig;
@@ -50,12 +49,6 @@ pub fn candidates(queue: &Queue, now: Instant, limit: usize) -> Vec<u64> {
         .into_iter()
         .flat_map(|g| lists.remove(g).unwrap_or_default())
         .collect()
-}
-
-/// Content-based deduplication id: hex SHA-256 of the body (attributes not included).
-#[must_use]
-pub fn content_dedup_id(body: &str) -> String {
-    hex::encode(Sha256::digest(body.as_bytes()))
 }
 
 /// The dedup-window key for a send, by the queue's DeduplicationScope.

@@ -1,6 +1,6 @@
 //! The Query protocol's request side: turns flattened form parameters (`Attribute.1.Name=…`,
 //! `SendMessageBatchRequestEntry.2.MessageAttribute.1.Value.StringValue=…`) into the JSON 1.0
-//! input shape the engine reads, so both protocols reach [`super::dispatch::Engine`] alike.
+//! input shape the engine reads, so both protocols reach [`super::engine::Engine`] alike.
 
 use std::collections::BTreeMap;
 

@@ -7,6 +7,7 @@ use tokio::time::{Duration, Instant};
 use super::attributes::QueueConfig;
 use super::md5::MessageAttribute;
 use super::waiting::Waiters;
+use crate::rules::DEDUP_WINDOW;
 
 /// A queue's identity: SQS scopes names by account and region.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -152,8 +153,8 @@ pub struct Queue {
     pub tags: BTreeMap<String, String>,
     /// Messages by key; keys grow with send order.
     pub messages: BTreeMap<u64, Message>,
-    /// Next message key.
-    pub next_key: u64,
+    /// Next message key (only [`Queue::push`] hands keys out).
+    next_key: u64,
     /// Long polls waiting on this queue; woken when something they care about changes.
     pub waiters: Waiters,
     /// When the last PurgeQueue happened (one per 60 s).
@@ -182,6 +183,44 @@ pub struct Counts {
 }
 
 impl Queue {
+    /// An empty queue. `server_weights` has one entry per simulated storage server (one for
+    /// FIFO and ordered queues).
+    #[must_use]
+    pub fn new(
+        incarnation: u64,
+        key: QueueKey,
+        config: QueueConfig,
+        tags: BTreeMap<String, String>,
+        server_weights: Vec<f64>,
+        created_s: u64,
+    ) -> Self {
+        Self {
+            incarnation,
+            key,
+            config,
+            created_s,
+            modified_s: created_s,
+            tags,
+            messages: BTreeMap::new(),
+            next_key: 1,
+            waiters: Waiters::default(),
+            last_purge: None,
+            dedup: HashMap::new(),
+            attempts: HashMap::new(),
+            server_weights,
+            housekeeping_due: None,
+        }
+    }
+
+    /// Stores `message` after every message already here (keys grow with arrival order) and
+    /// returns its key.
+    pub fn push(&mut self, message: Message) -> u64 {
+        let key = self.next_key;
+        self.next_key += 1;
+        self.messages.insert(key, message);
+        key
+    }
+
     /// Drops messages past the retention period (SQS deletes them silently).
     /// Also prunes expired dedup and ReceiveRequestAttemptId records. Cheap when nothing is
     /// due: a full pass runs at most once a second, or when a message may have expired.
@@ -192,8 +231,7 @@ impl Queue {
         let retention = Duration::from_secs(u64::from(self.config.message_retention_period));
         self.messages.retain(|_, m| m.enqueued_at + retention > now);
         self.dedup.retain(|_, r| r.expires > now);
-        self.attempts
-            .retain(|_, a| a.at + Duration::from_secs(300) > now);
+        self.attempts.retain(|_, a| a.at + DEDUP_WINDOW > now);
         let next_expiry = self
             .messages
             .values()

@@ -19,9 +19,20 @@ pub const REPLICAS: usize = 2;
 /// messages wait for a later receive, which breaks runs of in-order messages.
 pub const SLOW_SERVER_CHANCE: f64 = 0.35;
 
+/// Most simulated servers a standard queue can have: each is one bit of [`Message::servers`].
+///
+/// [`Message::servers`]: super::queue::Message::servers
+const MAX_SERVERS: u32 = 64;
+
+/// `--servers` brought into 1–[`MAX_SERVERS`].
+#[must_use]
+pub fn server_count(requested: u32) -> u32 {
+    requested.clamp(1, MAX_SERVERS)
+}
+
 /// Weights of `n` simulated servers (some take more traffic than others).
 pub fn server_weights(rng: &mut StdRng, n: u32) -> Vec<f64> {
-    (0..n.clamp(1, 64))
+    (0..server_count(n))
         .map(|_| rng.random_range(1.0..3.0))
         .collect()
 }
@@ -146,4 +157,74 @@ pub fn candidates(
 /// seconds instead of the full timeout so a classroom demo actually shows the duplicate.
 pub fn duplicate_delay(rng: &mut StdRng) -> Duration {
     Duration::from_millis(rng.random_range(2_000..=5_000))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::server::ServeOptions;
+    use crate::server::engine::Engine;
+    use crate::server::test_support::{create, drain_run, late_fraction, receive, send};
+    use serde_json::json;
+    use std::collections::BTreeSet;
+
+    #[tokio::test(start_paused = true)]
+    async fn standard_defaults_reorder_a_little() {
+        let mut fractions = Vec::new();
+        let mut duplicates = 0;
+        for seed in 0..20 {
+            let opts = ServeOptions {
+                queues: Vec::new(),
+                seed: Some(seed),
+                ..ServeOptions::default()
+            };
+            let order = drain_run(&opts, 100).await;
+            if seed == 0 {
+                println!("seed 0 delivery order: {order:?}");
+            }
+            let distinct: BTreeSet<usize> = order.iter().copied().collect();
+            assert_eq!(distinct.len(), 100, "every message delivered at least once");
+            duplicates += order.len() - 100;
+            fractions.push(late_fraction(&order));
+        }
+        let mean = fractions.iter().sum::<f64>() / fractions.len() as f64;
+        let (min, max) = fractions
+            .iter()
+            .fold((1.0_f64, 0.0_f64), |(lo, hi), f| (lo.min(*f), hi.max(*f)));
+        println!(
+            "standard defaults, 20 seeds x 100 messages: out-of-order mean {:.1}% (min {:.1}%, max {:.1}%), duplicates {duplicates}",
+            mean * 100.0,
+            min * 100.0,
+            max * 100.0
+        );
+        assert!(mean > 0.03 && mean < 0.35, "mean late fraction {mean}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn short_polls_return_partial_answers() {
+        let engine = Engine::new(&ServeOptions {
+            queues: Vec::new(),
+            seed: Some(1),
+            ..ServeOptions::default()
+        });
+        let url = create(&engine, "sp", json!({"VisibilityTimeout": "0"})).await;
+        send(&engine, &url, "only").await;
+        let mut empties = 0;
+        for _ in 0..100 {
+            if receive(&engine, &url, 10, 0).await.is_empty() {
+                empties += 1;
+            }
+        }
+        println!("short poll of one message: {empties}% false empties");
+        assert!(empties > 0 && empties < 100);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_fixed_seed_reproduces_a_run() {
+        let opts = ServeOptions {
+            queues: Vec::new(),
+            seed: Some(42),
+            ..ServeOptions::default()
+        };
+        assert_eq!(drain_run(&opts, 50).await, drain_run(&opts, 50).await);
+    }
 }

@@ -7,7 +7,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, RngCore};
 use tokio::time::{Duration, Instant};
 
-use super::dispatch::RequestContext;
+use super::engine::RequestContext;
 use super::error::SqsError;
 use super::queue::{Queue, QueueKey};
 use super::receipt::{self, ReceiptRef};

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use super::error::SqsError;
 use super::md5::{AttributeValue, MessageAttribute};
+use crate::rules::is_valid_queue_name;
 
 /// A request's members. Unknown members are ignored (kombu sends Query-style keys in JSON).
 pub struct Input<'a> {
@@ -144,18 +145,12 @@ pub fn int_in_range(name: &str, value: i64, min: i64, max: i64) -> Result<i64, S
     }
 }
 
-/// Queue name rule: 1–80 of `[A-Za-z0-9_-]`, a FIFO name ends in `.fifo` (counted).
+/// The queue-name rule ([`is_valid_queue_name`]) with SQS's error.
 ///
 /// # Errors
 /// InvalidParameterValue.
 pub fn queue_name(name: &str) -> Result<(), SqsError> {
-    let stem = name.strip_suffix(".fifo").unwrap_or(name);
-    let ok = !stem.is_empty()
-        && name.len() <= 80
-        && stem
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if ok {
+    if is_valid_queue_name(name) {
         Ok(())
     } else {
         Err(SqsError::invalid_parameter_value(

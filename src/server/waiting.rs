@@ -64,12 +64,6 @@ impl Waiters {
         self.list.is_empty()
     }
 
-    /// The servers poll `id` listens to (0 when it is not registered).
-    #[must_use]
-    pub fn listens(&self, id: u64) -> u64 {
-        self.list.iter().find(|w| w.id == id).map_or(0, |w| w.listens)
-    }
-
     /// Takes poll `id`'s pending wake (`None`: its timer ran out, or it was not woken).
     pub fn take_wake(&mut self, id: u64) -> Option<Wake> {
         self.list
@@ -127,7 +121,8 @@ mod tests {
         waiters.wake_all();
         assert_eq!(waiters.take_wake(a), Some(Wake::Sweep));
         waiters.remove(a);
-        assert_eq!(waiters.listens(a), 0);
-        assert_eq!(waiters.listens(b), 0b0110);
+        assert!(waiters.offer(0b0100), "b still listens");
+        waiters.remove(b);
+        assert!(waiters.is_empty());
     }
 }

@@ -218,7 +218,8 @@ fn first_line(text: &str) -> String {
     text.lines().next().unwrap_or_default().to_string()
 }
 
-/// Words a problem: one line and a hint. `action` says what we were doing ("sending to q").
+/// Words a problem: one line and a hint. `queue` names the queue involved, when known (it
+/// appears in the not-found, access-denied and FIFO deduplication wordings).
 #[must_use]
 pub fn describe(problem: &Problem, context: &ErrorContext, queue: Option<&str>) -> Friendly {
     let endpoint = &context.endpoint;

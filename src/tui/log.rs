@@ -1,18 +1,17 @@
-//! The scrolling log shared by the receive view and the demo panes: a bounded ring of lines
+//! The log widget shared by the receive view and the demo panes: a bounded ring of lines
 //! and their rendering (time, client, body, and the out-of-order / duplicate marks).
 
 use std::collections::VecDeque;
 use std::time::SystemTime;
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::FixedOffset;
 use ratatui::text::{Line, Span};
 
+use super::text::clock;
 use super::theme::Theme;
 use crate::message::Delivery;
 use crate::tracker::{Marks, NO_CLIENT};
 
-/// Lines the receive view keeps; older ones are dropped (memory stays bounded).
-pub const LOG_CAPACITY: usize = 10_000;
 /// Characters of a body kept for the log (SQS bodies can be 256 KiB; no line is that wide).
 pub const BODY_CHARS_KEPT: usize = 300;
 
@@ -129,17 +128,6 @@ pub struct LogLayout {
     pub client_width: usize,
 }
 
-/// `HH:MM:SS[.mmm]` of `at` in the zone `offset`.
-#[must_use]
-pub fn clock(at: SystemTime, offset: FixedOffset, millis: bool) -> String {
-    let at = DateTime::<Utc>::from(at).with_timezone(&offset);
-    if millis {
-        at.format("%H:%M:%S%.3f").to_string()
-    } else {
-        at.format("%H:%M:%S").to_string()
-    }
-}
-
 /// The words for a delivery's marks (empty when it is in order and new).
 #[must_use]
 pub fn mark_text(marks: Marks) -> Option<String> {
@@ -229,14 +217,5 @@ mod tests {
         assert_eq!(kept.chars().count(), BODY_CHARS_KEPT + 1);
         assert!(kept.ends_with('…'));
         assert_eq!(printable("A-Message 7"), "A-Message 7");
-    }
-
-    #[test]
-    fn clock_uses_the_given_zone() {
-        let at = SystemTime::UNIX_EPOCH + Duration::from_millis(3_723_045);
-        let utc = FixedOffset::east_opt(0).unwrap();
-        assert_eq!(clock(at, utc, true), "01:02:03.045");
-        let brisbane = FixedOffset::east_opt(10 * 3600).unwrap();
-        assert_eq!(clock(at, brisbane, false), "11:02:03");
     }
 }

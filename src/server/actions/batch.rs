@@ -52,12 +52,7 @@ pub fn failed(id: &str, error: &SqsError) -> Value {
 /// The retryable per-entry failure `--fail-rate` injects.
 #[must_use]
 pub fn injected_failure(id: &str) -> Value {
-    json!({
-        "Id": id,
-        "SenderFault": false,
-        "Code": "InternalError",
-        "Message": "We encountered an internal error. Please try again.",
-    })
+    failed(id, &SqsError::internal_error())
 }
 
 /// The batch answer: both lists, always.
@@ -87,4 +82,97 @@ pub fn each(
         }
     }
     result(successful, failures)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::server::engine::Engine;
+    use crate::server::test_support::{call, create, ok, options, receive};
+    use serde_json::{Value, json};
+
+    #[tokio::test(start_paused = true)]
+    async fn batches_validate_and_report_per_entry() {
+        let engine = Engine::new(&options(true));
+        let url = create(&engine, "q", json!({"MaximumMessageSize": "1024"})).await;
+        let err = call(
+            &engine,
+            "SendMessageBatch",
+            json!({"QueueUrl": url, "Entries": []}),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.shape, "EmptyBatchRequest");
+        let eleven: Vec<Value> = (0..11)
+            .map(|i| json!({"Id": format!("m{i}"), "MessageBody": "b"}))
+            .collect();
+        let err = call(
+            &engine,
+            "SendMessageBatch",
+            json!({"QueueUrl": url, "Entries": eleven}),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            err.message,
+            "Maximum number of entries per request are 11. You have sent 11."
+                .replace("are 11", "are 10")
+        );
+        let err = call(
+            &engine,
+            "SendMessageBatch",
+            json!({"QueueUrl": url, "Entries": [{"Id": "a:b", "MessageBody": "b"}]}),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.shape, "InvalidBatchEntryId");
+        let err = call(
+            &engine,
+            "SendMessageBatch",
+            json!({"QueueUrl": url, "Entries": [{"Id": "a", "MessageBody": "b"}, {"Id": "a", "MessageBody": "c"}]}),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.shape, "BatchEntryIdsNotDistinct");
+        let out = ok(
+            &engine,
+            "SendMessageBatch",
+            json!({"QueueUrl": url, "Entries": [{"Id": "ok", "MessageBody": "fine"},
+                {"Id": "big", "MessageBody": "y".repeat(2000)}]}),
+        )
+        .await;
+        assert_eq!(out["Successful"][0]["Id"], "ok");
+        assert_eq!(out["Failed"][0]["Id"], "big");
+        assert_eq!(out["Failed"][0]["SenderFault"], true);
+        assert_eq!(
+            out["Failed"][0]["Message"],
+            "One or more parameters cannot be validated. Reason: Message must be shorter than 1024 bytes."
+        );
+        let got = receive(&engine, &url, 10, 0).await;
+        let out = ok(
+            &engine,
+            "DeleteMessageBatch",
+            json!({"QueueUrl": url, "Entries": [{"Id": "1", "ReceiptHandle": got[0]["ReceiptHandle"]},
+                {"Id": "2", "ReceiptHandle": "junk"}]}),
+        )
+        .await;
+        assert_eq!(out["Successful"], json!([{"Id": "1"}]));
+        assert_eq!(out["Failed"][0]["Code"], "ReceiptHandleIsInvalid");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn fail_rate_fails_entries_retryably() {
+        let mut opts = options(true);
+        opts.fail_rate = 1.0;
+        let engine = Engine::new(&opts);
+        let url = create(&engine, "q", json!({})).await;
+        let out = ok(
+            &engine,
+            "SendMessageBatch",
+            json!({"QueueUrl": url, "Entries": [{"Id": "a", "MessageBody": "x"}]}),
+        )
+        .await;
+        assert_eq!(out["Successful"], json!([]));
+        assert_eq!(out["Failed"][0]["Code"], "InternalError");
+        assert_eq!(out["Failed"][0]["SenderFault"], false);
+    }
 }

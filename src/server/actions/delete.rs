@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use super::batch;
-use crate::server::dispatch::RequestContext;
+use crate::server::engine::RequestContext;
 use crate::server::error::SqsError;
 use crate::server::queue::QueueKey;
 use crate::server::standard;
@@ -91,4 +91,80 @@ fn delete_one(state: &mut State, key: &QueueKey, handle: &str, now: Now) -> Resu
     }
     queue.messages.remove(&r.message);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::server::engine::Engine;
+    use crate::server::test_support::{
+        attribute, bodies, call, create, delete, drain_run, options, receive, send,
+    };
+    use serde_json::json;
+    use std::collections::BTreeSet;
+    use std::time::Duration;
+
+    #[tokio::test(start_paused = true)]
+    async fn visibility_timeout_redelivers_with_a_new_handle() {
+        let engine = Engine::new(&options(true));
+        let url = create(&engine, "q", json!({"VisibilityTimeout": "10"})).await;
+        send(&engine, &url, "hello").await;
+        let first = receive(&engine, &url, 1, 0).await;
+        assert_eq!(bodies(&first), ["hello"]);
+        assert_eq!(first[0]["Attributes"]["ApproximateReceiveCount"], "1");
+        assert_eq!(first[0]["Attributes"]["SenderId"], "AIDATESTSENDER");
+        assert_eq!(first[0]["MD5OfBody"], "5d41402abc4b2a76b9719d911017c592");
+        assert!(receive(&engine, &url, 1, 0).await.is_empty());
+        assert_eq!(
+            attribute(&engine, &url, "ApproximateNumberOfMessagesNotVisible").await,
+            "1"
+        );
+        engine.advance_clock(Duration::from_secs(11));
+        let second = receive(&engine, &url, 1, 0).await;
+        assert_eq!(second[0]["Attributes"]["ApproximateReceiveCount"], "2");
+        assert_ne!(second[0]["ReceiptHandle"], first[0]["ReceiptHandle"]);
+        assert_eq!(
+            second[0]["Attributes"]["ApproximateFirstReceiveTimestamp"],
+            first[0]["Attributes"]["ApproximateFirstReceiveTimestamp"]
+        );
+        // The stale handle succeeds without deleting; the latest one deletes.
+        delete(&engine, &url, &first[0]).await.unwrap();
+        assert_eq!(
+            attribute(&engine, &url, "ApproximateNumberOfMessagesNotVisible").await,
+            "1"
+        );
+        delete(&engine, &url, &second[0]).await.unwrap();
+        delete(&engine, &url, &second[0]).await.unwrap();
+        engine.advance_clock(Duration::from_secs(60));
+        assert!(receive(&engine, &url, 1, 0).await.is_empty());
+        let err = call(
+            &engine,
+            "DeleteMessage",
+            json!({"QueueUrl": url, "ReceiptHandle": "garbage"}),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.status, 404);
+        assert_eq!(
+            err.message,
+            "The input receipt handle \"garbage\" is not a valid receipt handle."
+        );
+        let err = call(
+            &engine,
+            "ChangeMessageVisibility",
+            json!({"QueueUrl": url, "ReceiptHandle": second[0]["ReceiptHandle"], "VisibilityTimeout": 5}),
+        )
+        .await
+        .unwrap_err();
+        assert!(err.message.contains("Message does not exist"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn duplicates_come_back_after_delete() {
+        let mut opts = options(false);
+        opts.duplicate_rate = 0.5;
+        let order = drain_run(&opts, 100).await;
+        let distinct: BTreeSet<usize> = order.iter().copied().collect();
+        assert_eq!(distinct.len(), 100);
+        assert!(order.len() > 120, "{} deliveries", order.len());
+    }
 }

@@ -7,7 +7,7 @@ use tokio::time::Duration;
 
 use super::queues::{check_redrive_target, page};
 use crate::server::attributes::{self, ALL, FIFO_ONLY};
-use crate::server::dispatch::RequestContext;
+use crate::server::engine::RequestContext;
 use crate::server::error::SqsError;
 use crate::server::store::{Now, State};
 use crate::server::validate::Input;

@@ -1,7 +1,7 @@
 //! Queue lifecycle: CreateQueue (validation, idempotency, QueueDeletedRecently), GetQueueUrl,
 //! ListQueues (prefix and pagination), DeleteQueue and PurgeQueue (one per 60 s).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as TOKEN;
@@ -10,8 +10,7 @@ use tokio::time::Duration;
 
 use super::tags::check_tags;
 use crate::server::attributes::QueueConfig;
-use crate::server::waiting::Waiters;
-use crate::server::dispatch::RequestContext;
+use crate::server::engine::RequestContext;
 use crate::server::error::SqsError;
 use crate::server::queue::{Queue, QueueKey};
 use crate::server::standard;
@@ -94,26 +93,15 @@ pub fn insert_queue(
     let server_weights = standard::server_weights(&mut state.rng, servers);
     let incarnation = state.next_incarnation;
     state.next_incarnation += 1;
-    let seconds = now.epoch_ms / 1000;
-    state.queues.insert(
+    let queue = Queue::new(
+        incarnation,
         key.clone(),
-        Queue {
-            incarnation,
-            key,
-            config,
-            created_s: seconds,
-            modified_s: seconds,
-            tags,
-            messages: BTreeMap::new(),
-            next_key: 1,
-            waiters: Waiters::default(),
-            last_purge: None,
-            dedup: HashMap::new(),
-            attempts: HashMap::new(),
-            server_weights,
-            housekeeping_due: None,
-        },
+        config,
+        tags,
+        server_weights,
+        now.epoch_ms / 1000,
     );
+    state.queues.insert(key, queue);
 }
 
 /// GetQueueUrl.
@@ -243,4 +231,100 @@ pub fn purge_queue(
     queue.messages.clear();
     queue.attempts.clear();
     Ok(json!({}))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::server::engine::Engine;
+    use crate::server::test_support::{attribute, call, create, ok, options, receive, send};
+    use serde_json::json;
+    use std::time::Duration;
+
+    #[tokio::test(start_paused = true)]
+    async fn queue_urls_arns_idempotency_and_listing() {
+        let engine = Engine::new(&options(true));
+        let url = create(&engine, "orders", json!({"DelaySeconds": "5"})).await;
+        assert_eq!(
+            url,
+            "http://sqs.us-east-1.localhost:4566/000000000000/orders"
+        );
+        assert_eq!(create(&engine, "orders", json!({})).await, url);
+        assert_eq!(
+            create(&engine, "orders", json!({"DelaySeconds": "5"})).await,
+            url
+        );
+        let err = call(
+            &engine,
+            "CreateQueue",
+            json!({"QueueName": "orders", "Attributes": {"DelaySeconds": "6"}}),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.code, "QueueAlreadyExists");
+        assert!(err.message.ends_with("attribute DelaySeconds"));
+        assert_eq!(
+            attribute(&engine, &url, "QueueArn").await,
+            "arn:aws:sqs:us-east-1:000000000000:orders"
+        );
+        // Any host resolves by path; the region comes from a sqs.<region>. prefix.
+        let got = ok(
+            &engine,
+            "GetQueueAttributes",
+            json!({"QueueUrl": "http://localhost:9/000000000000/orders", "AttributeNames": ["All"]}),
+        )
+        .await;
+        assert_eq!(got["Attributes"]["DelaySeconds"], "5");
+        assert_eq!(got["Attributes"].as_object().map(|m| m.len()), Some(12));
+        for name in ["a1", "a2", "a3"] {
+            create(&engine, name, json!({})).await;
+        }
+        let page = ok(
+            &engine,
+            "ListQueues",
+            json!({"QueueNamePrefix": "a", "MaxResults": 2}),
+        )
+        .await;
+        assert_eq!(page["QueueUrls"].as_array().map(Vec::len), Some(2));
+        let rest = ok(
+            &engine,
+            "ListQueues",
+            json!({"QueueNamePrefix": "a", "MaxResults": 2, "NextToken": page["NextToken"]}),
+        )
+        .await;
+        assert_eq!(rest["QueueUrls"].as_array().map(Vec::len), Some(1));
+        assert!(rest.get("NextToken").is_none());
+
+        ok(&engine, "DeleteQueue", json!({"QueueUrl": url})).await;
+        let err = call(&engine, "GetQueueUrl", json!({"QueueName": "orders"}))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code, "AWS.SimpleQueueService.NonExistentQueue");
+        let err = call(&engine, "CreateQueue", json!({"QueueName": "orders"}))
+            .await
+            .unwrap_err();
+        assert_eq!(err.shape, "QueueDeletedRecently");
+        engine.advance_clock(Duration::from_secs(61));
+        create(&engine, "orders", json!({})).await;
+        let err = call(&engine, "NoSuchAction", json!({})).await.unwrap_err();
+        assert_eq!(err.shape, "UnsupportedOperation");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn purge_once_per_minute() {
+        let engine = Engine::new(&options(true));
+        let url = create(&engine, "p", json!({})).await;
+        send(&engine, &url, "x").await;
+        ok(&engine, "PurgeQueue", json!({"QueueUrl": url})).await;
+        assert!(receive(&engine, &url, 10, 0).await.is_empty());
+        let err = call(&engine, "PurgeQueue", json!({"QueueUrl": url}))
+            .await
+            .unwrap_err();
+        assert_eq!(err.status, 403);
+        assert_eq!(
+            err.message,
+            "Only one PurgeQueue operation on p is allowed every 60 seconds."
+        );
+        engine.advance_clock(Duration::from_secs(61));
+        ok(&engine, "PurgeQueue", json!({"QueueUrl": url})).await;
+    }
 }

@@ -1,6 +1,6 @@
 //! ReceiveMessage: parameter rules, choosing messages (standard or FIFO), redrive to the
 //! dead-letter queue, new receipt handles, attribute filters and ReceiveRequestAttemptId.
-//! The waiting part of a long poll lives in the engine (`dispatch.rs`); this file answers one
+//! The waiting part of a long poll lives in the engine (`engine.rs`); this file answers one
 //! attempt at a time.
 
 use std::collections::BTreeSet;
@@ -8,7 +8,8 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value, json};
 use tokio::time::{Duration, Instant};
 
-use crate::server::dispatch::RequestContext;
+use crate::rules::{DEDUP_WINDOW, MAX_VISIBILITY_SECS};
+use crate::server::engine::RequestContext;
 use crate::server::error::SqsError;
 use crate::server::fifo;
 use crate::server::md5::md5_of_attributes;
@@ -50,8 +51,8 @@ pub struct ReceiveRequest {
     pub attempt_id: Option<String>,
 }
 
-/// One attempt's result.
-pub enum Outcome {
+/// What one receive attempt came to: an answer, or what to wait for before trying again.
+pub enum ReceiveStep {
     /// Answer now.
     Done(Value),
     /// Nothing yet: wait for a wake or until `wake_at` (a delay or visibility expiry).
@@ -93,7 +94,7 @@ pub fn parse(
     };
     let visibility = input
         .int_opt("VisibilityTimeout")?
-        .map(|v| validate::int_in_range("VisibilityTimeout", v, 0, 43_200))
+        .map(|v| validate::int_in_range("VisibilityTimeout", v, 0, MAX_VISIBILITY_SECS))
         .transpose()?
         .map(i64::unsigned_abs);
     let mut system = BTreeSet::new();
@@ -136,20 +137,20 @@ pub fn attempt(
     long_poll: bool,
     sweep: Sweep,
     last: bool,
-) -> Result<Outcome, SqsError> {
+) -> Result<ReceiveStep, SqsError> {
     let Some(queue) = state.queues.get_mut(&req.key) else {
         // [U] The queue was deleted while we waited: answer empty.
-        return Ok(Outcome::Done(json!({})));
+        return Ok(ReceiveStep::Done(json!({})));
     };
     queue.expire(now.at);
     let fifo = queue.config.fifo;
     if fifo && let Some(answer) = replay_attempt(state, req, now) {
-        return Ok(Outcome::Done(answer));
+        return Ok(ReceiveStep::Done(answer));
     }
     let dlq = dead_letter_target(state, &req.key);
     let State { queues, rng, .. } = &mut *state;
     let Some(queue) = queues.get_mut(&req.key) else {
-        return Ok(Outcome::Done(json!({})));
+        return Ok(ReceiveStep::Done(json!({})));
     };
     // Enough candidates to fill the answer even if some are moved to the dead-letter queue.
     let limit = req.max * 20 + 100;
@@ -193,17 +194,17 @@ pub fn attempt(
     }
     if chosen.is_empty() {
         let Some(queue) = state.queues.get(&req.key) else {
-            return Ok(Outcome::Done(json!({})));
+            return Ok(ReceiveStep::Done(json!({})));
         };
         if last {
-            return Ok(Outcome::Done(json!({})));
+            return Ok(ReceiveStep::Done(json!({})));
         }
-        return Ok(Outcome::Wait {
+        return Ok(ReceiveStep::Wait {
             wake_at: queue.next_change(now.at),
         });
     }
     let answer = deliver(state, req, &chosen, raced, now);
-    Ok(Outcome::Done(answer))
+    Ok(ReceiveStep::Done(answer))
 }
 
 /// The DLQ key and maxReceiveCount when the queue has a redrive policy whose target exists.
@@ -244,9 +245,7 @@ fn move_to_dlq(
         } else {
             message.servers = standard::place(rng, &dlq.server_weights);
         }
-        let key = dlq.next_key;
-        dlq.next_key += 1;
-        dlq.messages.insert(key, message);
+        dlq.push(message);
     }
     // A standard DLQ keeps the original enqueue time, which may expire sooner.
     dlq.housekeeping_due = None;
@@ -261,7 +260,7 @@ fn replay_attempt(state: &mut State, req: &ReceiveRequest, now: Now) -> Option<V
     let attempt = queue
         .attempts
         .get(id)
-        .filter(|a| a.at + Duration::from_secs(300) > now.at)?
+        .filter(|a| a.at + DEDUP_WINDOW > now.at)?
         .clone();
     let unchanged = attempt.messages.iter().all(|(key, serial)| {
         queue
@@ -395,3 +394,6 @@ fn render(message: &Message, handle: &str, req: &ReceiveRequest) -> Value {
     }
     Value::Object(out)
 }
+
+#[cfg(test)]
+mod tests;

@@ -6,7 +6,8 @@ use serde_json::{Map, Value, json};
 use tokio::time::Duration;
 
 use super::batch;
-use crate::server::dispatch::RequestContext;
+use crate::rules::{DEDUP_WINDOW, content_dedup_id};
+use crate::server::engine::RequestContext;
 use crate::server::error::SqsError;
 use crate::server::fifo;
 use crate::server::md5::{MessageAttribute, md5_of_attributes, md5_of_body};
@@ -17,8 +18,6 @@ use crate::server::validate::{self, Input};
 
 /// The whole-batch size limit.
 const BATCH_LIMIT: usize = 1_048_576;
-/// FIFO deduplication window.
-const DEDUP_WINDOW: Duration = Duration::from_secs(300);
 
 /// SendMessage.
 ///
@@ -235,7 +234,7 @@ fn enqueue(
 
     let mut dedup = None;
     if config.fifo {
-        let dedup_id = explicit_dedup.map_or_else(|| fifo::content_dedup_id(body), str::to_string);
+        let dedup_id = explicit_dedup.map_or_else(|| content_dedup_id(body), str::to_string);
         let dedup_key = fifo::dedup_key(&config, group.unwrap_or(""), &dedup_id);
         if let Some(record) = state
             .queues
@@ -299,10 +298,8 @@ fn enqueue(
             },
         );
     }
-    let message_key = queue.next_key;
-    queue.next_key += 1;
     announce(queue, &mut message, rng, now);
-    queue.messages.insert(message_key, message);
+    queue.push(message);
     Ok(send_result(
         &md5_body,
         md5_attributes.as_deref(),
@@ -354,3 +351,6 @@ fn send_result(
     }
     Value::Object(out)
 }
+
+#[cfg(test)]
+mod tests;

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::server::dispatch::RequestContext;
+use crate::server::engine::RequestContext;
 use crate::server::error::SqsError;
 use crate::server::store::{Now, State};
 use crate::server::validate::Input;
@@ -79,4 +79,37 @@ pub fn list_queue_tags(
         return Ok(json!({}));
     }
     Ok(json!({ "Tags": queue.tags }))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::server::engine::Engine;
+    use crate::server::test_support::{ok, options};
+    use serde_json::json;
+
+    #[tokio::test(start_paused = true)]
+    async fn tags_round_trip() {
+        let engine = Engine::new(&options(true));
+        let out = ok(
+            &engine,
+            "CreateQueue",
+            json!({"QueueName": "t", "tags": {"team": "a"}}),
+        )
+        .await;
+        let url = out["QueueUrl"].clone();
+        ok(
+            &engine,
+            "TagQueue",
+            json!({"QueueUrl": url, "Tags": {"env": "dev"}}),
+        )
+        .await;
+        ok(
+            &engine,
+            "UntagQueue",
+            json!({"QueueUrl": url, "TagKeys": ["team"]}),
+        )
+        .await;
+        let tags = ok(&engine, "ListQueueTags", json!({"QueueUrl": url})).await;
+        assert_eq!(tags, json!({"Tags": {"env": "dev"}}));
+    }
 }

@@ -5,14 +5,12 @@ use serde_json::{Value, json};
 use tokio::time::Duration;
 
 use super::batch;
-use crate::server::dispatch::RequestContext;
+use crate::rules::MAX_VISIBILITY_SECS;
+use crate::server::engine::RequestContext;
 use crate::server::error::SqsError;
 use crate::server::queue::QueueKey;
 use crate::server::store::{Now, State};
 use crate::server::validate::{self, Input};
-
-/// The longest a message can stay invisible after one receive.
-const MAX_VISIBILITY: Duration = Duration::from_secs(43_200);
 
 /// ChangeMessageVisibility.
 ///
@@ -57,7 +55,7 @@ fn timeout_of(input: &Input<'_>) -> Result<Duration, SqsError> {
     let seconds = input
         .int_opt("VisibilityTimeout")?
         .ok_or_else(|| SqsError::missing_parameter("VisibilityTimeout"))?;
-    let seconds = validate::int_in_range("VisibilityTimeout", seconds, 0, 43_200)?;
+    let seconds = validate::int_in_range("VisibilityTimeout", seconds, 0, MAX_VISIBILITY_SECS)?;
     Ok(Duration::from_secs(seconds.unsigned_abs()))
 }
 
@@ -92,14 +90,104 @@ fn change_one(
     if fifo && message.is_visible(now.at) {
         return Err(SqsError::receipt_handle_expired(handle));
     }
-    if now.at + timeout > receipt.received_at + MAX_VISIBILITY {
+    if now.at + timeout
+        > receipt.received_at + Duration::from_secs(MAX_VISIBILITY_SECS.unsigned_abs())
+    {
         // [U] SQS refuses rather than clamps; exact text unrecorded.
         return Err(SqsError::invalid_parameter_value(format!(
-            "Value {} for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [43200 seconds]",
+            "Value {} for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [{MAX_VISIBILITY_SECS} seconds]",
             timeout.as_secs()
         )));
     }
     message.visible_at = now.at + timeout;
     queue.waiters.wake_all();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::server::engine::Engine;
+    use crate::server::test_support::{
+        attribute, bodies, call, create, delete, ok, options, receive, send, send_group,
+    };
+    use serde_json::json;
+    use std::time::Duration;
+
+    #[tokio::test(start_paused = true)]
+    async fn change_visibility_and_counters() {
+        let engine = Engine::new(&options(true));
+        let url = create(&engine, "q", json!({})).await;
+        send(&engine, &url, "a").await;
+        ok(
+            &engine,
+            "SendMessage",
+            json!({"QueueUrl": url, "MessageBody": "late", "DelaySeconds": 30}),
+        )
+        .await;
+        send(&engine, &url, "b").await;
+        let got = receive(&engine, &url, 1, 0).await;
+        let counts = ok(
+            &engine,
+            "GetQueueAttributes",
+            json!({"QueueUrl": url, "AttributeNames": ["ApproximateNumberOfMessages",
+                "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"]}),
+        )
+        .await;
+        assert_eq!(
+            counts["Attributes"],
+            json!({"ApproximateNumberOfMessages": "1", "ApproximateNumberOfMessagesNotVisible": "1",
+                   "ApproximateNumberOfMessagesDelayed": "1"})
+        );
+        ok(
+            &engine,
+            "ChangeMessageVisibility",
+            json!({"QueueUrl": url, "ReceiptHandle": got[0]["ReceiptHandle"], "VisibilityTimeout": 0}),
+        )
+        .await;
+        let both = receive(&engine, &url, 10, 0).await;
+        assert_eq!(bodies(&both), ["a", "b"]);
+        for message in &both {
+            delete(&engine, &url, message).await.unwrap();
+        }
+        engine.advance_clock(Duration::from_secs(31));
+        assert_eq!(bodies(&receive(&engine, &url, 10, 0).await), ["late"]);
+        let err = call(
+            &engine,
+            "ChangeMessageVisibility",
+            json!({"QueueUrl": url, "ReceiptHandle": got[0]["ReceiptHandle"], "VisibilityTimeout": 43_201}),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.code, "InvalidParameterValue");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn fifo_extended_message_keeps_later_ones_blocked() {
+        let engine = Engine::new(&options(false));
+        let url = create(
+            &engine,
+            "x.fifo",
+            json!({"FifoQueue": "true", "ContentBasedDeduplication": "true"}),
+        )
+        .await;
+        for body in ["m1", "m2", "m3"] {
+            send_group(&engine, &url, body, "g").await;
+        }
+        let got = receive(&engine, &url, 10, 0).await;
+        assert_eq!(bodies(&got), ["m1", "m2", "m3"]);
+        ok(
+            &engine,
+            "ChangeMessageVisibility",
+            json!({"QueueUrl": url, "ReceiptHandle": got[1]["ReceiptHandle"], "VisibilityTimeout": 100}),
+        )
+        .await;
+        engine.advance_clock(Duration::from_secs(31));
+        // m1 (expired, earlier) is receivable again; m3 stays behind the in-flight m2.
+        assert_eq!(bodies(&receive(&engine, &url, 10, 0).await), ["m1"]);
+        assert_eq!(
+            attribute(&engine, &url, "ApproximateNumberOfMessages").await,
+            "1",
+            "m3 counts as visible although its group is blocked"
+        );
+    }
 }

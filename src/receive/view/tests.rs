@@ -11,10 +11,11 @@ use ratatui::backend::TestBackend;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use super::app::App;
-use super::{Limits, ViewHeader, ViewOptions, run_loop, ui};
+use super::app::{App, KEYS, LOG_CAPACITY};
+use super::{ViewHeader, ViewOptions, run_loop, ui};
 use crate::message::{Delivery, body, parse_body};
-use crate::receive::Batch;
+use crate::receive::{Batch, Limits};
+use crate::tui::keys::{KeyAction, lookup};
 
 /// 2026-11-21 10:00:00 UTC: every time in these tests is relative to it.
 fn t0() -> SystemTime {
@@ -26,11 +27,12 @@ fn at(ms: u64) -> SystemTime {
 }
 
 /// No colour: snapshots show text only, so marks must read without it.
-const PLAIN: ViewOptions = ViewOptions { color: false };
+const PLAIN: ViewOptions = ViewOptions {
+    color: false,
+    offset: UTC,
+};
 
-fn utc() -> FixedOffset {
-    FixedOffset::east_opt(0).unwrap()
-}
+const UTC: FixedOffset = FixedOffset::east_opt(0).unwrap();
 
 fn header(fifo: bool) -> ViewHeader {
     ViewHeader {
@@ -87,31 +89,31 @@ fn draw(app: &App, width: u16, height: u16, now: SystemTime) -> Terminal<TestBac
 
 #[test]
 fn empty_view_is_waiting() {
-    let app = App::new(header(false), PLAIN, Limits::default(), utc());
+    let app = App::new(header(false), PLAIN, Limits::default());
     assert_snapshot!(draw(&app, 100, 16, t0()).backend());
 }
 
 #[test]
 fn in_order_late_and_duplicate_lines_two_clients() {
-    let mut app = App::new(header(false), PLAIN, Limits::default(), utc());
+    let mut app = App::new(header(false), PLAIN, Limits::default());
     assert_eq!(app.apply(&mixed()), 10);
     assert_snapshot!(draw(&app, 110, 26, at(600)).backend());
 }
 
 #[test]
 fn narrow_terminal_fifo() {
-    let mut app = App::new(header(true), PLAIN, Limits::default(), utc());
+    let mut app = App::new(header(true), PLAIN, Limits::default());
     app.apply(&mixed());
     assert_snapshot!(draw(&app, 80, 24, at(600)).backend());
 }
 
 #[test]
 fn paused_and_scrolled() {
-    let mut app = App::new(header(false), PLAIN, Limits::default(), utc());
+    let mut app = App::new(header(false), PLAIN, Limits::default());
     app.apply(&mixed());
-    app.on_key(key(KeyCode::Char('p')), 5);
-    app.on_key(key(KeyCode::Up), 5);
-    app.on_key(key(KeyCode::Up), 5);
+    press_key(&mut app, KeyCode::Char('p'), 5);
+    press_key(&mut app, KeyCode::Up, 5);
+    press_key(&mut app, KeyCode::Up, 5);
     assert!(app.paused());
     assert_snapshot!(draw(&app, 100, 12, at(9_000)).backend());
 }
@@ -125,10 +127,9 @@ fn clear_forgets_lines_and_counts_but_not_the_limit() {
             count: Some(12),
             idle: None,
         },
-        utc(),
     );
     assert_eq!(app.apply(&mixed()), 10);
-    app.on_key(key(KeyCode::Char('c')), 5);
+    press_key(&mut app, KeyCode::Char('c'), 5);
     assert_eq!(app.tracker.stats().received, 0);
     assert!(app.log.is_empty());
     assert_eq!(app.apply(&mixed()), 2, "only 2 left of --count 12");
@@ -137,15 +138,18 @@ fn clear_forgets_lines_and_counts_but_not_the_limit() {
 
 #[test]
 fn log_memory_is_bounded() {
-    let mut app = App::new(header(false), PLAIN, Limits::default(), utc());
-    for n in 0..(super::log::LOG_CAPACITY as u64 + 50) {
+    let mut app = App::new(header(false), PLAIN, Limits::default());
+    for n in 0..(LOG_CAPACITY as u64 + 50) {
         app.apply(&[delivery(&format!("id{n}"), "c", "", n, n)]);
     }
-    assert_eq!(app.log.len(), super::log::LOG_CAPACITY);
+    assert_eq!(app.log.len(), LOG_CAPACITY);
 }
 
-fn key(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
+/// Presses a key of the view's table on `app`, with a log `page` rows high.
+fn press_key(app: &mut App, code: KeyCode, page: usize) {
+    if let Some(KeyAction::Screen(action)) = lookup(KEYS, KeyEvent::new(code, KeyModifiers::NONE)) {
+        app.act(action, page);
+    }
 }
 
 type Events = futures::channel::mpsc::UnboundedSender<std::io::Result<Event>>;
@@ -164,7 +168,7 @@ fn start(limits: Limits) -> Harness {
     let (batches, mut batch_rx) = mpsc::channel(4);
     let task = tokio::spawn(async move {
         let mut terminal = Terminal::new(TestBackend::new(100, 16)).unwrap();
-        let mut app = App::new(header(false), PLAIN, limits, utc());
+        let mut app = App::new(header(false), PLAIN, limits);
         let cancel = CancellationToken::new();
         let outcome = run_loop(&mut terminal, &mut app, event_rx, &mut batch_rx, &cancel).await;
         (outcome, terminal)
@@ -266,9 +270,8 @@ fn marks_keep_their_meaning_with_and_without_colour() {
     let style_of = |color: bool, text: &str| {
         let mut app = App::new(
             header(false),
-            ViewOptions { color },
+            ViewOptions { color, offset: UTC },
             Limits::default(),
-            utc(),
         );
         app.apply(&mixed());
         let terminal = draw(&app, 110, 26, at(600));
@@ -302,11 +305,29 @@ fn marks_keep_their_meaning_with_and_without_colour() {
 
 #[test]
 fn tiny_terminals_do_not_panic() {
-    let mut app = App::new(header(true), PLAIN, Limits::default(), utc());
+    let mut app = App::new(header(true), PLAIN, Limits::default());
     app.apply(&mixed());
-    for (width, height) in [(1, 1), (20, 3), (59, 10), (250, 80)] {
-        draw(&app, width, height, at(600));
+    // One row: only the status line's first character (of "10 received").
+    assert_eq!(screen(&draw(&app, 1, 1, at(600))), "\"1\"\n");
+    for (width, height) in [(20, 3), (59, 10), (250, 80)] {
+        let screen = screen(&draw(&app, width, height, at(600)));
+        // From three rows on, the header starts with the queue name.
+        assert!(
+            screen.starts_with("\" csse6400_prac.fifo "),
+            "{width}x{height}: {screen}"
+        );
     }
+    // Without room for the per-client panel (under 60 columns) the log still shows messages.
+    let narrow = screen(&draw(&app, 59, 10, at(600)));
+    assert!(
+        narrow.contains("B-Message 3") && !narrow.contains("Clients"),
+        "{narrow}"
+    );
+    let wide = screen(&draw(&app, 250, 80, at(600)));
+    assert!(
+        wide.contains("Clients") && wide.contains("A-Message 0"),
+        "{wide}"
+    );
 }
 
 /// `(visible, in flight)` messages of a queue, as the server counts them.
@@ -357,7 +378,7 @@ async fn with_the_real_receiver_only_drawn_messages_are_deleted() {
         dedup: DedupMode::Auto,
         one_by_one: false,
         rate: None,
-        in_flight: crate::send::IN_FLIGHT,
+        in_flight: usize::from(crate::cli::defaults::PARALLEL),
     };
     assert_eq!(
         send_messages(&sqs, &queue, &plan, &|_| {})
@@ -380,7 +401,7 @@ async fn with_the_real_receiver_only_drawn_messages_are_deleted() {
         count: Some(12),
         idle: None,
     };
-    let mut app = App::new(header(false), PLAIN, limits, utc());
+    let mut app = App::new(header(false), PLAIN, limits);
     let code = run_loop(&mut terminal, &mut app, events, &mut rx, &cancel)
         .await
         .unwrap();

@@ -1,11 +1,13 @@
-//! The seam between the wire (HTTP, JSON and Query protocols) and the queue engine: every
-//! request arrives here as an action name and a JSON-protocol-shaped input, whatever protocol
-//! carried it, and leaves as a JSON-protocol-shaped output or an [`SqsError`].
+//! The queue engine ([`Engine`]) and the [`RequestContext`] every action reads: the seam
+//! between the wire (HTTP, JSON and Query protocols) and the actions. Every request arrives
+//! here as an action name and a JSON-protocol-shaped input, whatever protocol carried it, and
+//! leaves as a JSON-protocol-shaped output or an [`SqsError`].
 //!
 //! The engine owns the state (`store.rs`) behind a std mutex that is never held across an
-//! `.await`, and the clock (`clock.rs`). A long poll waits here, off the lock, on its queue's
-//! `Notify` (sends, visibility changes, clock advances) or until the next message becomes
-//! visible or the wait ends: no polling loops, no CPU while idle.
+//! `.await`, and the clock (`clock.rs`). A long poll waits here, off the lock, registered as a
+//! listener of its queue (`waiting.rs`: a send on a server it listens to, or any other change
+//! through [`Waiters::wake_all`](super::waiting::Waiters::wake_all)) or until the next message
+//! becomes visible or the wait ends: no polling loops, no CPU while idle.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -26,9 +28,8 @@ use super::standard::{self, Sweep};
 use super::store::{Now, Simulation, State};
 use super::validate::Input;
 use super::waiting::Wake;
+use crate::rules::DEFAULT_REGION;
 
-/// Region of the queues created at start, and of any request that carries no signature.
-pub const DEFAULT_REGION: &str = "us-east-1";
 /// The server's one account.
 pub const DEFAULT_ACCOUNT: &str = "000000000000";
 
@@ -74,7 +75,7 @@ impl Engine {
             servers: if options.ordered {
                 1
             } else {
-                options.servers.clamp(1, 64)
+                standard::server_count(options.servers)
             },
             duplicate_rate: if options.ordered {
                 0.0
@@ -176,8 +177,8 @@ impl Engine {
                 let sweep = if last { Sweep::Full } else { sweep };
                 let outcome = receive::attempt(&mut state, &request, now, long_poll, sweep, last)?;
                 let wake_at = match outcome {
-                    receive::Outcome::Done(answer) => return Ok(answer),
-                    receive::Outcome::Wait { wake_at } => wake_at,
+                    receive::ReceiveStep::Done(answer) => return Ok(answer),
+                    receive::ReceiveStep::Wait { wake_at } => wake_at,
                 };
                 let incarnation = state.queues.get(&request.key).map(|q| q.incarnation);
                 if listener.as_ref().map(|l| l.incarnation) != incarnation {
@@ -274,4 +275,49 @@ pub(super) fn probability(rate: f64) -> f64 {
 }
 
 #[cfg(test)]
-mod tests;
+mod tests {
+    use crate::server::engine::Engine;
+    use crate::server::test_support::{bodies, create, options, receive, send};
+    use serde_json::json;
+    use std::time::Duration;
+
+    #[tokio::test(start_paused = true)]
+    async fn long_poll_wakes_on_send_and_on_visibility_expiry() {
+        let engine = Engine::new(&options(true));
+        let url = create(&engine, "lp", json!({"VisibilityTimeout": "3"})).await;
+        let waiter = {
+            let engine = engine.clone();
+            let url = url.clone();
+            tokio::spawn(async move {
+                let start = tokio::time::Instant::now();
+                let got = receive(&engine, &url, 10, 20).await;
+                (bodies(&got), start.elapsed())
+            })
+        };
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        send(&engine, &url, "wake").await;
+        let (got, waited) = waiter.await.unwrap();
+        assert_eq!(got, ["wake"]);
+        assert!(waited < Duration::from_secs(3), "waited {waited:?}");
+        // Not deleted: a long poll returns when its visibility timeout ends.
+        let start = tokio::time::Instant::now();
+        assert_eq!(bodies(&receive(&engine, &url, 10, 20).await), ["wake"]);
+        let waited = start.elapsed();
+        assert!(
+            waited >= Duration::from_secs(2) && waited < Duration::from_secs(4),
+            "{waited:?}"
+        );
+        // advance_clock wakes waiters too.
+        let waiter = {
+            let engine = engine.clone();
+            let url = url.clone();
+            tokio::spawn(async move { receive(&engine, &url, 10, 20).await })
+        };
+        tokio::task::yield_now().await;
+        engine.advance_clock(Duration::from_secs(4));
+        assert_eq!(bodies(&waiter.await.unwrap()), ["wake"]);
+        // Nothing at all: empty after the wait.
+        let empty = create(&engine, "empty", json!({})).await;
+        assert!(receive(&engine, &empty, 10, 1).await.is_empty());
+    }
+}

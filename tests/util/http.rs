@@ -1,93 +1,11 @@
-//! Shared helpers for the server's integration tests: start a [`LocalServer`] on
-//! `127.0.0.1:0`, build a real `aws-sdk-sqs` client for it (any region), and speak raw HTTP/1.1
-//! to it for what the SDK cannot send (Query protocol, GET, malformed bodies).
+//! Raw HTTP/1.1 to the in-process server, for what the SDK cannot send (Query protocol, GET,
+//! malformed bodies), and the few XML look-ups the Query tests need.
 
-#![allow(dead_code)]
-
-use std::time::Duration;
-
-use aws_sdk_sqs::Client;
-use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region, retry::RetryConfig};
-use queue::server::{LocalServer, ServeOptions};
+use queue::server::LocalServer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// Access key id the test clients sign with (not a secret; the server derives SenderId from it).
-pub const ACCESS_KEY_ID: &str = "AKIDQUEUETEST";
-/// The server's one account.
-pub const ACCOUNT: &str = "000000000000";
-
-/// Options for deterministic tests: no queues at start, a fixed seed, strict order, no
-/// duplicates, no latency, no injected failures.
-#[must_use]
-pub fn options() -> ServeOptions {
-    ServeOptions {
-        queues: Vec::new(),
-        seed: Some(6400),
-        servers: 5,
-        duplicate_rate: 0.0,
-        ordered: true,
-        latency: Duration::ZERO,
-        fail_rate: 0.0,
-    }
-}
-
-/// A server with [`options`].
-pub async fn start() -> LocalServer {
-    start_with(options()).await
-}
-
-/// A server with the given options.
-pub async fn start_with(options: ServeOptions) -> LocalServer {
-    LocalServer::start(options)
-        .await
-        .expect("start the local SQS server")
-}
-
-/// A real SDK client for `server` in us-east-1 that does not retry (errors surface at once).
-#[must_use]
-pub fn client(server: &LocalServer) -> Client {
-    client_in(server, "us-east-1")
-}
-
-/// A real SDK client for `server` signing for `region`, without retries.
-#[must_use]
-pub fn client_in(server: &LocalServer, region: &str) -> Client {
-    client_with(server, region, RetryConfig::disabled())
-}
-
-/// A real SDK client for `server` with the given retry behaviour.
-#[must_use]
-pub fn client_with(server: &LocalServer, region: &str, retry: RetryConfig) -> Client {
-    let config = aws_sdk_sqs::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(region.to_string()))
-        .endpoint_url(server.endpoint())
-        .credentials_provider(Credentials::new(
-            ACCESS_KEY_ID,
-            "test-secret",
-            None,
-            None,
-            "queue-tests",
-        ))
-        .retry_config(retry)
-        .build();
-    Client::from_conf(config)
-}
-
-/// Creates a queue and returns its URL.
-pub async fn create_queue(client: &Client, name: &str) -> String {
-    let mut request = client.create_queue().queue_name(name);
-    if name.ends_with(".fifo") {
-        request = request.attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true");
-    }
-    request
-        .send()
-        .await
-        .expect("create queue")
-        .queue_url
-        .expect("queue url")
-}
+use super::server::ACCESS_KEY_ID;
 
 /// A response read off the socket.
 #[derive(Debug)]

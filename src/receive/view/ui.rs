@@ -1,16 +1,18 @@
 //! Draws the receive view from `&App` and a `now`: header, log, per-client panel, status
 //! line. Pure: no I/O, no clock, no channels.
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::app::{App, WAITING_AFTER};
-use super::log::{LogLayout, render_line};
+use super::app::{App, KEYS, WAITING_AFTER};
 use crate::tracker::ClientStats;
+use crate::tui::keys::hints;
+use crate::tui::log::{LogLayout, render_line};
+use crate::tui::text::{millis, plural};
 
 /// Width of the per-client panel (it is dropped on terminals narrower than 60 columns).
 const PANEL_WIDTH: u16 = 30;
@@ -105,12 +107,11 @@ fn render_log(app: &App, frame: &mut Frame, area: Rect) {
         ));
     }
     frame.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(Line::from(title)).title_bottom(
-            Span::styled(
-                " q quit  p pause  c clear  ↑↓ PgUp PgDn scroll ",
-                app.theme.dim(),
-            ),
-        )),
+        Paragraph::new(lines).block(
+            Block::bordered()
+                .title(Line::from(title))
+                .title_bottom(Span::styled(hints(KEYS), app.theme.dim())),
+        ),
         area,
     );
 }
@@ -169,16 +170,6 @@ fn figure(label: &str, value: String) -> Line<'static> {
     Line::raw(format!(" {label:<17}{value:>9}"))
 }
 
-/// `12ms`, `1.25s`.
-#[must_use]
-pub fn millis(d: Duration) -> String {
-    if d < Duration::from_secs(1) {
-        format!("{}ms", d.as_millis())
-    } else {
-        format!("{:.2}s", d.as_secs_f64())
-    }
-}
-
 fn status(app: &App, now: SystemTime) -> Paragraph<'_> {
     let theme = app.theme;
     let stats = app.tracker.stats();
@@ -213,14 +204,4 @@ fn status(app: &App, now: SystemTime) -> Paragraph<'_> {
         ));
     }
     Paragraph::new(Line::from(spans))
-}
-
-/// `1 duplicate`, `2 duplicates`.
-#[must_use]
-pub fn plural(n: u64, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
 }

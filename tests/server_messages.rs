@@ -1,0 +1,217 @@
+//! Single-message actions through the real `aws-sdk-sqs` client: send, receive, delete and
+//! change visibility, with attributes and digests, and the errors SQS answers them with.
+
+use aws_sdk_sqs::error::ProvideErrorMetadata;
+use aws_sdk_sqs::types::{MessageAttributeValue, MessageSystemAttributeName};
+
+use crate::util::server::{ACCESS_KEY_ID, ACCOUNT, create_queue, rejected, start_and_connect};
+use crate::util::{is_request_id, md5_hex};
+
+#[tokio::test]
+async fn send_receive_delete_with_attributes_and_digests() {
+    let (_server, sqs) = start_and_connect().await;
+    let url = create_queue(&sqs, "roundtrip").await;
+    let body = "Message 1 \"quoted\" <tag> & \r\n line two";
+    let sent = sqs
+        .send_message()
+        .queue_url(&url)
+        .message_body(body)
+        .message_attributes(
+            "client",
+            MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value("Client 1")
+                .build()
+                .unwrap(),
+        )
+        .message_attributes(
+            "sent_at",
+            MessageAttributeValue::builder()
+                .data_type("Number")
+                .string_value("1700000000000")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.md5_of_message_body(), Some(md5_hex(body).as_str()));
+    assert!(sent.md5_of_message_attributes().is_some());
+    let message_id = sent.message_id().unwrap().to_string();
+    assert!(is_request_id(&message_id), "{message_id}");
+
+    let received = sqs
+        .receive_message()
+        .queue_url(&url)
+        .max_number_of_messages(10)
+        .message_system_attribute_names(MessageSystemAttributeName::All)
+        .message_attribute_names("All")
+        .send()
+        .await
+        .unwrap();
+    let messages = received.messages();
+    assert_eq!(messages.len(), 1);
+    let message = &messages[0];
+    assert_eq!(message.body(), Some(body));
+    assert_eq!(message.message_id(), Some(message_id.as_str()));
+    assert_eq!(message.md5_of_body(), Some(md5_hex(body).as_str()));
+    assert_eq!(
+        message.md5_of_message_attributes(),
+        sent.md5_of_message_attributes()
+    );
+    let attributes = message.message_attributes().unwrap();
+    assert_eq!(attributes["client"].string_value(), Some("Client 1"));
+    assert_eq!(attributes["sent_at"].data_type(), "Number");
+    let system = message.attributes().unwrap();
+    let sender = &system[&MessageSystemAttributeName::SenderId];
+    assert!(!sender.contains(ACCESS_KEY_ID), "{sender}");
+    assert_eq!(
+        system[&MessageSystemAttributeName::ApproximateReceiveCount],
+        "1"
+    );
+
+    sqs.delete_message()
+        .queue_url(&url)
+        .receipt_handle(message.receipt_handle().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let empty = sqs.receive_message().queue_url(&url).send().await.unwrap();
+    assert!(empty.messages().is_empty());
+}
+
+#[tokio::test]
+async fn send_and_receive_errors() {
+    let (server, sqs) = start_and_connect().await;
+    let url = create_queue(&sqs, "errors").await;
+    let error = rejected(sqs.send_message().queue_url(&url).message_body("").send()).await;
+    assert_eq!(error.code(), Some("MissingParameter"), "{error:?}");
+
+    let error = rejected(
+        sqs.send_message()
+            .queue_url(&url)
+            .message_body("bad \u{1} char")
+            .send(),
+    )
+    .await;
+    assert!(error.is_invalid_message_contents(), "{error:?}");
+
+    let error = rejected(
+        sqs.send_message()
+            .queue_url(&url)
+            .message_body("x".repeat(1_048_577))
+            .send(),
+    )
+    .await;
+    assert_eq!(error.code(), Some("InvalidParameterValue"), "{error:?}");
+
+    let error = rejected(
+        sqs.receive_message()
+            .queue_url(&url)
+            .max_number_of_messages(11)
+            .send(),
+    )
+    .await;
+    assert_eq!(error.code(), Some("InvalidParameterValue"), "{error:?}");
+    assert_eq!(
+        error.message(),
+        Some(
+            "Value 11 for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided."
+        )
+    );
+
+    let fifo = create_queue(&sqs, "errors.fifo").await;
+    let error = rejected(
+        sqs.send_message()
+            .queue_url(&fifo)
+            .message_body("no group")
+            .message_deduplication_id("d")
+            .send(),
+    )
+    .await;
+    assert_eq!(error.code(), Some("MissingParameter"), "{error:?}");
+
+    let missing = format!("{}/{ACCOUNT}/missing", server.endpoint());
+    let error = rejected(
+        sqs.send_message()
+            .queue_url(&missing)
+            .message_body("x")
+            .send(),
+    )
+    .await;
+    assert!(error.is_queue_does_not_exist(), "{error:?}");
+    let error = rejected(sqs.receive_message().queue_url(&missing).send()).await;
+    assert!(error.is_queue_does_not_exist(), "{error:?}");
+}
+
+#[tokio::test]
+async fn delete_and_change_visibility_errors() {
+    let (server, sqs) = start_and_connect().await;
+    let url = create_queue(&sqs, "handles").await;
+    let error = rejected(
+        sqs.delete_message()
+            .queue_url(&url)
+            .receipt_handle("garbage")
+            .send(),
+    )
+    .await;
+    assert!(error.is_receipt_handle_is_invalid(), "{error:?}");
+    assert_eq!(
+        error.message(),
+        Some("The input receipt handle \"garbage\" is not a valid receipt handle.")
+    );
+    let error = rejected(
+        sqs.change_message_visibility()
+            .queue_url(&url)
+            .receipt_handle("garbage")
+            .visibility_timeout(10)
+            .send(),
+    )
+    .await;
+    assert!(error.is_receipt_handle_is_invalid(), "{error:?}");
+
+    sqs.send_message()
+        .queue_url(&url)
+        .message_body("m")
+        .send()
+        .await
+        .unwrap();
+    let received = sqs.receive_message().queue_url(&url).send().await.unwrap();
+    let handle = received.messages()[0].receipt_handle().unwrap().to_string();
+    sqs.change_message_visibility()
+        .queue_url(&url)
+        .receipt_handle(&handle)
+        .visibility_timeout(0)
+        .send()
+        .await
+        .unwrap();
+    // Visible again at once.
+    let again = sqs.receive_message().queue_url(&url).send().await.unwrap();
+    assert_eq!(again.messages().len(), 1);
+    let handle = again.messages()[0].receipt_handle().unwrap().to_string();
+    sqs.delete_message()
+        .queue_url(&url)
+        .receipt_handle(&handle)
+        .send()
+        .await
+        .unwrap();
+    let error = rejected(
+        sqs.change_message_visibility()
+            .queue_url(&url)
+            .receipt_handle(&handle)
+            .visibility_timeout(10)
+            .send(),
+    )
+    .await;
+    assert_eq!(error.code(), Some("InvalidParameterValue"), "{error:?}");
+
+    let missing = format!("{}/{ACCOUNT}/missing", server.endpoint());
+    let error = rejected(
+        sqs.delete_message()
+            .queue_url(&missing)
+            .receipt_handle(&handle)
+            .send(),
+    )
+    .await;
+    assert!(error.is_queue_does_not_exist(), "{error:?}");
+}

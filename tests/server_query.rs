@@ -1,0 +1,353 @@
+//! The Query protocol over raw HTTP/1.1, as old SDKs and the AWS CLI v1 speak it: XML
+//! responses and errors, `Accept: application/json`, GET with a presigned query string,
+//! queue-URL path addressing, bodies that are not UTF-8.
+
+use crate::util::http::{query_post, raw, xml_all, xml_text};
+use crate::util::md5_hex;
+use crate::util::server::{
+    ACCESS_KEY_ID, ACCOUNT, client_in, create_queue, start, start_and_connect,
+};
+
+#[tokio::test]
+async fn query_protocol_roundtrip_in_xml() {
+    let server = start().await;
+    let created = query_post(
+        &server,
+        "/",
+        &[
+            ("Action", "CreateQueue"),
+            ("Version", "2012-11-05"),
+            ("QueueName", "xmlq"),
+            ("Attribute.1.Name", "VisibilityTimeout"),
+            ("Attribute.1.Value", "40"),
+            ("Tag.1.Key", "team"),
+            ("Tag.1.Value", "blue"),
+        ],
+    )
+    .await;
+    assert_eq!(created.status, 200, "{created:?}");
+    assert_eq!(created.header("content-type"), Some("text/xml"));
+    assert!(created.body.starts_with(
+        r#"<?xml version="1.0"?><CreateQueueResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/"><CreateQueueResult><QueueUrl>"#
+    ));
+    let url = xml_text(&created.body, "QueueUrl").unwrap();
+    assert!(url.ends_with("/000000000000/xmlq"));
+
+    let body = "line one\r\nline \"two\" & <three>";
+    let sent = query_post(
+        &server,
+        "/",
+        &[
+            ("Action", "SendMessage"),
+            ("Version", "2012-11-05"),
+            ("QueueUrl", &url),
+            ("MessageBody", body),
+            ("MessageAttribute.1.Name", "client"),
+            ("MessageAttribute.1.Value.DataType", "String"),
+            ("MessageAttribute.1.Value.StringValue", "Client 1"),
+        ],
+    )
+    .await;
+    assert_eq!(sent.status, 200, "{sent:?}");
+    assert_eq!(
+        xml_text(&sent.body, "MD5OfMessageBody"),
+        Some(md5_hex(body))
+    );
+    assert!(xml_text(&sent.body, "MD5OfMessageAttributes").is_some());
+
+    let received = query_post(
+        &server,
+        "/",
+        &[
+            ("Action", "ReceiveMessage"),
+            ("Version", "2012-11-05"),
+            ("QueueUrl", &url),
+            ("AttributeName", "All"),
+            ("MessageAttributeNames.1", "All"),
+            ("MaxNumberOfMessages", "10"),
+        ],
+    )
+    .await;
+    assert_eq!(received.status, 200, "{received:?}");
+    assert!(received.body.contains("&#xD;"), "{}", received.body);
+    assert!(!received.body.contains('\r'));
+    assert_eq!(xml_text(&received.body, "Body").as_deref(), Some(body));
+    assert_eq!(xml_text(&received.body, "MD5OfBody"), Some(md5_hex(body)));
+    assert!(
+        received
+            .body
+            .contains("<Name>ApproximateReceiveCount</Name><Value>1</Value>")
+    );
+    assert!(received.body.contains(
+        "<MessageAttribute><Name>client</Name><Value><DataType>String</DataType><StringValue>Client 1</StringValue></Value></MessageAttribute>"
+    ));
+    let handle = xml_text(&received.body, "ReceiptHandle").unwrap();
+
+    let deleted = query_post(
+        &server,
+        "/",
+        &[
+            ("Action", "DeleteMessageBatch"),
+            ("QueueUrl", &url),
+            ("DeleteMessageBatchRequestEntry.1.Id", "ok"),
+            ("DeleteMessageBatchRequestEntry.1.ReceiptHandle", &handle),
+            ("DeleteMessageBatchRequestEntry.2.Id", "bad"),
+            ("DeleteMessageBatchRequestEntry.2.ReceiptHandle", "garbage"),
+        ],
+    )
+    .await;
+    assert_eq!(deleted.status, 200, "{deleted:?}");
+    assert!(
+        deleted
+            .body
+            .contains("<DeleteMessageBatchResultEntry><Id>ok</Id></DeleteMessageBatchResultEntry>")
+    );
+    assert!(deleted.body.contains("<BatchResultErrorEntry>"));
+    assert_eq!(
+        xml_text(&deleted.body, "Code").as_deref(),
+        Some("ReceiptHandleIsInvalid")
+    );
+
+    let attrs = query_post(
+        &server,
+        "/",
+        &[
+            ("Action", "GetQueueAttributes"),
+            ("QueueUrl", &url),
+            ("AttributeName.1", "VisibilityTimeout"),
+        ],
+    )
+    .await;
+    assert!(attrs.body.contains(
+        "<GetQueueAttributesResult><Attribute><Name>VisibilityTimeout</Name><Value>40</Value></Attribute></GetQueueAttributesResult>"
+    ), "{}", attrs.body);
+    let tags = query_post(
+        &server,
+        "/",
+        &[("Action", "ListQueueTags"), ("QueueUrl", &url)],
+    )
+    .await;
+    assert!(
+        tags.body
+            .contains("<Tag><Key>team</Key><Value>blue</Value></Tag>")
+    );
+    let listed = query_post(&server, "/", &[("Action", "ListQueues")]).await;
+    assert_eq!(
+        xml_all(&listed.body, "QueueUrl"),
+        std::slice::from_ref(&url)
+    );
+
+    let no_output = query_post(
+        &server,
+        "/",
+        &[("Action", "PurgeQueue"), ("QueueUrl", &url)],
+    )
+    .await;
+    assert_eq!(no_output.status, 200);
+    assert!(no_output.body.contains("<PurgeQueueResponse"));
+    assert!(!no_output.body.contains("PurgeQueueResult"));
+}
+
+#[tokio::test]
+async fn query_errors_are_xml_error_responses() {
+    let server = start().await;
+    let missing = query_post(
+        &server,
+        "/",
+        &[("Action", "GetQueueUrl"), ("QueueName", "nope")],
+    )
+    .await;
+    assert_eq!(missing.status, 400);
+    assert_eq!(missing.header("content-type"), Some("text/xml"));
+    let id = missing.header("x-amzn-requestid").unwrap();
+    assert_eq!(
+        missing.body,
+        format!(
+            r#"<?xml version="1.0"?><ErrorResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/"><Error><Type>Sender</Type><Code>AWS.SimpleQueueService.NonExistentQueue</Code><Message>The specified queue does not exist for this wsdl version.</Message><Detail/></Error><RequestId>{id}</RequestId></ErrorResponse>"#
+        )
+    );
+
+    let unknown = query_post(&server, "/", &[("Action", "Frobnicate")]).await;
+    assert_eq!(unknown.status, 400);
+    assert_eq!(
+        xml_text(&unknown.body, "Code").as_deref(),
+        Some("AWS.SimpleQueueService.UnsupportedOperation")
+    );
+    let no_action = query_post(&server, "/", &[("QueueName", "x")]).await;
+    assert_eq!(no_action.status, 400);
+    assert_eq!(
+        xml_text(&no_action.body, "Code").as_deref(),
+        Some("MissingAction")
+    );
+    let bad_number = query_post(
+        &server,
+        "/",
+        &[
+            ("Action", "ReceiveMessage"),
+            ("QueueUrl", "x"),
+            ("WaitTimeSeconds", "soon"),
+        ],
+    )
+    .await;
+    assert_eq!(bad_number.status, 400);
+    assert_eq!(
+        xml_text(&bad_number.body, "Code").as_deref(),
+        Some("InvalidParameterValue")
+    );
+}
+
+#[tokio::test]
+async fn query_with_accept_json_gets_json() {
+    let server = start().await;
+    let body = "Action=CreateQueue&Version=2012-11-05&QueueName=jsonq";
+    let response = raw(
+        &server,
+        "POST",
+        "/",
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Accept", "application/json"),
+        ],
+        body.as_bytes(),
+    )
+    .await;
+    assert_eq!(response.status, 200, "{response:?}");
+    assert_eq!(
+        response.header("content-type"),
+        Some("application/x-amz-json-1.0")
+    );
+    assert!(
+        response.json()["QueueUrl"]
+            .as_str()
+            .unwrap()
+            .ends_with("/jsonq")
+    );
+    let error = raw(
+        &server,
+        "POST",
+        "/",
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Accept", "application/json"),
+        ],
+        b"Action=GetQueueUrl&QueueName=none",
+    )
+    .await;
+    assert_eq!(error.status, 400);
+    assert_eq!(
+        error.json()["__type"],
+        "com.amazonaws.sqs#QueueDoesNotExist"
+    );
+    assert_eq!(
+        error.header("x-amzn-query-error"),
+        Some("AWS.SimpleQueueService.NonExistentQueue;Sender")
+    );
+}
+
+#[tokio::test]
+async fn get_with_presigned_query_string_on_queue_path() {
+    let server = start().await;
+    let sqs = client_in(&server, "eu-west-1");
+    let url = create_queue(&sqs, "presigned").await;
+    sqs.send_message()
+        .queue_url(&url)
+        .message_body("hello")
+        .send()
+        .await
+        .unwrap();
+    let path = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string()))
+        .unwrap();
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("Action", "ReceiveMessage"),
+            ("Version", "2012-11-05"),
+            ("MaxNumberOfMessages", "10"),
+            ("AttributeName.1", "All"),
+            ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"),
+            (
+                "X-Amz-Credential",
+                &format!("{ACCESS_KEY_ID}/20260101/eu-west-1/sqs/aws4_request"),
+            ),
+            ("X-Amz-Date", "20260101T000000Z"),
+            ("X-Amz-Expires", "300"),
+            ("X-Amz-SignedHeaders", "host"),
+            ("X-Amz-Signature", "0000"),
+        ])
+        .finish();
+    let response = raw(&server, "GET", &format!("{path}?{query}"), &[], b"").await;
+    assert_eq!(response.status, 200, "{response:?}");
+    assert_eq!(xml_text(&response.body, "Body").as_deref(), Some("hello"));
+}
+
+#[tokio::test]
+async fn queue_url_path_addressing_without_queue_url_parameter() {
+    let (server, sqs) = start_and_connect().await;
+    let url = create_queue(&sqs, "bypath").await;
+    let path = format!("/{ACCOUNT}/bypath");
+    let sent = query_post(
+        &server,
+        &path,
+        &[("Action", "SendMessage"), ("MessageBody", "via path")],
+    )
+    .await;
+    assert_eq!(sent.status, 200, "{sent:?}");
+    let received = sqs.receive_message().queue_url(&url).send().await.unwrap();
+    assert_eq!(received.messages()[0].body(), Some("via path"));
+
+    let missing = query_post(
+        &server,
+        &format!("/{ACCOUNT}/nothere"),
+        &[("Action", "SendMessage"), ("MessageBody", "x")],
+    )
+    .await;
+    assert_eq!(missing.status, 400);
+    assert_eq!(
+        xml_text(&missing.body, "Code").as_deref(),
+        Some("AWS.SimpleQueueService.NonExistentQueue")
+    );
+}
+
+/// Odd but possible inputs get an SQS answer (2xx or 4xx with an SQS error), never a 5xx, a
+/// panic or a dropped connection.
+/// A Query request whose percent-decoded bytes are not UTF-8 is refused; it used to be decoded
+/// lossily, so the queue stored a different body (U+FFFD) than the one sent.
+#[tokio::test]
+async fn query_bytes_that_are_not_utf8_are_refused() {
+    let (server, sqs) = start_and_connect().await;
+    let url = create_queue(&sqs, "bytes").await;
+    let path = format!("/{ACCOUNT}/bytes");
+    let form = [("Content-Type", "application/x-www-form-urlencoded")];
+    let posted = raw(
+        &server,
+        "POST",
+        &path,
+        &form,
+        b"Action=SendMessage&MessageBody=caf%E9",
+    )
+    .await;
+    let in_url = raw(
+        &server,
+        "GET",
+        &format!("{path}?Action=SendMessage&MessageBody=%FF%FE"),
+        &[],
+        b"",
+    )
+    .await;
+    for response in [posted, in_url] {
+        assert_eq!(response.status, 400, "{}", response.body);
+        assert_eq!(
+            xml_text(&response.body, "Code").as_deref(),
+            Some("InvalidParameterValue")
+        );
+    }
+    let received = sqs
+        .receive_message()
+        .queue_url(&url)
+        .wait_time_seconds(0)
+        .send()
+        .await
+        .expect("receive");
+    assert!(received.messages().is_empty(), "{received:?}");
+}

@@ -1,0 +1,355 @@
+//! Queue actions through the real `aws-sdk-sqs` client (AWS JSON 1.0): create, get, list and
+//! delete, attributes, purge, tags, dead-letter sources, permissions and move tasks, regions,
+//! and the errors SQS answers them with.
+
+use std::time::Duration;
+
+use aws_sdk_sqs::error::ProvideErrorMetadata;
+use aws_sdk_sqs::types::QueueAttributeName;
+
+use crate::util::server::{ACCOUNT, client_in, create_queue, rejected, start, start_and_connect};
+
+#[tokio::test]
+async fn create_get_list_delete_queue() {
+    let (server, sqs) = start_and_connect().await;
+    let url = create_queue(&sqs, "orders").await;
+    let port = server.endpoint().rsplit(':').next().unwrap().to_string();
+    assert!(url.starts_with("http://"), "{url}");
+    assert!(url.contains(&format!(":{port}/")), "{url}");
+    assert!(url.ends_with(&format!("/{ACCOUNT}/orders")), "{url}");
+    // Idempotent create with no attributes returns the same URL.
+    assert_eq!(create_queue(&sqs, "orders").await, url);
+    let got = sqs
+        .get_queue_url()
+        .queue_name("orders")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.queue_url(), Some(url.as_str()));
+    create_queue(&sqs, "other").await;
+
+    let listed = sqs.list_queues().send().await.unwrap();
+    assert_eq!(listed.queue_urls().len(), 2);
+    let prefixed = sqs
+        .list_queues()
+        .queue_name_prefix("ord")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(prefixed.queue_urls(), std::slice::from_ref(&url));
+    let page = sqs.list_queues().max_results(1).send().await.unwrap();
+    assert_eq!(page.queue_urls().len(), 1);
+    assert!(page.next_token().is_some());
+
+    sqs.delete_queue().queue_url(&url).send().await.unwrap();
+    let error = rejected(sqs.get_queue_url().queue_name("orders").send()).await;
+    assert!(error.is_queue_does_not_exist(), "{error:?}");
+    assert_eq!(
+        error.code(),
+        Some("AWS.SimpleQueueService.NonExistentQueue")
+    );
+    assert_eq!(error.message(), Some("The specified queue does not exist."));
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn create_queue_errors() {
+    let (_server, sqs) = start_and_connect().await;
+    sqs.create_queue()
+        .queue_name("q")
+        .attributes(QueueAttributeName::VisibilityTimeout, "30")
+        .send()
+        .await
+        .unwrap();
+    let error = rejected(
+        sqs.create_queue()
+            .queue_name("q")
+            .attributes(QueueAttributeName::VisibilityTimeout, "31")
+            .send(),
+    )
+    .await;
+    assert!(error.is_queue_name_exists(), "{error:?}");
+    assert_eq!(error.code(), Some("QueueAlreadyExists"));
+
+    let error = rejected(
+        sqs.create_queue()
+            .queue_name("standard")
+            .attributes(QueueAttributeName::FifoQueue, "false")
+            .send(),
+    )
+    .await;
+    assert!(error.is_invalid_attribute_name(), "{error:?}");
+
+    let error = rejected(sqs.create_queue().queue_name("bad name!").send()).await;
+    assert_eq!(error.code(), Some("InvalidParameterValue"), "{error:?}");
+}
+
+#[tokio::test]
+async fn queue_attributes_get_and_set() {
+    let (server, sqs) = start_and_connect().await;
+    let url = create_queue(&sqs, "attrs").await;
+    sqs.set_queue_attributes()
+        .queue_url(&url)
+        .attributes(QueueAttributeName::VisibilityTimeout, "45")
+        .send()
+        .await
+        .unwrap();
+    let attrs = sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(QueueAttributeName::All)
+        .send()
+        .await
+        .unwrap();
+    let attrs = attrs.attributes().unwrap();
+    assert_eq!(
+        attrs
+            .get(&QueueAttributeName::VisibilityTimeout)
+            .map(String::as_str),
+        Some("45")
+    );
+    assert_eq!(
+        attrs.get(&QueueAttributeName::QueueArn).map(String::as_str),
+        Some(format!("arn:aws:sqs:us-east-1:{ACCOUNT}:attrs").as_str())
+    );
+
+    let error = rejected(
+        sqs.get_queue_attributes()
+            .queue_url(&url)
+            .attribute_names(QueueAttributeName::from("NoSuchAttribute"))
+            .send(),
+    )
+    .await;
+    assert!(error.is_invalid_attribute_name(), "{error:?}");
+
+    let fifo = create_queue(&sqs, "attrs.fifo").await;
+    let error = rejected(
+        sqs.set_queue_attributes()
+            .queue_url(&fifo)
+            .attributes(QueueAttributeName::FifoQueue, "false")
+            .send(),
+    )
+    .await;
+    assert!(error.is_invalid_attribute_value(), "{error:?}");
+
+    let missing = format!("{}/{ACCOUNT}/missing", server.endpoint());
+    let error = rejected(sqs.get_queue_attributes().queue_url(&missing).send()).await;
+    assert!(error.is_queue_does_not_exist(), "{error:?}");
+    let error = rejected(
+        sqs.set_queue_attributes()
+            .queue_url(&missing)
+            .attributes(QueueAttributeName::DelaySeconds, "1")
+            .send(),
+    )
+    .await;
+    assert!(error.is_queue_does_not_exist(), "{error:?}");
+}
+
+#[tokio::test]
+async fn purge_queue_once_a_minute() {
+    let (server, sqs) = start_and_connect().await;
+    let url = create_queue(&sqs, "purge").await;
+    sqs.send_message()
+        .queue_url(&url)
+        .message_body("m")
+        .send()
+        .await
+        .unwrap();
+    sqs.purge_queue().queue_url(&url).send().await.unwrap();
+    let error = rejected(sqs.purge_queue().queue_url(&url).send()).await;
+    assert!(error.is_purge_queue_in_progress(), "{error:?}");
+    server.advance_clock(Duration::from_secs(61));
+    sqs.purge_queue().queue_url(&url).send().await.unwrap();
+    let empty = sqs.receive_message().queue_url(&url).send().await.unwrap();
+    assert!(empty.messages().is_empty());
+}
+
+#[tokio::test]
+async fn tags() {
+    let (server, sqs) = start_and_connect().await;
+    let url = sqs
+        .create_queue()
+        .queue_name("tagged")
+        .tags("team", "blue")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    sqs.tag_queue()
+        .queue_url(&url)
+        .tags("env", "test")
+        .send()
+        .await
+        .unwrap();
+    let tags = sqs.list_queue_tags().queue_url(&url).send().await.unwrap();
+    let tags = tags.tags().unwrap();
+    assert_eq!(tags.get("team").map(String::as_str), Some("blue"));
+    assert_eq!(tags.get("env").map(String::as_str), Some("test"));
+    sqs.untag_queue()
+        .queue_url(&url)
+        .tag_keys("team")
+        .send()
+        .await
+        .unwrap();
+    let tags = sqs.list_queue_tags().queue_url(&url).send().await.unwrap();
+    assert!(!tags.tags().is_some_and(|t| t.contains_key("team")));
+
+    let missing = format!("{}/{ACCOUNT}/missing", server.endpoint());
+    let error = rejected(sqs.tag_queue().queue_url(&missing).tags("a", "b").send()).await;
+    assert!(error.is_queue_does_not_exist(), "{error:?}");
+    let error = rejected(sqs.untag_queue().queue_url(&missing).tag_keys("a").send()).await;
+    assert!(error.is_queue_does_not_exist(), "{error:?}");
+    let error = rejected(sqs.list_queue_tags().queue_url(&missing).send()).await;
+    assert!(error.is_queue_does_not_exist(), "{error:?}");
+}
+
+#[tokio::test]
+async fn dead_letter_source_queues() {
+    let (server, sqs) = start_and_connect().await;
+    let dlq = create_queue(&sqs, "dlq").await;
+    let policy = format!(
+        r#"{{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:{ACCOUNT}:dlq","maxReceiveCount":"2"}}"#
+    );
+    let source = sqs
+        .create_queue()
+        .queue_name("source")
+        .attributes(QueueAttributeName::RedrivePolicy, policy)
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let sources = sqs
+        .list_dead_letter_source_queues()
+        .queue_url(&dlq)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sources.queue_urls(), [source]);
+    let missing = format!("{}/{ACCOUNT}/missing", server.endpoint());
+    let error = rejected(
+        sqs.list_dead_letter_source_queues()
+            .queue_url(&missing)
+            .send(),
+    )
+    .await;
+    assert!(error.is_queue_does_not_exist(), "{error:?}");
+}
+
+#[tokio::test]
+async fn delete_queue_and_purge_on_missing_queue() {
+    let (server, sqs) = start_and_connect().await;
+    let missing = format!("{}/{ACCOUNT}/missing", server.endpoint());
+    let error = rejected(sqs.delete_queue().queue_url(&missing).send()).await;
+    assert!(error.is_queue_does_not_exist(), "{error:?}");
+    let error = rejected(sqs.purge_queue().queue_url(&missing).send()).await;
+    assert!(error.is_queue_does_not_exist(), "{error:?}");
+}
+
+/// A name cannot be reused for 60 seconds after DeleteQueue (QueueDeletedRecently).
+#[tokio::test]
+async fn a_deleted_name_is_free_again_after_sixty_seconds() {
+    let (server, sqs) = start_and_connect().await;
+    let url = create_queue(&sqs, "recycled").await;
+    sqs.delete_queue()
+        .queue_url(&url)
+        .send()
+        .await
+        .expect("delete");
+    let error = rejected(sqs.create_queue().queue_name("recycled").send()).await;
+    assert!(error.is_queue_deleted_recently(), "{error:?}");
+    assert_eq!(
+        error.meta().code(),
+        Some("AWS.SimpleQueueService.QueueDeletedRecently")
+    );
+    server.advance_clock(Duration::from_secs(61));
+    assert_eq!(create_queue(&sqs, "recycled").await, url);
+}
+
+/// Permissions and message-move tasks are answered with a proper SQS error or success, never
+/// an unparseable response.
+#[tokio::test]
+async fn permissions_and_move_tasks_answer_properly() {
+    let (_server, sqs) = start_and_connect().await;
+    let url = create_queue(&sqs, "perm").await;
+    let arn = format!("arn:aws:sqs:us-east-1:{ACCOUNT}:perm");
+    let outcomes: Vec<Option<String>> = vec![
+        sqs.add_permission()
+            .queue_url(&url)
+            .label("l")
+            .aws_account_ids("111111111111")
+            .actions("SendMessage")
+            .send()
+            .await
+            .err()
+            .map(|e| e.into_service_error().code().unwrap_or("none").to_string()),
+        sqs.remove_permission()
+            .queue_url(&url)
+            .label("l")
+            .send()
+            .await
+            .err()
+            .map(|e| e.into_service_error().code().unwrap_or("none").to_string()),
+        sqs.start_message_move_task()
+            .source_arn(&arn)
+            .send()
+            .await
+            .err()
+            .map(|e| e.into_service_error().code().unwrap_or("none").to_string()),
+        sqs.list_message_move_tasks()
+            .source_arn(&arn)
+            .send()
+            .await
+            .err()
+            .map(|e| e.into_service_error().code().unwrap_or("none").to_string()),
+        sqs.cancel_message_move_task()
+            .task_handle("nope")
+            .send()
+            .await
+            .err()
+            .map(|e| e.into_service_error().code().unwrap_or("none").to_string()),
+    ];
+    for code in outcomes.into_iter().flatten() {
+        assert_ne!(code, "none", "an error without a code");
+        assert!(!code.contains('#'), "{code}");
+    }
+}
+
+#[tokio::test]
+async fn same_name_in_two_regions_is_two_queues() {
+    let server = start().await;
+    let east = client_in(&server, "us-east-1");
+    let west = client_in(&server, "eu-west-1");
+    let east_url = create_queue(&east, "twin").await;
+    let west_url = create_queue(&west, "twin").await;
+    assert_ne!(east_url, west_url);
+    east.send_message()
+        .queue_url(&east_url)
+        .message_body("east")
+        .send()
+        .await
+        .unwrap();
+    let received = west
+        .receive_message()
+        .queue_url(&west_url)
+        .send()
+        .await
+        .unwrap();
+    assert!(received.messages().is_empty());
+    let attrs = west
+        .get_queue_attributes()
+        .queue_url(&west_url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        attrs.attributes().unwrap()[&QueueAttributeName::QueueArn],
+        format!("arn:aws:sqs:eu-west-1:{ACCOUNT}:twin")
+    );
+    assert_eq!(
+        west.list_queues().send().await.unwrap().queue_urls(),
+        [west_url]
+    );
+}

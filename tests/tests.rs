@@ -1,0 +1,34 @@
+//! The one integration test crate (`cargo test --test integration`): the topic modules below
+//! and the helpers they share in [`util`]. One crate links once, where a file per test binary
+//! linked the dependencies once each.
+
+mod util;
+
+// Benchmarks, ignored by default: `cargo test --release --test integration -- --ignored --nocapture --test-threads 1`.
+mod bench;
+// `queue send`/`receive` errors a user meets, each one line with a hint.
+mod cli_errors;
+// `queue receive` through the built binary.
+mod cli_receive;
+// `queue send` and the original form through the built binary.
+mod cli_send;
+// `queue completions` and `queue man`.
+mod completions;
+// `queue demo` end to end.
+mod demo;
+// `queue serve` as a child process: banner, signals, bind errors.
+mod serve_command;
+// Batch actions and their per-entry failures, over the SDK.
+mod server_batches;
+// Single-message actions and their errors, over the SDK.
+mod server_messages;
+// The Query protocol (XML) over raw HTTP.
+mod server_query;
+// Queue actions and their errors, over the SDK.
+mod server_queues;
+// What SQS promises: FIFO order and dedup, visibility, redrive, long polls, reordering.
+mod server_semantics;
+// Around every action: failures, latency, request ids, error shapes, odd inputs.
+mod server_wire;
+// The Terraform files against the tool's queue names and rules.
+mod terraform;
