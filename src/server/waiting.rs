@@ -115,7 +115,10 @@ mod tests {
         assert!(waiters.offer(0b0010));
         assert_eq!(waiters.take_wake(a), Some(Wake::Listened), "oldest first");
         assert_eq!(waiters.take_wake(b), None, "one listener per message");
-        assert!(waiters.offer(0b0010), "a took its wake: it can be woken again");
+        assert!(
+            waiters.offer(0b0010),
+            "a took its wake: it can be woken again"
+        );
         assert!(waiters.offer(0b0010), "a is woken: the next listener, b");
         assert_eq!(waiters.take_wake(b), Some(Wake::Listened));
         waiters.wake_all();

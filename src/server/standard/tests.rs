@@ -44,7 +44,11 @@ async fn a_quiet_queue_answers_short_polls_exactly_and_a_busy_one_partially() {
         let url = create(&engine, "sp", json!({"VisibilityTimeout": "0"})).await;
         send(&engine, &url, "only").await;
         for _ in 0..20 {
-            assert_eq!(bodies(&receive(&engine, &url, 10, 0).await), ["only"], "seed {seed}");
+            assert_eq!(
+                bodies(&receive(&engine, &url, 10, 0).await),
+                ["only"],
+                "seed {seed}"
+            );
         }
         for i in 0..BUSY_BACKLOG + 30 {
             send(&engine, &url, &format!("m{i}")).await;
@@ -134,7 +138,12 @@ async fn any_wake_but_a_send_sweeps_every_server() {
         let held = receive(&engine, &url, 1, 0).await;
         let waiter = tokio::spawn({
             let (engine, url) = (engine.clone(), url.clone());
-            async move { (bodies(&receive(&engine, &url, 10, 20).await), Instant::now()) }
+            async move {
+                (
+                    bodies(&receive(&engine, &url, 10, 20).await),
+                    Instant::now(),
+                )
+            }
         });
         tokio::time::sleep(Duration::from_secs(1)).await;
         ok(
@@ -146,7 +155,10 @@ async fn any_wake_but_a_send_sweeps_every_server() {
         let changed = Instant::now();
         let (got, answered) = waiter.await.expect("waiter");
         assert_eq!(got, ["held"], "seed {seed}");
-        assert_eq!(answered, changed, "at once, whatever it listens to (seed {seed})");
+        assert_eq!(
+            answered, changed,
+            "at once, whatever it listens to (seed {seed})"
+        );
     }
 }
 
@@ -186,7 +198,11 @@ async fn classroom(
         task.await.expect("sender");
     }
     let distinct: BTreeSet<_> = order.iter().copied().collect();
-    assert_eq!(distinct.len(), senders * per_sender, "every message delivered");
+    assert_eq!(
+        distinct.len(),
+        senders * per_sender,
+        "every message delivered"
+    );
     let duplicates = order.len() - distinct.len();
     (order, duplicates)
 }
