@@ -332,7 +332,7 @@ async fn the_small_queue_cases_hold_over_the_query_protocol_on_every_seed() {
 #[tokio::test]
 async fn sequential_send_receive_delete_is_never_duplicated_on_every_seed() {
     for seed in SEEDS {
-        // Every delete that could miss a replica would.
+        // Every delete that could miss a replica would. 20 messages: the most a quiet queue holds.
         let server = start_with(ServeOptions {
             duplicate_rate: 1.0,
             ..as_shipped(seed)
