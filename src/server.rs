@@ -7,8 +7,9 @@
 //!
 //! - `http` (routing, `--latency`, `--fail-rate`), `query` and `xml` (the Query protocol) and
 //!   `error` (`SqsError`) speak the wire;
-//! - `engine` owns the state and the clock and waits for long polls; `actions` has one file per
-//!   group of SQS actions, found by name in `actions.rs`;
+//! - `engine` owns the state and the clock and waits for long polls (`waiting`: which servers
+//!   each waiting poll listens to, and the wakes); `actions` has one file per group of SQS
+//!   actions, found by name in `actions.rs`;
 //! - `store` (`State`), `queue`, `attributes`, `standard`, `fifo`, `receipt`, `md5`, `validate`
 //!   and `clock` are the state and the rules the actions apply;
 //! - `move_tasks` keeps the message move tasks (DLQ redrive) and runs each in the background.
@@ -28,6 +29,7 @@ mod receipt;
 mod standard;
 mod store;
 mod validate;
+mod waiting;
 mod xml;
 
 mod command;
@@ -59,7 +61,8 @@ pub struct ServeOptions {
     pub seed: Option<u64>,
     /// Simulated storage servers per standard queue.
     pub servers: u32,
-    /// Probability that a delete misses a replica (the message is delivered again later).
+    /// Probability that a delete misses a replica (the message is delivered again later), for
+    /// a message that arrived while a long poll waited or came from a busy queue.
     pub duplicate_rate: f64,
     /// Standard queues in strict order, no duplicates.
     pub ordered: bool,

@@ -32,6 +32,8 @@ mod server_move_tasks;
 mod server_permissions;
 // Queue actions and their errors, over the SDK.
 mod server_queues;
+// The standard queue calibrated on SQS: small queues exact on every seed, over SDK and Query.
+mod server_realism;
 // What SQS promises: FIFO order and dedup, visibility, redrive, long polls, reordering.
 mod server_semantics;
 // Around every action: failures, latency, request ids, error shapes, odd inputs.

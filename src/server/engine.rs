@@ -4,9 +4,10 @@
 //! leaves as a JSON-protocol-shaped output or an [`SqsError`].
 //!
 //! The engine owns the state (`store.rs`) behind a std mutex that is never held across an
-//! `.await`, and the clock (`clock.rs`). A long poll waits here, off the lock, on its queue's
-//! `Notify` (sends, visibility changes, clock advances) or until the next message becomes
-//! visible or the wait ends: no polling loops, no CPU while idle.
+//! `.await`, and the clock (`clock.rs`). A long poll waits here, off the lock, registered as a
+//! listener of its queue (`waiting.rs`: a send on a server it listens to, or any other change
+//! through [`Waiters::wake_all`](super::waiting::Waiters::wake_all)) or until the next message
+//! becomes visible or the wait ends: no polling loops, no CPU while idle.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -14,7 +15,7 @@ use std::time::Duration;
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use serde_json::Value;
+use serde_json::{Value, json};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -26,9 +27,10 @@ use super::clock::Clock;
 use super::error::SqsError;
 use super::move_tasks::mover;
 use super::queue::QueueKey;
-use super::standard;
+use super::standard::{self, Sweep};
 use super::store::{Now, Simulation, State};
 use super::validate::Input;
+use super::waiting::Wake;
 use crate::rules::DEFAULT_REGION;
 
 /// The server's one account.
@@ -145,9 +147,9 @@ impl Engine {
     /// Moves the engine's clock forward and wakes waiting long polls.
     pub fn advance_clock(&self, by: Duration) {
         self.shared.clock.advance(by);
-        let state = self.lock();
-        for queue in state.queues.values() {
-            queue.notify.notify_waiters();
+        let mut state = self.lock();
+        for queue in state.queues.values_mut() {
+            queue.waiters.wake_all();
         }
         self.shared.background.ticks.notify_waiters();
     }
@@ -215,49 +217,113 @@ impl Engine {
         apply(&mut state, ctx, &Input::new(&input), now)
     }
 
-    /// ReceiveMessage: short poll answers at once; a long poll waits (off the lock) until a
-    /// message is receivable or the wait ends.
+    /// ReceiveMessage: a short poll answers at once; a long poll that finds nothing waits (off
+    /// the lock) as a registered listener of its queue until a wake, the next message
+    /// becoming visible, or its deadline. A send on a server it listens to makes it answer from
+    /// those servers; every other wake, and the deadline, sweeps the whole queue.
     async fn receive(&self, ctx: &RequestContext, input: &Value) -> Result<Value, SqsError> {
         let start = self.now();
         let request = receive::parse(&mut self.lock(), ctx, &Input::new(input), start)?;
         let long_poll = request.wait > 0;
         let deadline = start.at + Duration::from_secs(request.wait);
-        let mut notify = None;
+        let mut listener: Option<Listener> = None;
+        let mut sweep = Sweep::Full;
+        let mut target;
+        let mut stale: Option<Listener> = None;
         loop {
-            // Register interest before looking, so a send between the look and the wait is
-            // not missed.
-            let waiter: Option<Arc<tokio::sync::Notify>> = notify.clone();
-            let mut notified = waiter.as_ref().map(|n| Box::pin(n.notified()));
-            if let Some(n) = notified.as_mut() {
-                n.as_mut().enable();
-            }
             let now = self.now();
             let last = !long_poll || now.at >= deadline;
-            let outcome = receive::attempt(&mut self.lock(), &request, now, long_poll, last)?;
-            match outcome {
-                receive::ReceiveStep::Done(answer) => return Ok(answer),
-                receive::ReceiveStep::Wait {
-                    notify: queue_notify,
-                    wake_at,
-                } => {
-                    // First pass (or the queue was recreated): register on this queue's
-                    // signal and look again before sleeping.
-                    let Some(notified) = notified.filter(|_| {
-                        notify
-                            .as_ref()
-                            .is_some_and(|n| Arc::ptr_eq(n, &queue_notify))
-                    }) else {
-                        notify = Some(queue_notify);
-                        continue;
-                    };
-                    let target = wake_at.map_or(deadline, |w| w.min(deadline));
-                    let sleep = tokio::time::sleep_until(self.shared.clock.to_tokio(target));
-                    tokio::select! {
-                        () = notified => {}
-                        () = sleep => {}
-                    }
+            {
+                let mut state = self.lock();
+                // The deadline sweeps every server: a long poll never answers empty while a
+                // message is visible.
+                let sweep = if last { Sweep::Full } else { sweep };
+                let outcome = receive::attempt(&mut state, &request, now, long_poll, sweep, last)?;
+                let wake_at = match outcome {
+                    receive::ReceiveStep::Done(answer) => return Ok(answer),
+                    receive::ReceiveStep::Wait { wake_at } => wake_at,
+                };
+                let incarnation = state.queues.get(&request.key).map(|q| q.incarnation);
+                if listener.as_ref().map(|l| l.incarnation) != incarnation {
+                    // First wait (or the queue was recreated): start listening. A stale
+                    // registration is dropped once the lock is released.
+                    stale = listener.take();
+                    listener = incarnation.and_then(|incarnation| {
+                        Listener::register(self, &mut state, &request.key, incarnation)
+                    });
                 }
+                target = wake_at.map_or(deadline, |w| w.min(deadline));
             }
+            drop(stale.take());
+            let Some(registered) = listener.as_ref() else {
+                return Ok(json!({}));
+            };
+            let sleep = tokio::time::sleep_until(self.shared.clock.to_tokio(target));
+            tokio::select! {
+                () = registered.notify.notified() => {}
+                () = sleep => {}
+            }
+            sweep = registered.take_wake(&mut self.lock());
+        }
+    }
+}
+
+/// A long poll registered as a waiter on its queue; unregisters when dropped (answered, or
+/// the client went away).
+struct Listener {
+    engine: Engine,
+    key: QueueKey,
+    incarnation: u64,
+    id: u64,
+    listens: u64,
+    notify: Arc<Notify>,
+}
+
+impl Listener {
+    /// Registers a waiter on the queue, listening to a weighted half of its servers.
+    fn register(
+        engine: &Engine,
+        state: &mut State,
+        key: &QueueKey,
+        incarnation: u64,
+    ) -> Option<Self> {
+        let State { queues, rng, .. } = state;
+        let queue = queues.get_mut(key)?;
+        let listens = standard::listening(rng, &queue.server_weights);
+        let (id, notify) = queue.waiters.register(listens);
+        Some(Self {
+            engine: engine.clone(),
+            key: key.clone(),
+            incarnation,
+            id,
+            listens,
+            notify,
+        })
+    }
+
+    /// How to look after waking: the servers it listens to after a send there, else all.
+    fn take_wake(&self, state: &mut State) -> Sweep {
+        let wake = state
+            .queues
+            .get_mut(&self.key)
+            .filter(|q| q.incarnation == self.incarnation)
+            .and_then(|q| q.waiters.take_wake(self.id));
+        match wake {
+            Some(Wake::Listened) => Sweep::Listening(self.listens),
+            Some(Wake::Sweep) | None => Sweep::Full,
+        }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let mut state = self.engine.lock();
+        if let Some(queue) = state
+            .queues
+            .get_mut(&self.key)
+            .filter(|q| q.incarnation == self.incarnation)
+        {
+            queue.waiters.remove(self.id);
         }
     }
 }

@@ -2,13 +2,11 @@
 //! receive count, the latest receipt, which simulated servers hold a copy).
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
-
-use tokio::sync::Notify;
 use tokio::time::{Duration, Instant};
 
 use super::attributes::QueueConfig;
 use super::md5::MessageAttribute;
+use super::waiting::Waiters;
 use crate::rules::DEDUP_WINDOW;
 
 /// A queue's identity: SQS scopes names by account and region.
@@ -99,6 +97,13 @@ pub struct Message {
     /// Standard queues: this is a copy that survived a delete on a missed replica; deleting it
     /// again is final.
     pub ghost: bool,
+    /// Standard queues: it arrived while long polls waited, or was received from a busy
+    /// queue, so a delete may miss a replica (`--duplicate-rate`). Never set for a message
+    /// sent and then received on a quiet queue.
+    pub raced: bool,
+    /// Standard queues: it arrived while long polls waited, on servers none of them listens
+    /// to, and is out of sight until `visible_at` (counted as visible meanwhile).
+    pub settling: bool,
 }
 
 impl Message {
@@ -150,8 +155,8 @@ pub struct Queue {
     pub messages: BTreeMap<u64, Message>,
     /// Next message key (only [`Queue::push`] hands keys out).
     next_key: u64,
-    /// Woken whenever something a waiting receive cares about changes.
-    pub notify: Arc<Notify>,
+    /// Long polls waiting on this queue; woken when something they care about changes.
+    pub waiters: Waiters,
     /// When the last PurgeQueue happened (one per 60 s).
     pub last_purge: Option<Instant>,
     /// FIFO dedup window, keyed by scope (`group\u{0}id` or `\u{0}id`).
@@ -198,7 +203,7 @@ impl Queue {
             tags,
             messages: BTreeMap::new(),
             next_key: 1,
-            notify: Arc::new(Notify::new()),
+            waiters: Waiters::default(),
             last_purge: None,
             dedup: HashMap::new(),
             attempts: HashMap::new(),
@@ -241,7 +246,7 @@ impl Queue {
     pub fn counts(&self, now: Instant) -> Counts {
         let mut counts = Counts::default();
         for message in self.messages.values() {
-            if message.is_visible(now) {
+            if message.is_visible(now) || (message.settling && message.receipt.is_none()) {
                 counts.visible += 1;
             } else if message.receipt.is_some() || message.ghost {
                 // A resurrected duplicate is, in SQS terms, still in flight on the replica

@@ -93,7 +93,7 @@ pub fn set_queue_attributes(
     queue.config = config;
     queue.housekeeping_due = None;
     queue.modified_s = now.epoch_ms / 1000;
-    queue.notify.notify_waiters();
+    queue.waiters.wake_all();
     Ok(json!({}))
 }
 

@@ -201,11 +201,11 @@ pub fn delete_queue(
     now: Now,
 ) -> Result<Value, SqsError> {
     let key = State::key_of(ctx, input)?;
-    let queue = state
+    let mut queue = state
         .queues
         .remove(&key)
         .ok_or_else(SqsError::queue_does_not_exist)?;
-    queue.notify.notify_waiters();
+    queue.waiters.wake_all();
     state.deleted.insert(key, now.at);
     Ok(json!({}))
 }

@@ -4,10 +4,8 @@
 //! attempt at a time.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
-use tokio::sync::Notify;
 use tokio::time::{Duration, Instant};
 
 use crate::rules::{DEDUP_WINDOW, MAX_VISIBILITY_SECS};
@@ -17,7 +15,7 @@ use crate::server::fifo;
 use crate::server::md5::md5_of_attributes;
 use crate::server::queue::{Attempt, Message, QueueKey, Receipt};
 use crate::server::receipt::ReceiptRef;
-use crate::server::standard;
+use crate::server::standard::{self, Sweep};
 use crate::server::store::{Now, State};
 use crate::server::validate::{self, Input, render_attributes};
 
@@ -57,10 +55,8 @@ pub struct ReceiveRequest {
 pub enum ReceiveStep {
     /// Answer now.
     Done(Value),
-    /// Nothing yet: wait for `notify` or until `wake_at` (a delay or visibility expiry).
+    /// Nothing yet: wait for a wake or until `wake_at` (a delay or visibility expiry).
     Wait {
-        /// The queue's change signal.
-        notify: Arc<Notify>,
         /// Next time something becomes visible.
         wake_at: Option<Instant>,
     },
@@ -130,7 +126,7 @@ pub fn parse(
 }
 
 /// One attempt: returns messages if any are receivable (or `last` is set), else says what to
-/// wait for.
+/// wait for. `sweep` says which simulated servers a standard queue reads.
 ///
 /// # Errors
 /// None today beyond a vanished queue answering empty; kept fallible for symmetry.
@@ -139,6 +135,7 @@ pub fn attempt(
     req: &ReceiveRequest,
     now: Now,
     long_poll: bool,
+    sweep: Sweep,
     last: bool,
 ) -> Result<ReceiveStep, SqsError> {
     let Some(queue) = state.queues.get_mut(&req.key) else {
@@ -157,10 +154,15 @@ pub fn attempt(
     };
     // Enough candidates to fill the answer even if some are moved to the dead-letter queue.
     let limit = req.max * 20 + 100;
+    // A standard message received in a race with a send, or from a busy queue, may come back
+    // after its delete (a replica missed it).
+    let raced = !fifo
+        && queue.server_weights.len() > 1
+        && (matches!(sweep, Sweep::Listening(_)) || standard::is_busy(queue, now.at));
     let candidates = if fifo {
         fifo::candidates(queue, now.at, limit)
     } else {
-        standard::candidates(queue, rng, now.at, long_poll, limit)
+        standard::candidates(queue, rng, now.at, long_poll, sweep, limit)
     };
     let mut chosen = Vec::new();
     let mut moved = Vec::new();
@@ -198,11 +200,10 @@ pub fn attempt(
             return Ok(ReceiveStep::Done(json!({})));
         }
         return Ok(ReceiveStep::Wait {
-            notify: Arc::clone(&queue.notify),
             wake_at: queue.next_change(now.at),
         });
     }
-    let answer = deliver(state, req, &chosen, now);
+    let answer = deliver(state, req, &chosen, raced, now);
     Ok(ReceiveStep::Done(answer))
 }
 
@@ -237,6 +238,8 @@ fn move_to_dlq(
         message.receipt = None;
         message.visible_at = now.at;
         message.ghost = false;
+        message.raced = false;
+        message.settling = false;
         if dlq.config.fifo {
             message.enqueued_at = now.at;
         } else {
@@ -246,7 +249,7 @@ fn move_to_dlq(
     }
     // A standard DLQ keeps the original enqueue time, which may expire sooner.
     dlq.housekeeping_due = None;
-    dlq.notify.notify_waiters();
+    dlq.waiters.wake_all();
 }
 
 /// FIFO: the stored answer for a repeated ReceiveRequestAttemptId, if nothing changed since
@@ -282,7 +285,13 @@ fn replay_attempt(state: &mut State, req: &ReceiveRequest, now: Now) -> Option<V
 }
 
 /// Marks the chosen messages received and renders the answer.
-fn deliver(state: &mut State, req: &ReceiveRequest, chosen: &[u64], now: Now) -> Value {
+fn deliver(
+    state: &mut State,
+    req: &ReceiveRequest,
+    chosen: &[u64],
+    raced: bool,
+    now: Now,
+) -> Value {
     let mut rendered = Vec::new();
     let mut record = Vec::new();
     for key in chosen {
@@ -309,6 +318,8 @@ fn deliver(state: &mut State, req: &ReceiveRequest, chosen: &[u64], now: Now) ->
         };
         message.receive_count += 1;
         message.first_receive_ms.get_or_insert(now.epoch_ms);
+        message.raced |= raced;
+        message.settling = false;
         message.visible_at = now.at + visibility;
         message.receipt = Some(Receipt {
             serial,

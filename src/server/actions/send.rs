@@ -1,6 +1,7 @@
 //! SendMessage and SendMessageBatch: body, attribute and size rules, delays, FIFO groups,
 //! deduplication and sequence numbers.
 
+use rand::rngs::StdRng;
 use serde_json::{Map, Value, json};
 use tokio::time::Duration;
 
@@ -10,7 +11,7 @@ use crate::server::engine::RequestContext;
 use crate::server::error::SqsError;
 use crate::server::fifo;
 use crate::server::md5::{MessageAttribute, md5_of_attributes, md5_of_body};
-use crate::server::queue::{DedupRecord, Message, QueueKey};
+use crate::server::queue::{DedupRecord, Message, Queue, QueueKey};
 use crate::server::standard;
 use crate::server::store::{Now, State};
 use crate::server::validate::{self, Input};
@@ -265,7 +266,7 @@ fn enqueue(
     } else {
         standard::place(rng, &queue.server_weights)
     };
-    let message = Message {
+    let mut message = Message {
         id: message_id.clone(),
         body: body.to_string(),
         md5_body: md5_body.clone(),
@@ -284,6 +285,8 @@ fn enqueue(
         receipt: None,
         servers,
         ghost: false,
+        raced: false,
+        settling: false,
     };
     if let (Some((dedup_key, _)), Some(seq)) = (dedup, &sequence_number) {
         queue.dedup.insert(
@@ -295,8 +298,8 @@ fn enqueue(
             },
         );
     }
+    announce(queue, &mut message, rng, now);
     queue.push(message);
-    queue.notify.notify_waiters();
     Ok(send_result(
         &md5_body,
         md5_attributes.as_deref(),
@@ -304,6 +307,27 @@ fn enqueue(
         &message_id,
         sequence_number.as_deref(),
     ))
+}
+
+/// Tells the long polls waiting on `queue` about a new message. A standard queue (realism on)
+/// wakes one poll listening to a server that holds it; when none listens there, the message
+/// settles for a moment before any receive sees it (see `standard.rs`). FIFO queues and
+/// `--ordered` wake every poll.
+fn announce(queue: &mut Queue, message: &mut Message, rng: &mut StdRng, now: Now) {
+    if queue.waiters.is_empty() {
+        return;
+    }
+    if queue.server_weights.len() <= 1 || !message.is_visible(now.at) {
+        queue.waiters.wake_all();
+        return;
+    }
+    message.raced = true;
+    if !queue.waiters.offer(message.servers) {
+        message.settling = true;
+        message.visible_at = now.at + standard::settle_delay(rng);
+        // The waiting polls look again and learn when it becomes visible.
+        queue.waiters.wake_all();
+    }
 }
 
 fn send_result(

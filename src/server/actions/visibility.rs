@@ -100,7 +100,7 @@ fn change_one(
         )));
     }
     message.visible_at = now.at + timeout;
-    queue.notify.notify_waiters();
+    queue.waiters.wake_all();
     Ok(())
 }
 

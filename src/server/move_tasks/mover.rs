@@ -153,13 +153,16 @@ fn move_one(state: &mut State, source: &QueueKey, key: u64, target: &QueueKey, n
     message.enqueued_at = now.at;
     message.visible_at = now.at;
     message.ghost = false;
+    message.raced = false;
+    message.settling = false;
     message.servers = if fifo {
         1
     } else {
         standard::place(rng, &queue.server_weights)
     };
     queue.push(message);
-    queue.notify.notify_waiters();
+    // A message moved in wakes every waiting poll for a full sweep.
+    queue.waiters.wake_all();
 }
 
 /// The background runner of task `id`: steps, then sleeps until the next message is due, the
