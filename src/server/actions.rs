@@ -20,6 +20,12 @@ use super::validate::Input;
 /// A synchronous action: runs under the state lock.
 type Apply = fn(&mut State, &RequestContext, &Input<'_>, Now) -> Result<Value, SqsError>;
 
+/// Whether the server serves an action called `name` (ReceiveMessage included).
+#[must_use]
+pub fn exists(name: &str) -> bool {
+    name == "ReceiveMessage" || find(name).is_some()
+}
+
 /// The synchronous action called `name`, if we serve it.
 #[must_use]
 pub fn find(name: &str) -> Option<Apply> {

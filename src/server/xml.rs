@@ -24,11 +24,17 @@ const NO_RESULT: &[&str] = &[
     "RemovePermission",
 ];
 
+/// Whether SQS's answer to `action` carries an `<{Op}Result>` (XML) or `{Op}Result` (JSON).
+#[must_use]
+pub fn has_result(action: &str) -> bool {
+    !NO_RESULT.contains(&action)
+}
+
 /// The XML body for a successful `action` with JSON `output`.
 #[must_use]
 pub fn success(action: &str, output: &Value, request_id: &str) -> String {
     let mut xml = format!(r#"<?xml version="1.0"?><{action}Response xmlns="{NAMESPACE}">"#);
-    if !NO_RESULT.contains(&action) {
+    if has_result(action) {
         let _ = write!(xml, "<{action}Result>");
         if let Value::Object(members) = output {
             write_members(&mut xml, action, members, Context::Result);
