@@ -35,11 +35,16 @@ pub fn has_result(action: &str) -> bool {
 pub fn success(action: &str, output: &Value, request_id: &str) -> String {
     let mut xml = format!(r#"<?xml version="1.0"?><{action}Response xmlns="{NAMESPACE}">"#);
     if has_result(action) {
-        let _ = write!(xml, "<{action}Result>");
+        let mut result = String::new();
         if let Value::Object(members) = output {
-            write_members(&mut xml, action, members, Context::Result);
+            write_members(&mut result, action, members, Context::Result);
         }
-        let _ = write!(xml, "</{action}Result>");
+        // An empty result is one empty element, as SQS writes it (`<ReceiveMessageResult/>`).
+        if result.is_empty() {
+            let _ = write!(xml, "<{action}Result/>");
+        } else {
+            let _ = write!(xml, "<{action}Result>{result}</{action}Result>");
+        }
     }
     let _ = write!(
         xml,
@@ -217,10 +222,7 @@ mod tests {
         let xml = success("DeleteMessage", &json!({}), ID);
         assert_eq!(body(&xml, "DeleteMessage"), "");
         let xml = success("ReceiveMessage", &json!({}), ID);
-        assert_eq!(
-            body(&xml, "ReceiveMessage"),
-            "<ReceiveMessageResult></ReceiveMessageResult>"
-        );
+        assert_eq!(body(&xml, "ReceiveMessage"), "<ReceiveMessageResult/>");
     }
 
     #[test]
