@@ -25,6 +25,8 @@ pub mod defaults {
     pub const SEND_COUNT: u32 = 100;
     /// `send --group`.
     pub const GROUP: &str = "default";
+    /// `send --parallel`: one request in flight, so the sender never reorders its own batches.
+    pub const PARALLEL: u16 = 1;
     /// `receive --wait` (seconds; SQS's longest long poll).
     pub const WAIT_SECS: i32 = 20;
     /// `receive --max` (SQS's largest batch).
@@ -60,6 +62,8 @@ pub enum Command {
     Receive(ReceiveArgs),
     /// Run an embedded SQS-compatible server
     Serve(ServeArgs),
+    /// Move a dead-letter queue's messages back to their source queues (DLQ redrive)
+    Redrive(RedriveArgs),
     /// The whole practical in one terminal: standard and FIFO side by side
     Demo(DemoArgs),
     /// Print a shell completion script
@@ -174,6 +178,12 @@ pub struct SendArgs {
     /// Pace sending to this many messages per second
     #[arg(long, value_name = "PER_SEC", value_parser = positive_rate)]
     pub rate: Option<f64>,
+    /// Requests in flight at once on a standard queue (FIFO queues always send one at a time).
+    /// Above 1 it is faster, but the sender then reorders its own batches: a receiver marks
+    /// messages late that the queue never reordered
+    #[arg(long, value_name = "N", default_value_t = defaults::PARALLEL,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallel: u16,
 }
 
 /// `queue receive`.
@@ -218,7 +228,7 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub servers: u32,
     /// Probability that a delete misses a replica, so the message is delivered again
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, value_name = "P", default_value_t = 0.01, value_parser = probability)]
     pub duplicate_rate: f64,
     /// Standard queues deliver in strict order and never duplicate
     #[arg(long)]
@@ -227,8 +237,23 @@ pub struct ServeArgs {
     #[arg(long, value_name = "MS", default_value_t = 0)]
     pub latency: u64,
     /// Fraction of requests (and batch entries) answered with a retryable error
-    #[arg(long, value_name = "P", default_value_t = 0.0)]
+    #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = probability)]
     pub fail_rate: f64,
+}
+
+/// `queue redrive`.
+#[derive(Debug, Args, Clone)]
+pub struct RedriveArgs {
+    /// The dead-letter queue to empty (name or URL)
+    #[arg(long, value_name = "DLQ")]
+    pub name: String,
+    /// Move every message to this queue instead of back to the queue it came from
+    #[arg(long, value_name = "QUEUE")]
+    pub to: Option<String>,
+    /// Move at most this many messages per second (default: as fast as SQS goes)
+    #[arg(long, value_name = "PER_SEC",
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::rules::MOVE_TASK_MAX_RATE)))]
+    pub rate: Option<u32>,
 }
 
 /// `queue demo`.
@@ -269,6 +294,20 @@ pub struct DemoArgs {
 pub struct CompletionsArgs {
     /// The shell to generate for
     pub shell: clap_complete::Shell,
+}
+
+/// `serve --duplicate-rate` and `--fail-rate`: a probability, 0 to 1.
+fn probability(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("must be a probability between 0 and 1, e.g. 0.05 (got {text:?})"))?;
+    if value.is_finite() && (0.0..=1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!(
+            "must be a probability between 0 and 1, e.g. 0.05 (got {value})"
+        ))
+    }
 }
 
 /// `send --rate`: a finite number of messages per second above 0.
@@ -336,6 +375,7 @@ impl Cli {
                 dedup_id: DedupMode::Auto,
                 one_by_one: false,
                 rate: None,
+                parallel: defaults::PARALLEL,
             })
         };
         Ok((command, self.global))
@@ -385,6 +425,20 @@ mod tests {
             cli.into_command().unwrap().0,
             Command::Receive(ReceiveArgs { ref name, .. }) if name == "q.fifo"
         ));
+    }
+
+    #[test]
+    fn serve_rates_out_of_range_are_usage_errors() {
+        for (flag, value) in [
+            ("--duplicate-rate", "1.5"),
+            ("--fail-rate", "-0.1"),
+            ("--duplicate-rate", "NaN"),
+        ] {
+            let error =
+                Cli::try_parse_from(["queue", "serve", &format!("{flag}={value}")]).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{error}");
+            assert!(error.to_string().contains("between 0 and 1"), "{error}");
+        }
     }
 
     #[test]

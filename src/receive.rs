@@ -391,7 +391,7 @@ mod tests {
             dedup: DedupMode::Auto,
             one_by_one: false,
             rate: None,
-            in_flight: crate::send::IN_FLIGHT,
+            in_flight: usize::from(crate::cli::defaults::PARALLEL),
         };
         let report = send_messages(&sqs, &queue, &plan, &|_| {}).await.unwrap();
         assert_eq!(report.sent, count);

@@ -1,8 +1,10 @@
 //! The sender: numbered messages in batches (or one by one), FIFO group and deduplication,
 //! retries of failed entries, and the progress bar.
 //!
-//! Standard queues get [`IN_FLIGHT`] `SendMessageBatch` requests at once; FIFO queues get one
-//! request at a time, in order, so a group keeps its order. Entries SQS reports as failed (and
+//! Batches go one request at a time, in order, unless `--parallel N` lets N requests of a
+//! standard queue overtake each other (faster, but the receiver then sees the sender's
+//! reordering, not the queue's); FIFO queues always get one request at a time, in order, so a
+//! group keeps its order. Entries SQS reports as failed (and
 //! whole requests that fail with a retryable error) are sent again with backoff, failed entries
 //! before anything later. A message counts as sent only once SQS accepted it.
 
@@ -26,8 +28,6 @@ use crate::rules::content_dedup_id;
 use crate::sqs::errors::{self, Problem};
 use crate::sqs::{QueueInfo, Sqs};
 
-/// `SendMessageBatch` requests in flight at once on a standard queue.
-pub const IN_FLIGHT: usize = 6;
 /// Entries per `SendMessageBatch` (the SQS maximum).
 pub const BATCH_SIZE: usize = 10;
 /// Rounds of sending one entry before giving up on it (the SDK also retries each request).
@@ -54,7 +54,7 @@ pub struct SendPlan {
     pub one_by_one: bool,
     /// Messages per second, if paced.
     pub rate: Option<f64>,
-    /// Requests at once on a standard queue ([`IN_FLIGHT`] for `queue send`). FIFO queues and
+    /// Requests at once on a standard queue (`--parallel`, 1 by default). FIFO queues and
     /// `one_by_one` always send one request at a time, in order.
     pub in_flight: usize,
 }
@@ -69,7 +69,7 @@ impl From<&SendArgs> for SendPlan {
             dedup: args.dedup_id,
             one_by_one: args.one_by_one,
             rate: args.rate,
-            in_flight: IN_FLIGHT,
+            in_flight: usize::from(args.parallel),
         }
     }
 }
@@ -572,7 +572,7 @@ mod tests {
             dedup: DedupMode::Auto,
             one_by_one: false,
             rate: None,
-            in_flight: IN_FLIGHT,
+            in_flight: usize::from(crate::cli::defaults::PARALLEL),
         };
         assert_eq!(batch_size(&plan), 10);
         plan.rate = Some(2.0);

@@ -10,7 +10,8 @@
 //! - `engine` owns the state and the clock and waits for long polls; `actions` has one file per
 //!   group of SQS actions, found by name in `actions.rs`;
 //! - `store` (`State`), `queue`, `attributes`, `standard`, `fifo`, `receipt`, `md5`, `validate`
-//!   and `clock` are the state and the rules the actions apply.
+//!   and `clock` are the state and the rules the actions apply;
+//! - `move_tasks` keeps the message move tasks (DLQ redrive) and runs each in the background.
 
 mod actions;
 mod attributes;
@@ -20,6 +21,7 @@ mod error;
 mod fifo;
 mod http;
 mod md5;
+mod move_tasks;
 mod query;
 mod query_json;
 mod queue;
@@ -134,7 +136,7 @@ async fn serve_engine(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let stopping = CancellationToken::new();
-    let app = http::router(engine, options, stopping.clone());
+    let app = http::router(engine.clone(), options, stopping.clone());
     let server = axum::serve(listener, app)
         .with_graceful_shutdown({
             let stopping = stopping.clone();
@@ -155,6 +157,8 @@ async fn serve_engine(
                 .unwrap_or(Ok(()))
         }
     };
+    // Move tasks stop with the server.
+    engine.stop_background().await;
     served.context("the SQS server stopped unexpectedly")
 }
 

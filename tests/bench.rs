@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, SendMessageBatchRequestEntry};
 use queue::cli::DedupMode;
-use queue::send::{IN_FLIGHT, SendPlan, send_messages};
+use queue::cli::defaults::PARALLEL;
+use queue::send::{SendPlan, send_messages};
 use queue::server::{LocalServer, ServeOptions};
 
 use crate::util::http::query_post;
@@ -337,7 +338,7 @@ async fn time_send(server: &LocalServer, queue_name: &str, one_by_one: bool) -> 
         dedup: DedupMode::Auto,
         one_by_one,
         rate: None,
-        in_flight: IN_FLIGHT,
+        in_flight: usize::from(PARALLEL),
     };
     let started = Instant::now();
     let report = send_messages(&sqs, &queue, &plan, &|_| {}).await.unwrap();

@@ -314,3 +314,39 @@ fn a_closed_stderr_does_not_panic() {
     assert_eq!(status.code(), Some(0), "no panic (101) on a closed stderr");
     assert_eq!(held_messages(&server, "csse6400_prac"), 10);
 }
+
+/// By default the sender keeps one request in flight, so every late mark a receiver shows is
+/// the queue's doing: on an ordered server (with latency, where parallel requests would
+/// overtake each other) nothing is marked late. `--parallel N` is there for speed and still
+/// delivers every message.
+#[test]
+fn the_sender_never_reorders_by_default_and_parallel_is_opt_in() {
+    let server = BlockingServer::start(ServeOptions {
+        latency: Duration::from_millis(3),
+        ..practical(8)
+    });
+    let dir = TempDir::new();
+    let send = |extra: &[&str]| {
+        let mut args = vec![
+            "send",
+            "--name",
+            "csse6400_prac",
+            "--count",
+            "300",
+            "--endpoint-url",
+            &server.endpoint,
+        ];
+        args.extend_from_slice(extra);
+        let sent = run(command(&dir), &args);
+        assert_eq!(sent.code, Some(0), "{}", sent.stderr);
+    };
+    send(&[]);
+    let lines = drain(&server, &dir, "csse6400_prac");
+    assert_eq!(numbers(&lines), (0..300).collect::<Vec<_>>());
+    assert!(lines.iter().all(|l| l["out_of_order"] == false));
+
+    send(&["--parallel", "6", "--prepend", "P-"]);
+    let lines = drain(&server, &dir, "csse6400_prac");
+    let got: BTreeSet<u64> = numbers(&lines).into_iter().collect();
+    assert_eq!(got, (0..300).collect(), "every message arrives");
+}

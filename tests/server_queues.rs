@@ -1,5 +1,5 @@
 //! Queue actions through the real `aws-sdk-sqs` client (AWS JSON 1.0): create, get, list and
-//! delete, attributes, purge, tags, dead-letter sources, permissions and move tasks, regions,
+//! delete, attributes, purge, tags, dead-letter sources, regions,
 //! and the errors SQS answers them with.
 
 use std::time::Duration;
@@ -265,55 +265,6 @@ async fn a_deleted_name_is_free_again_after_sixty_seconds() {
     );
     server.advance_clock(Duration::from_secs(61));
     assert_eq!(create_queue(&sqs, "recycled").await, url);
-}
-
-/// Permissions and message-move tasks are answered with a proper SQS error or success, never
-/// an unparseable response.
-#[tokio::test]
-async fn permissions_and_move_tasks_answer_properly() {
-    let (_server, sqs) = start_and_connect().await;
-    let url = create_queue(&sqs, "perm").await;
-    let arn = format!("arn:aws:sqs:us-east-1:{ACCOUNT}:perm");
-    let outcomes: Vec<Option<String>> = vec![
-        sqs.add_permission()
-            .queue_url(&url)
-            .label("l")
-            .aws_account_ids("111111111111")
-            .actions("SendMessage")
-            .send()
-            .await
-            .err()
-            .map(|e| e.into_service_error().code().unwrap_or("none").to_string()),
-        sqs.remove_permission()
-            .queue_url(&url)
-            .label("l")
-            .send()
-            .await
-            .err()
-            .map(|e| e.into_service_error().code().unwrap_or("none").to_string()),
-        sqs.start_message_move_task()
-            .source_arn(&arn)
-            .send()
-            .await
-            .err()
-            .map(|e| e.into_service_error().code().unwrap_or("none").to_string()),
-        sqs.list_message_move_tasks()
-            .source_arn(&arn)
-            .send()
-            .await
-            .err()
-            .map(|e| e.into_service_error().code().unwrap_or("none").to_string()),
-        sqs.cancel_message_move_task()
-            .task_handle("nope")
-            .send()
-            .await
-            .err()
-            .map(|e| e.into_service_error().code().unwrap_or("none").to_string()),
-    ];
-    for code in outcomes.into_iter().flatten() {
-        assert_ne!(code, "none", "an error without a code");
-        assert!(!code.contains('#'), "{code}");
-    }
 }
 
 #[tokio::test]

@@ -1,8 +1,11 @@
 //! The SQS actions the engine serves, one file per concern, and the only `match` over action
-//! names. ReceiveMessage is absent here: its wait lives in the engine (`engine.rs`).
+//! names. ReceiveMessage and StartMessageMoveTask are absent here: the engine runs them (the
+//! receive's wait in `engine.rs`, the move task's runner in `move_tasks`).
 
 pub mod batch;
 pub mod delete;
+pub mod move_tasks;
+pub mod permissions;
 pub mod queue_attributes;
 pub mod queues;
 pub mod receive;
@@ -47,6 +50,10 @@ pub fn find(name: &str) -> Option<Apply> {
         "TagQueue" => tags::tag_queue,
         "UntagQueue" => tags::untag_queue,
         "ListQueueTags" => tags::list_queue_tags,
+        "AddPermission" => permissions::add_permission,
+        "RemovePermission" => permissions::remove_permission,
+        "ListMessageMoveTasks" => move_tasks::list_message_move_tasks,
+        "CancelMessageMoveTask" => move_tasks::cancel_message_move_task,
         _ => return None,
     };
     Some(apply)

@@ -41,8 +41,6 @@ pub(super) async fn serve(args: ServeArgs, _config: &Config) -> Result<ExitCode>
 
 /// The flags as [`ServeOptions`], or a usage error naming the bad flag.
 fn options(args: &ServeArgs) -> Result<ServeOptions> {
-    check_rate("--duplicate-rate", args.duplicate_rate)?;
-    check_rate("--fail-rate", args.fail_rate)?;
     for name in &args.queues {
         check_queue_name(name)?;
     }
@@ -60,17 +58,6 @@ fn options(args: &ServeArgs) -> Result<ServeOptions> {
         latency: Duration::from_millis(args.latency),
         fail_rate: args.fail_rate,
     })
-}
-
-fn check_rate(flag: &str, value: f64) -> Result<()> {
-    if value.is_finite() && (0.0..=1.0).contains(&value) {
-        Ok(())
-    } else {
-        Err(UsageError(format!(
-            "{flag} must be a probability between 0 and 1 (got {value}); e.g. {flag} 0.05"
-        ))
-        .into())
-    }
 }
 
 /// A `--queue` name that breaks the SQS queue-name rule is a usage error.
@@ -196,20 +183,6 @@ mod tests {
             ordered: false,
             latency: 5,
             fail_rate: 0.0,
-        }
-    }
-
-    #[test]
-    fn rates_out_of_range_are_usage_errors() {
-        for (duplicate, fail) in [(1.5, 0.0), (0.0, -0.1), (f64::NAN, 0.0)] {
-            let error = options(&ServeArgs {
-                duplicate_rate: duplicate,
-                fail_rate: fail,
-                ..args()
-            })
-            .unwrap_err();
-            assert!(error.downcast_ref::<UsageError>().is_some(), "{error}");
-            assert!(error.to_string().contains("between 0 and 1"), "{error}");
         }
     }
 

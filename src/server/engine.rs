@@ -15,12 +15,16 @@ use std::time::Duration;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::Value;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use super::ServeOptions;
-use super::actions::{self, queues, receive};
+use super::actions::{self, move_tasks, queues, receive};
 use super::attributes::QueueConfig;
 use super::clock::Clock;
 use super::error::SqsError;
+use super::move_tasks::mover;
 use super::queue::QueueKey;
 use super::queue_url::Address;
 use super::standard;
@@ -55,6 +59,18 @@ struct Shared {
     state: Mutex<State>,
     /// Engine time.
     clock: Clock,
+    /// Background work (move tasks): tracked, and stopped with the server.
+    background: Background,
+}
+
+/// The engine's background tasks and the signals they wait on.
+struct Background {
+    /// Every runner spawned, so stopping can wait for them.
+    tracker: TaskTracker,
+    /// Cancelled when the server stops.
+    stop: CancellationToken,
+    /// Notified when the clock is moved (runners sleeping on it look again).
+    ticks: Arc<Notify>,
 }
 
 /// The queues and their messages: a cheap clonable handle.
@@ -88,6 +104,11 @@ impl Engine {
             shared: Arc::new(Shared {
                 state: Mutex::new(State::new(rng, sim)),
                 clock: Clock::new(),
+                background: Background {
+                    tracker: TaskTracker::new(),
+                    stop: CancellationToken::new(),
+                    ticks: Arc::new(Notify::new()),
+                },
             }),
         };
         let now = engine.now();
@@ -130,6 +151,46 @@ impl Engine {
         for queue in state.queues.values() {
             queue.notify.notify_waiters();
         }
+        self.shared.background.ticks.notify_waiters();
+    }
+
+    /// Runs `f` on the state under the lock, with the engine's "now".
+    pub(super) fn with_state<T>(&self, f: impl FnOnce(&mut State, Now) -> T) -> T {
+        let now = self.now();
+        f(&mut self.lock(), now)
+    }
+
+    /// Sleeps until the engine clock reads `at` (sooner if the clock is moved past it; wake
+    /// on [`Engine::ticks`] to notice).
+    pub(super) async fn sleep_until(&self, at: tokio::time::Instant) {
+        tokio::time::sleep_until(self.shared.clock.to_tokio(at)).await;
+    }
+
+    /// Notified whenever the clock is moved.
+    pub(super) fn ticks(&self) -> Arc<Notify> {
+        Arc::clone(&self.shared.background.ticks)
+    }
+
+    /// Stops the background work (move tasks) and waits for it.
+    pub async fn stop_background(&self) {
+        let background = &self.shared.background;
+        background.stop.cancel();
+        background.tracker.close();
+        background.tracker.wait().await;
+    }
+
+    /// StartMessageMoveTask: records the task, then starts its runner.
+    fn start_move_task(&self, ctx: &RequestContext, input: &Value) -> Result<Value, SqsError> {
+        let now = self.now();
+        let started = move_tasks::start(&mut self.lock(), ctx, &Input::new(input), now)?;
+        let background = &self.shared.background;
+        background.tracker.spawn(mover::run(
+            self.clone(),
+            started.id,
+            started.wake,
+            background.stop.clone(),
+        ));
+        Ok(started.answer)
     }
 
     /// Runs one action. `action` is the operation name (`SendMessage`); `input` is the request
@@ -146,6 +207,9 @@ impl Engine {
     ) -> Result<Value, SqsError> {
         if action == "ReceiveMessage" {
             return self.receive(ctx, &input).await;
+        }
+        if action == "StartMessageMoveTask" {
+            return self.start_move_task(ctx, &input);
         }
         let apply = actions::find(action).ok_or_else(|| SqsError::unsupported_operation(action))?;
         let now = self.now();

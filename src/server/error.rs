@@ -267,6 +267,23 @@ impl SqsError {
         )
     }
 
+    /// A move task, or a queue named by ARN, that does not exist (404).
+    #[must_use]
+    pub fn resource_not_found(message: impl Into<String>) -> Self {
+        Self::sender(
+            "ResourceNotFoundException",
+            "ResourceNotFoundException",
+            404,
+            message,
+        )
+    }
+
+    /// More of something than SQS allows in one request (AddPermission's actions), 403.
+    #[must_use]
+    pub fn over_limit(message: impl Into<String>) -> Self {
+        Self::sender("OverLimit", "OverLimit", 403, message)
+    }
+
     /// A retryable server-side failure (`--fail-rate`).
     #[must_use]
     pub fn internal_failure() -> Self {

@@ -9,6 +9,7 @@ use tokio::time::{Duration, Instant};
 
 use super::engine::RequestContext;
 use super::error::SqsError;
+use super::move_tasks::MoveTasks;
 use super::queue::{Queue, QueueKey};
 use super::queue_url;
 use super::receipt::{self, ReceiptRef};
@@ -46,6 +47,8 @@ pub struct State {
     pub next_serial: u64,
     /// Last FIFO sequence number handed out (20 digits, increasing).
     pub last_sequence: u128,
+    /// Message move tasks (DLQ redrive).
+    pub move_tasks: MoveTasks,
 }
 
 /// Epoch seconds and the like for "now", read once per request.
@@ -72,6 +75,7 @@ impl State {
             next_incarnation: 1,
             next_serial: 1,
             last_sequence: 18_849_496_460_467_696_128,
+            move_tasks: MoveTasks::default(),
         }
     }
 

@@ -378,7 +378,7 @@ async fn with_the_real_receiver_only_drawn_messages_are_deleted() {
         dedup: DedupMode::Auto,
         one_by_one: false,
         rate: None,
-        in_flight: crate::send::IN_FLIGHT,
+        in_flight: usize::from(crate::cli::defaults::PARALLEL),
     };
     assert_eq!(
         send_messages(&sqs, &queue, &plan, &|_| {})
