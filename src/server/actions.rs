@@ -23,10 +23,11 @@ use super::validate::Input;
 /// A synchronous action: runs under the state lock.
 type Apply = fn(&mut State, &RequestContext, &Input<'_>, Now) -> Result<Value, SqsError>;
 
-/// Whether the server serves an action called `name` (ReceiveMessage included).
+/// Whether the server serves an action called `name`, those the engine runs itself
+/// (ReceiveMessage, StartMessageMoveTask) included.
 #[must_use]
 pub fn exists(name: &str) -> bool {
-    name == "ReceiveMessage" || find(name).is_some()
+    matches!(name, "ReceiveMessage" | "StartMessageMoveTask") || find(name).is_some()
 }
 
 /// The synchronous action called `name`, if we serve it.
