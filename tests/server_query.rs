@@ -192,12 +192,9 @@ async fn query_with_accept_json_gets_json() {
     )
     .await;
     assert_eq!(response.status, 200, "{response:?}");
-    assert_eq!(
-        response.header("content-type"),
-        Some("application/x-amz-json-1.0")
-    );
+    assert_eq!(response.header("content-type"), Some("application/json"));
     assert!(
-        response.json()["QueueUrl"]
+        response.json()["CreateQueueResponse"]["CreateQueueResult"]["QueueUrl"]
             .as_str()
             .unwrap()
             .ends_with("/jsonq")
@@ -215,8 +212,8 @@ async fn query_with_accept_json_gets_json() {
     .await;
     assert_eq!(error.status, 400);
     assert_eq!(
-        error.json()["__type"],
-        "com.amazonaws.sqs#QueueDoesNotExist"
+        error.json()["Error"]["Code"],
+        "AWS.SimpleQueueService.NonExistentQueue"
     );
     assert_eq!(
         error.header("x-amzn-query-error"),

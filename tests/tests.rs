@@ -36,6 +36,8 @@ mod server_queues;
 mod server_realism;
 // What SQS promises: FIFO order and dedup, visibility, redrive, long polls, reordering.
 mod server_semantics;
+// Queue URLs from where the client is, the Query API on them, and what answers leave out.
+mod server_urls;
 // Around every action: failures, latency, request ids, error shapes, odd inputs.
 mod server_wire;
 // The Terraform files against the tool's queue names and rules.

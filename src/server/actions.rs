@@ -23,6 +23,13 @@ use super::validate::Input;
 /// A synchronous action: runs under the state lock.
 type Apply = fn(&mut State, &RequestContext, &Input<'_>, Now) -> Result<Value, SqsError>;
 
+/// Whether the server serves an action called `name`, those the engine runs itself
+/// (ReceiveMessage, StartMessageMoveTask) included.
+#[must_use]
+pub fn exists(name: &str) -> bool {
+    matches!(name, "ReceiveMessage" | "StartMessageMoveTask") || find(name).is_some()
+}
+
 /// The synchronous action called `name`, if we serve it.
 #[must_use]
 pub fn find(name: &str) -> Option<Apply> {

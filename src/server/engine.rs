@@ -27,6 +27,7 @@ use super::clock::Clock;
 use super::error::SqsError;
 use super::move_tasks::mover;
 use super::queue::QueueKey;
+use super::queue_url::Address;
 use super::standard::{self, Sweep};
 use super::store::{Now, Simulation, State};
 use super::validate::Input;
@@ -39,14 +40,15 @@ pub const DEFAULT_ACCOUNT: &str = "000000000000";
 /// Where a request came from and how it was addressed.
 #[derive(Debug, Clone)]
 pub struct RequestContext {
-    /// Region from the SigV4 credential scope (else the server's default, us-east-1).
+    /// Region of the queue URL the request was sent to (`/queue/<region>/…`), else from the
+    /// SigV4 credential scope, else the server's default (us-east-1).
     pub region: String,
     /// Account id (the server has one: `000000000000`).
     pub account: String,
-    /// `host:port` the client used, for building queue URLs.
+    /// `host[:port]` the client used, for building queue URLs.
     pub host: String,
-    /// Queue URL path when the request was addressed to `/<account>/<name>`.
-    pub path_queue: Option<(String, String)>,
+    /// The queue whose URL the request was sent to, if any.
+    pub path_queue: Option<Address>,
     /// `X-Amzn-Trace-Id`, which SendMessage turns into the `AWSTraceHeader` attribute.
     pub trace_header: Option<String>,
     /// The SenderId to record (from the access key id).

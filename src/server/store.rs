@@ -11,6 +11,7 @@ use super::engine::RequestContext;
 use super::error::SqsError;
 use super::move_tasks::MoveTasks;
 use super::queue::{Queue, QueueKey};
+use super::queue_url;
 use super::receipt::{self, ReceiptRef};
 use super::validate::Input;
 
@@ -78,54 +79,33 @@ impl State {
         }
     }
 
-    /// `http://sqs.<region>.localhost[:port]/<account>/<name>`, port taken from the Host the
-    /// client used.
+    /// The queue's URL as the client sees it: on the host and port it used, with the region
+    /// in the path unless it is the home region (see `queue_url`).
     #[must_use]
     pub fn url(ctx: &RequestContext, key: &QueueKey) -> String {
-        let port = ctx
-            .host
-            .rsplit_once(':')
-            .filter(|(_, p)| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
-            .map(|(_, p)| format!(":{p}"))
-            .unwrap_or_default();
-        format!(
-            "http://sqs.{}.localhost{port}/{}/{}",
-            key.region, key.account, key.name
-        )
+        queue_url::build(&ctx.host, &key.region, &key.account, &key.name)
     }
 
-    /// The key a `QueueUrl` (or the request path) names. Only the URL path selects the queue;
-    /// the region comes from a `sqs.<region>.` host prefix when there is one.
+    /// The key a `QueueUrl` parameter names (a URL in any shape the server reads, or a bare
+    /// queue name), else the queue URL the request was sent to. Parts the URL leaves out are
+    /// the request's: its region and the server's account.
     ///
     /// # Errors
-    /// No QueueUrl, or one that is not `…/<account>/<name>`: QueueDoesNotExist.
+    /// Neither a QueueUrl nor a queue URL path: MissingParameter. A QueueUrl that names no
+    /// queue: QueueDoesNotExist.
     pub fn key_of(ctx: &RequestContext, input: &Input<'_>) -> Result<QueueKey, SqsError> {
-        let Some(url) = input.str_opt("QueueUrl")? else {
-            return match &ctx.path_queue {
-                Some((account, name)) => Ok(QueueKey {
-                    account: account.clone(),
-                    region: ctx.region.clone(),
-                    name: name.clone(),
-                }),
-                None => Err(SqsError::missing_parameter("QueueUrl")),
-            };
+        let address = match input.str_opt("QueueUrl")? {
+            Some(url) => queue_url::parse(url).ok_or_else(SqsError::queue_does_not_exist)?,
+            None => ctx
+                .path_queue
+                .clone()
+                .ok_or_else(|| SqsError::missing_parameter("QueueUrl"))?,
         };
-        let rest = url.split_once("://").map_or(url, |(_, r)| r);
-        let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-        let region = host
-            .strip_prefix("sqs.")
-            .and_then(|h| h.split('.').next())
-            .filter(|r| !r.is_empty() && !r.contains(':'))
-            .map_or_else(|| ctx.region.clone(), str::to_string);
-        let mut parts = path.split('/').filter(|p| !p.is_empty());
-        match (parts.next(), parts.next(), parts.next()) {
-            (Some(account), Some(name), None) => Ok(QueueKey {
-                account: account.to_string(),
-                region,
-                name: name.to_string(),
-            }),
-            _ => Err(SqsError::queue_does_not_exist()),
-        }
+        Ok(QueueKey {
+            account: address.account.unwrap_or_else(|| ctx.account.clone()),
+            region: address.region.unwrap_or_else(|| ctx.region.clone()),
+            name: address.name,
+        })
     }
 
     /// The queue a request names, retention applied.

@@ -78,10 +78,21 @@ pub fn client_in(server: &LocalServer, region: &str) -> Client {
 /// A real SDK client for `server` with the given retry behaviour.
 #[must_use]
 pub fn client_with(server: &LocalServer, region: &str, retry: RetryConfig) -> Client {
+    client_at_with(&server.endpoint(), region, retry)
+}
+
+/// A real SDK client for the server at `endpoint` (`http://localhost:PORT`, say: the name is
+/// resolved as the SDK resolves any), signing for `region`, without retries.
+#[must_use]
+pub fn client_at(endpoint: &str, region: &str) -> Client {
+    client_at_with(endpoint, region, RetryConfig::disabled())
+}
+
+fn client_at_with(endpoint: &str, region: &str, retry: RetryConfig) -> Client {
     let config = aws_sdk_sqs::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region.to_string()))
-        .endpoint_url(server.endpoint())
+        .endpoint_url(endpoint)
         .credentials_provider(Credentials::new(
             ACCESS_KEY_ID,
             "test-secret",
