@@ -13,6 +13,9 @@ import base64
 import hashlib
 import sys
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 import uuid
 
 import boto3
@@ -92,6 +95,22 @@ def main():
     check(sqs.get_queue_url(QueueName=name)["QueueUrl"] == url, "GetQueueUrl")
     listed = sqs.list_queues(QueueNamePrefix=f"compat-{PROTOCOL}-{run}").get("QueueUrls", [])
     check(listed == [url], "ListQueues with prefix", listed)
+    unmatched = sqs.list_queues(QueueNamePrefix=f"none-{run}")
+    check("QueueUrls" not in unmatched, "ListQueues without a match has no QueueUrls", unmatched)
+
+    # The queue URL is an address: on the endpoint's host and port, and plain HTTP code can
+    # GET it with the Query API, as `requests.get(url, params=...)` would.
+    check(url.startswith(endpoint.rstrip("/") + "/"), "QueueUrl on the endpoint's host", url)
+    query = urllib.parse.urlencode({"Action": "GetQueueAttributes", "AttributeName.1": "QueueArn"})
+    with urllib.request.urlopen(f"{url}?{query}", timeout=10) as reply:
+        got = reply.read().decode()
+    check(f"<Value>arn:aws:sqs:us-east-1:000000000000:{name}</Value>" in got, "GET on the QueueUrl", got)
+    try:
+        urllib.request.urlopen(url, timeout=10)
+        check(False, "GET on the QueueUrl without Action must fail")
+    except urllib.error.HTTPError as error:
+        got = error.read().decode()
+        check(error.code == 404 and "<UnknownOperationException" in got, "GET without Action", got)
 
     # What went over the wire.
     last = wire[-1]

@@ -62,6 +62,8 @@ pub enum Command {
     Receive(ReceiveArgs),
     /// Run an embedded SQS-compatible server
     Serve(ServeArgs),
+    /// Move a dead-letter queue's messages back to their source queues (DLQ redrive)
+    Redrive(RedriveArgs),
     /// The whole practical in one terminal: standard and FIFO side by side
     Demo(DemoArgs),
     /// Print a shell completion script
@@ -237,6 +239,21 @@ pub struct ServeArgs {
     /// Fraction of requests (and batch entries) answered with a retryable error
     #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = probability)]
     pub fail_rate: f64,
+}
+
+/// `queue redrive`.
+#[derive(Debug, Args, Clone)]
+pub struct RedriveArgs {
+    /// The dead-letter queue to empty (name or URL)
+    #[arg(long, value_name = "DLQ")]
+    pub name: String,
+    /// Move every message to this queue instead of back to the queue it came from
+    #[arg(long, value_name = "QUEUE")]
+    pub to: Option<String>,
+    /// Move at most this many messages per second (default: as fast as SQS goes)
+    #[arg(long, value_name = "PER_SEC",
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::rules::MOVE_TASK_MAX_RATE)))]
+    pub rate: Option<u32>,
 }
 
 /// `queue demo`.

@@ -16,6 +16,7 @@
 //!   view ([`receive::view`]).
 //! - [`tui`]: the terminal toolkit the live screens share (guard, theme, log widget, key
 //!   tables, one event loop); it depends on neither `receive` nor `demo`.
+//! - [`redrive`]: moves a dead-letter queue's messages back (a message move task).
 //! - [`demo`]: the whole practical in one terminal.
 //! - [`server`]: the embedded SQS-compatible server behind `queue serve`.
 //! - [`completions`]: shell completions and the man page.
@@ -27,6 +28,7 @@ pub mod demo;
 pub mod exit;
 pub mod message;
 pub mod receive;
+pub mod redrive;
 pub mod rules;
 pub mod send;
 pub mod server;
@@ -60,6 +62,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Command::Send(args) => send::run(args, &config).await,
             Command::Receive(args) => receive::run(args, &config).await,
             Command::Serve(args) => server::serve(args, &config).await,
+            Command::Redrive(args) => redrive::run(args, &config).await,
             Command::Demo(args) => demo::run(args, &config).await,
             Command::Completions(_) | Command::Man => unreachable!("handled above"),
         }

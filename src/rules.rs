@@ -18,6 +18,15 @@ pub const MAX_VISIBILITY_SECS: i64 = 43_200;
 /// Longest queue name SQS accepts, `.fifo` included.
 pub const MAX_QUEUE_NAME_LEN: usize = 80;
 
+/// Fastest MaxNumberOfMessagesPerSecond a message move task (DLQ redrive) accepts.
+pub const MOVE_TASK_MAX_RATE: u32 = 500;
+
+/// Most move tasks ListMessageMoveTasks answers (its MaxResults; the default is 1).
+pub const MOVE_TASK_LIST_MAX: u32 = 10;
+
+/// Most actions one AddPermission may grant.
+pub const MAX_PERMISSION_ACTIONS: usize = 7;
+
 /// The SQS queue-name rule: 1–80 characters of letters, digits, `-` and `_`; a FIFO name ends
 /// in `.fifo` (counted in the 80).
 #[must_use]

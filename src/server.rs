@@ -7,10 +7,12 @@
 //!
 //! - `http` (routing, `--latency`, `--fail-rate`), `query` and `xml` (the Query protocol) and
 //!   `error` (`SqsError`) speak the wire;
-//! - `engine` owns the state and the clock and waits for long polls; `actions` has one file per
-//!   group of SQS actions, found by name in `actions.rs`;
+//! - `engine` owns the state and the clock and waits for long polls (`waiting`: which servers
+//!   each waiting poll listens to, and the wakes); `actions` has one file per group of SQS
+//!   actions, found by name in `actions.rs`;
 //! - `store` (`State`), `queue`, `attributes`, `standard`, `fifo`, `receipt`, `md5`, `validate`
-//!   and `clock` are the state and the rules the actions apply.
+//!   and `clock` are the state and the rules the actions apply;
+//! - `move_tasks` keeps the message move tasks (DLQ redrive) and runs each in the background.
 
 mod actions;
 mod attributes;
@@ -20,12 +22,16 @@ mod error;
 mod fifo;
 mod http;
 mod md5;
+mod move_tasks;
 mod query;
+mod query_json;
 mod queue;
+mod queue_url;
 mod receipt;
 mod standard;
 mod store;
 mod validate;
+mod waiting;
 mod xml;
 
 mod command;
@@ -57,7 +63,8 @@ pub struct ServeOptions {
     pub seed: Option<u64>,
     /// Simulated storage servers per standard queue.
     pub servers: u32,
-    /// Probability that a delete misses a replica (the message is delivered again later).
+    /// Probability that a delete misses a replica (the message is delivered again later), for
+    /// a message that arrived while a long poll waited or came from a busy queue.
     pub duplicate_rate: f64,
     /// Standard queues in strict order, no duplicates.
     pub ordered: bool,
@@ -132,7 +139,7 @@ async fn serve_engine(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let stopping = CancellationToken::new();
-    let app = http::router(engine, options, stopping.clone());
+    let app = http::router(engine.clone(), options, stopping.clone());
     let server = axum::serve(listener, app)
         .with_graceful_shutdown({
             let stopping = stopping.clone();
@@ -153,6 +160,8 @@ async fn serve_engine(
                 .unwrap_or(Ok(()))
         }
     };
+    // Move tasks stop with the server.
+    engine.stop_background().await;
     served.context("the SQS server stopped unexpectedly")
 }
 

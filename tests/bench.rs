@@ -12,14 +12,14 @@
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, SendMessageBatchRequestEntry};
 use queue::cli::DedupMode;
 use queue::cli::defaults::PARALLEL;
 use queue::send::{SendPlan, send_messages};
 use queue::server::{LocalServer, ServeOptions};
 
-use crate::util::http::query_post;
-use crate::util::server::{as_shipped, client, create_queue, start, start_with};
+use crate::util::http::query;
+use crate::util::sdk::{delete, delete_batch, receive, send, send_batch};
+use crate::util::server::{as_shipped, client, create_queue, start_with, start_with_queue};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     #[allow(
@@ -31,39 +31,35 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[index]
 }
 
+/// "p50 …, p90 …, p99 …" of sorted durations.
+fn spread(sorted: &[Duration]) -> String {
+    format!(
+        "p50 {:?}, p90 {:?}, p99 {:?}",
+        percentile(sorted, 0.5),
+        percentile(sorted, 0.9),
+        percentile(sorted, 0.99)
+    )
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark: run with --ignored --nocapture"]
 async fn wire_figures() {
-    let server = start().await;
-    let sqs = client(&server);
-    let url = create_queue(&sqs, "bench").await;
+    let (server, sqs, url) = start_with_queue("bench").await;
 
     // Warm up the connection pool.
     for _ in 0..50 {
-        sqs.send_message()
-            .queue_url(&url)
-            .message_body("warm")
-            .send()
-            .await
-            .unwrap();
+        send(&sqs, &url, "warm").await;
     }
     let mut times = Vec::new();
     for i in 0..1000 {
         let started = Instant::now();
-        sqs.send_message()
-            .queue_url(&url)
-            .message_body(format!("Message {i}"))
-            .send()
-            .await
-            .unwrap();
+        send(&sqs, &url, format!("Message {i}")).await;
         times.push(started.elapsed());
     }
     times.sort();
     println!(
-        "SDK SendMessage round trip over loopback (1000 sequential): p50 {:?}, p90 {:?}, p99 {:?}, max {:?}",
-        percentile(&times, 0.5),
-        percentile(&times, 0.9),
-        percentile(&times, 0.99),
+        "SDK SendMessage round trip over loopback (1000 sequential): {}, max {:?}",
+        spread(&times),
         times[times.len() - 1]
     );
 
@@ -71,17 +67,12 @@ async fn wire_figures() {
     let batches = 300;
     let started = Instant::now();
     for b in 0..batches {
-        let mut request = sqs.send_message_batch().queue_url(&url);
-        for i in 0..10 {
-            request = request.entries(
-                SendMessageBatchRequestEntry::builder()
-                    .id(format!("e{i}"))
-                    .message_body(format!("Message {}", b * 10 + i))
-                    .build()
-                    .unwrap(),
-            );
-        }
-        request.send().await.unwrap();
+        send_batch(
+            &sqs,
+            &url,
+            (0..10).map(|i| format!("Message {}", b * 10 + i)),
+        )
+        .await;
     }
     let elapsed = started.elapsed();
     println!(
@@ -98,12 +89,7 @@ async fn wire_figures() {
         let url = url.clone();
         tasks.push(tokio::spawn(async move {
             for i in 0..500 {
-                sqs.send_message()
-                    .queue_url(&url)
-                    .message_body(format!("t{t} {i}"))
-                    .send()
-                    .await
-                    .unwrap();
+                send(&sqs, &url, format!("t{t} {i}")).await;
             }
         }));
     }
@@ -120,9 +106,8 @@ async fn wire_figures() {
     for i in 0..200 {
         let body = format!("Message {i}");
         let started = Instant::now();
-        let response = query_post(
+        let response = query(
             &server,
-            "/",
             &[
                 ("Action", "SendMessage"),
                 ("QueueUrl", &url),
@@ -156,22 +141,8 @@ async fn send_receive_delete_throughput() {
             let url = url.clone();
             tokio::spawn(async move {
                 for batch in 0..MESSAGES / 40 {
-                    let entries = (0..10)
-                        .map(|i| {
-                            SendMessageBatchRequestEntry::builder()
-                                .id(format!("e{i}"))
-                                .message_body(format!("w{worker} b{batch} m{i}"))
-                                .build()
-                                .expect("entry")
-                        })
-                        .collect::<Vec<_>>();
-                    client
-                        .send_message_batch()
-                        .queue_url(&url)
-                        .set_entries(Some(entries))
-                        .send()
-                        .await
-                        .expect("send");
+                    let bodies = (0..10).map(|i| format!("w{worker} b{batch} m{i}"));
+                    send_batch(&client, &url, bodies).await;
                 }
             })
         })
@@ -196,24 +167,7 @@ async fn send_receive_delete_throughput() {
         if got.is_empty() {
             break;
         }
-        let entries = got
-            .iter()
-            .enumerate()
-            .map(|(i, m)| {
-                DeleteMessageBatchRequestEntry::builder()
-                    .id(format!("d{i}"))
-                    .receipt_handle(m.receipt_handle().unwrap_or_default())
-                    .build()
-                    .expect("entry")
-            })
-            .collect::<Vec<_>>();
-        client
-            .delete_message_batch()
-            .queue_url(&url)
-            .set_entries(Some(entries))
-            .send()
-            .await
-            .expect("delete");
+        delete_batch(&client, &url, &got).await;
         received += got.len();
     }
     let drained = started.elapsed();
@@ -242,9 +196,7 @@ fn cpu_time() -> Option<Duration> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark: run with --ignored --nocapture"]
 async fn long_poll_handover_and_idle_cpu() {
-    let server = start().await;
-    let sqs = client(&server);
-    let url = create_queue(&sqs, "handover").await;
+    let (server, sqs, url) = start_with_queue("handover").await;
 
     // Handover: a receive waits (20 s long poll); we send; how long until it returns?
     let mut handover = Vec::new();
@@ -254,42 +206,24 @@ async fn long_poll_handover_and_idle_cpu() {
             let sqs = sqs.clone();
             let url = url.clone();
             tokio::spawn(async move {
-                let out = sqs
-                    .receive_message()
-                    .queue_url(&url)
-                    .wait_time_seconds(20)
-                    .send()
-                    .await
-                    .unwrap();
-                (Instant::now(), out.messages.unwrap_or_default())
+                let messages = receive(&sqs, &url, 1, 20).await;
+                (Instant::now(), messages)
             })
         };
         tokio::time::sleep(Duration::from_millis(5)).await;
         let sent_at = Instant::now();
-        sqs.send_message()
-            .queue_url(&url)
-            .message_body(format!("Message {i}"))
-            .send()
-            .await
-            .unwrap();
+        send(&sqs, &url, format!("Message {i}")).await;
         send_rtt.push(sent_at.elapsed());
         let (received_at, messages) = waiting.await.unwrap();
         assert_eq!(messages.len(), 1, "the waiting poll got the message");
         handover.push(received_at.duration_since(sent_at));
-        sqs.delete_message()
-            .queue_url(&url)
-            .receipt_handle(messages[0].receipt_handle().unwrap_or_default())
-            .send()
-            .await
-            .unwrap();
+        delete(&sqs, &url, messages[0].receipt_handle().unwrap_or_default()).await;
     }
     handover.sort();
     send_rtt.sort();
     println!(
-        "long-poll handover (send start -> waiting receive returns, 200 runs): p50 {:?}, p90 {:?}, p99 {:?}; a SendMessage alone: p50 {:?}",
-        percentile(&handover, 0.5),
-        percentile(&handover, 0.9),
-        percentile(&handover, 0.99),
+        "long-poll handover (send start -> waiting receive returns, 200 runs): {}; a SendMessage alone: p50 {:?}",
+        spread(&handover),
         percentile(&send_rtt, 0.5),
     );
 

@@ -3,8 +3,11 @@
 
 use std::time::{Duration, Instant};
 
-use crate::util::binary::{Run, TempDir, bare_command, command, run};
-use crate::util::fake_aws::{dead_endpoint, fake_aws_error};
+use crate::util::binary::{Run, TempDir, bare_command, command, run, run_at};
+use crate::util::fake_aws::{
+    ACCESS_DENIED, AwsError, EXPIRED_TOKEN, INVALID_CLIENT_TOKEN_ID, SIGNATURE_DOES_NOT_MATCH,
+    UNRECOGNIZED_CLIENT, dead_endpoint, fake_aws,
+};
 use crate::util::server::BlockingServer;
 
 const SECRET: &str = "test-secret-never-printed";
@@ -31,21 +34,30 @@ fn assert_friendly(run: &Run, message: &str, hint: &str) {
     assert!(!run.stderr.contains(SECRET) && !run.stdout.contains(SECRET));
 }
 
+/// `queue send --name q` with no AWS variables, at an endpoint nothing listens on.
+fn send_without_credentials(dir: &TempDir) -> Run {
+    run_at(
+        bare_command(dir),
+        &["send", "--name", "q"],
+        &dead_endpoint(),
+    )
+}
+
+/// `queue VERB --name q` against a fake of AWS that answers with `error`.
+fn answered_by(error: &AwsError, verb: &str) -> Run {
+    let dir = TempDir::new();
+    run_at(command(&dir), &[verb, "--name", "q"], &fake_aws(error))
+}
+
 #[test]
 fn unreachable_endpoint_fails_fast_naming_it() {
     let dir = TempDir::new();
     let endpoint = dead_endpoint();
     let started = Instant::now();
-    let run = run(
+    let run = run_at(
         command(&dir),
-        &[
-            "--name",
-            "csse6400_prac",
-            "--client-name",
-            "C",
-            "--endpoint-url",
-            &endpoint,
-        ],
+        &["--name", "csse6400_prac", "--client-name", "C"],
+        &endpoint,
     );
     assert_friendly(
         &run,
@@ -66,10 +78,7 @@ fn ini_format_aws_env_is_named_when_credentials_are_missing() {
         "aws.env",
         "[default]\naws_access_key_id = ASIAEXAMPLE\naws_secret_access_key = hidden-secret\n",
     );
-    let run = run(
-        bare_command(&dir),
-        &["send", "--name", "q", "--endpoint-url", &dead_endpoint()],
-    );
+    let run = send_without_credentials(&dir);
     assert_friendly(&run, "no AWS credentials found", "INI format");
     assert!(!run.stderr.contains("hidden-secret") && !run.stderr.contains("ASIAEXAMPLE"));
 }
@@ -81,10 +90,7 @@ fn lower_case_names_in_aws_env_are_named() {
         "aws.env",
         "aws_access_key_id=ASIAEXAMPLE\naws_secret_access_key=s\n",
     );
-    let run = run(
-        bare_command(&dir),
-        &["send", "--name", "q", "--endpoint-url", &dead_endpoint()],
-    );
+    let run = send_without_credentials(&dir);
     assert_friendly(&run, "no AWS credentials found", "lower-case");
     assert_eq!(
         run.stderr.matches("lower").count(),
@@ -97,10 +103,7 @@ fn lower_case_names_in_aws_env_are_named() {
 #[test]
 fn no_aws_env_at_all_says_where_credentials_go() {
     let dir = TempDir::new();
-    let run = run(
-        bare_command(&dir),
-        &["send", "--name", "q", "--endpoint-url", &dead_endpoint()],
-    );
+    let run = send_without_credentials(&dir);
     assert_friendly(&run, "no AWS credentials found", "aws.env");
     assert!(run.stderr.contains("--profile"), "{}", run.stderr);
 }
@@ -109,18 +112,10 @@ fn no_aws_env_at_all_says_where_credentials_go() {
 fn local_flag_needs_no_credentials_and_env_endpoint_is_honoured() {
     let server = BlockingServer::ordered();
     let dir = TempDir::new();
-    let local = run(
+    let local = run_at(
         bare_command(&dir),
-        &[
-            "send",
-            "--name",
-            "csse6400_prac",
-            "--count",
-            "3",
-            "--local",
-            "--endpoint-url",
-            &server.endpoint,
-        ],
+        &["send", "--name", "csse6400_prac", "--count", "3", "--local"],
+        &server.endpoint,
     );
     assert_eq!(local.code, Some(0), "{}", local.stderr);
     let mut from_env = command(&dir);
@@ -166,10 +161,7 @@ fn a_good_aws_env_is_loaded_but_never_overrides_the_environment() {
     );
     let endpoint = dead_endpoint();
     // Credentials come from the file: the failure is the endpoint, not credentials.
-    let run_file = run(
-        bare_command(&dir),
-        &["send", "--name", "q", "--endpoint-url", &endpoint],
-    );
+    let run_file = run_at(bare_command(&dir), &["send", "--name", "q"], &endpoint);
     assert!(
         run_file.stderr.contains("cannot be reached"),
         "{}",
@@ -184,10 +176,7 @@ fn a_good_aws_env_is_loaded_but_never_overrides_the_environment() {
     let server = BlockingServer::ordered();
     let mut cmd = bare_command(&dir);
     cmd.env("AWS_REGION", "eu-west-1");
-    let run_env = run(
-        cmd,
-        &["send", "--name", "nope", "--endpoint-url", &server.endpoint],
-    );
+    let run_env = run_at(cmd, &["send", "--name", "nope"], &server.endpoint);
     assert!(
         run_env.stderr.contains("region eu-west-1"),
         "{}",
@@ -207,17 +196,7 @@ fn explicit_env_file_that_does_not_exist_is_an_error() {
 
 #[test]
 fn expired_token_says_restart_the_lab() {
-    let dir = TempDir::new();
-    let endpoint = fake_aws_error(
-        400,
-        "ExpiredToken",
-        "com.amazon.coral.service#ExpiredTokenException",
-        "The security token included in the request is expired",
-    );
-    let run = run(
-        command(&dir),
-        &["send", "--name", "q", "--endpoint-url", &endpoint],
-    );
+    let run = answered_by(&EXPIRED_TOKEN, "send");
     assert_friendly(
         &run,
         "session token has expired",
@@ -227,27 +206,8 @@ fn expired_token_says_restart_the_lab() {
 
 #[test]
 fn invalid_token_and_unrecognized_client_are_named() {
-    let dir = TempDir::new();
-    for (query, shape) in [
-        (
-            "InvalidClientTokenId",
-            "com.amazon.coral.service#InvalidClientTokenId",
-        ),
-        (
-            "UnrecognizedClientException",
-            "com.amazon.coral.service#UnrecognizedClientException",
-        ),
-    ] {
-        let endpoint = fake_aws_error(
-            403,
-            query,
-            shape,
-            "The security token included in the request is invalid.",
-        );
-        let run = run(
-            command(&dir),
-            &["send", "--name", "q", "--endpoint-url", &endpoint],
-        );
+    for error in [INVALID_CLIENT_TOKEN_ID, UNRECOGNIZED_CLIENT] {
+        let run = answered_by(&error, "send");
         assert_friendly(
             &run,
             "does not recognise the access key",
@@ -259,17 +219,12 @@ fn invalid_token_and_unrecognized_client_are_named() {
 #[test]
 fn quoted_values_are_named_in_the_hint() {
     let dir = TempDir::new();
-    let endpoint = fake_aws_error(
-        403,
-        "InvalidClientTokenId",
-        "com.amazon.coral.service#InvalidClientTokenId",
-        "The security token included in the request is invalid.",
-    );
+    let endpoint = fake_aws(&INVALID_CLIENT_TOKEN_ID);
     let mut cmd = bare_command(&dir);
     cmd.env("AWS_ACCESS_KEY_ID", "\"ASIAEXAMPLE\"")
         .env("AWS_SECRET_ACCESS_KEY", "\"abc\"")
         .env("AWS_REGION", "us-east-1");
-    let run = run(cmd, &["send", "--name", "q", "--endpoint-url", &endpoint]);
+    let run = run_at(cmd, &["send", "--name", "q"], &endpoint);
     assert_friendly(
         &run,
         "does not recognise the access key",
@@ -280,33 +235,13 @@ fn quoted_values_are_named_in_the_hint() {
 
 #[test]
 fn signature_mismatch_mentions_spaces_and_clock() {
-    let dir = TempDir::new();
-    let endpoint = fake_aws_error(
-        403,
-        "SignatureDoesNotMatch",
-        "com.amazon.coral.service#SignatureDoesNotMatch",
-        "The request signature we calculated does not match the signature you provided.",
-    );
-    let run = run(
-        command(&dir),
-        &["receive", "--name", "q", "--endpoint-url", &endpoint],
-    );
+    let run = answered_by(&SIGNATURE_DOES_NOT_MATCH, "receive");
     assert_friendly(&run, "SignatureDoesNotMatch", "clock");
 }
 
 #[test]
 fn access_denied_is_named() {
-    let dir = TempDir::new();
-    let endpoint = fake_aws_error(
-        400,
-        "AccessDenied",
-        "com.amazon.coral.service#AccessDeniedException",
-        "User is not authorized to perform: sqs:getqueueurl",
-    );
-    let run = run(
-        command(&dir),
-        &["send", "--name", "q", "--endpoint-url", &endpoint],
-    );
+    let run = answered_by(&ACCESS_DENIED, "send");
     assert_friendly(&run, "access denied to queue q in us-east-1", "--region");
 }
 
@@ -330,15 +265,10 @@ fn usage_errors_exit_2() {
 fn wrong_queue_name_lists_similar_names_with_region_and_endpoint() {
     let server = BlockingServer::ordered();
     let dir = TempDir::new();
-    let run = run(
+    let run = run_at(
         command(&dir),
-        &[
-            "send",
-            "--name",
-            "csse6400_prc",
-            "--endpoint-url",
-            &server.endpoint,
-        ],
+        &["send", "--name", "csse6400_prc"],
+        &server.endpoint,
     );
     assert_friendly(
         &run,
@@ -355,15 +285,10 @@ fn missing_fifo_suffix_is_suggested() {
     let server = BlockingServer::ordered();
     server.create_queue("orders.fifo", &[("FifoQueue", "true")]);
     let dir = TempDir::new();
-    let run = run(
+    let run = run_at(
         command(&dir),
-        &[
-            "send",
-            "--name",
-            "orders",
-            "--endpoint-url",
-            &server.endpoint,
-        ],
+        &["send", "--name", "orders"],
+        &server.endpoint,
     );
     assert_friendly(&run, "queue orders not found", "--name orders.fifo");
 }
@@ -373,15 +298,10 @@ fn fifo_name_of_a_standard_queue_is_explained() {
     let server = BlockingServer::ordered();
     server.create_queue("jobs", &[]);
     let dir = TempDir::new();
-    let run = run(
+    let run = run_at(
         command(&dir),
-        &[
-            "send",
-            "--name",
-            "jobs.fifo",
-            "--endpoint-url",
-            &server.endpoint,
-        ],
+        &["send", "--name", "jobs.fifo"],
+        &server.endpoint,
     );
     assert_friendly(
         &run,
@@ -395,17 +315,10 @@ fn dedup_none_on_a_fifo_queue_without_content_based_dedup_is_explained() {
     let server = BlockingServer::ordered();
     server.create_queue("plain.fifo", &[("FifoQueue", "true")]);
     let dir = TempDir::new();
-    let run = run(
+    let run = run_at(
         command(&dir),
-        &[
-            "send",
-            "--name",
-            "plain.fifo",
-            "--dedup-id",
-            "none",
-            "--endpoint-url",
-            &server.endpoint,
-        ],
+        &["send", "--name", "plain.fifo", "--dedup-id", "none"],
+        &server.endpoint,
     );
     assert_friendly(
         &run,
@@ -419,15 +332,10 @@ fn https_to_a_plain_http_endpoint_is_called_a_tls_problem() {
     let server = BlockingServer::ordered();
     let dir = TempDir::new();
     let endpoint = server.endpoint.replace("http://", "https://");
-    let run = run(
+    let run = run_at(
         command(&dir),
-        &[
-            "send",
-            "--name",
-            "csse6400_prac",
-            "--endpoint-url",
-            &endpoint,
-        ],
+        &["send", "--name", "csse6400_prac"],
+        &endpoint,
     );
     assert_friendly(
         &run,
@@ -444,15 +352,10 @@ fn no_ca_certificates_is_one_line_and_a_hint_not_a_panic() {
     command
         .env("SSL_CERT_FILE", dir.path().join("no-such-bundle.pem"))
         .env("SSL_CERT_DIR", dir.path().join("no-such-dir"));
-    let run = run(
+    let run = run_at(
         command,
-        &[
-            "send",
-            "--name",
-            "csse6400_prac",
-            "--endpoint-url",
-            &server.endpoint,
-        ],
+        &["send", "--name", "csse6400_prac"],
+        &server.endpoint,
     );
     assert_friendly(&run, "no CA certificates found", "ca-certificates");
 }

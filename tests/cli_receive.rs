@@ -3,64 +3,28 @@
 //! what was written is deleted (on --count, broken pipe and SIGTERM).
 
 use std::io::{BufRead, BufReader};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::util::binary::{Run, TempDir, command, json_lines, numbers, run, std_command};
-use crate::util::server::{BlockingServer, practical};
+use crate::util::binary::{json_lines, numbers};
+use crate::util::cli::{Cli, sigterm};
+use crate::util::server::practical;
 
-fn send(server: &BlockingServer, dir: &TempDir, queue: &str, count: u32) {
-    let sent = run(
-        command(dir),
-        &[
-            "send",
-            "--name",
-            queue,
-            "--count",
-            &count.to_string(),
-            "--client-name",
-            "Client 1",
-            "--endpoint-url",
-            &server.endpoint,
-        ],
-    );
+/// `queue send --count COUNT --client-name "Client 1"` into `queue`, which must succeed.
+fn send(cli: &Cli, queue: &str, count: u32) {
+    let count = count.to_string();
+    let sent = cli.send(queue, &["--count", &count, "--client-name", "Client 1"]);
     assert_eq!(sent.code, Some(0), "{}", sent.stderr);
-}
-
-fn receive(server: &BlockingServer, dir: &TempDir, queue: &str, extra: &[&str]) -> Run {
-    let mut args = vec![
-        "receive",
-        "--name",
-        queue,
-        "--wait",
-        "1",
-        "--endpoint-url",
-        &server.endpoint,
-    ];
-    args.extend_from_slice(extra);
-    run(command(dir), &args)
 }
 
 #[test]
 fn count_stops_after_n_and_the_rest_stay_in_the_queue() {
-    let server = BlockingServer::ordered();
-    let dir = TempDir::new();
-    send(&server, &dir, "csse6400_prac", 30);
-    let first = receive(
-        &server,
-        &dir,
-        "csse6400_prac",
-        &["--count", "12", "--output", "json"],
-    );
+    let cli = Cli::ordered();
+    send(&cli, "csse6400_prac", 30);
+    let first = cli.receive("csse6400_prac", &["--count", "12", "--output", "json"]);
     assert_eq!(first.code, Some(0), "{}", first.stderr);
     let lines = json_lines(&first.stdout);
     assert_eq!(lines.len(), 12);
-    let rest = receive(
-        &server,
-        &dir,
-        "csse6400_prac",
-        &["--idle", "1", "--output", "json"],
-    );
+    let rest = cli.receive("csse6400_prac", &["--idle", "1", "--output", "json"]);
     let mut all = numbers(&lines);
     all.extend(numbers(&json_lines(&rest.stdout)));
     all.sort_unstable();
@@ -73,10 +37,9 @@ fn count_stops_after_n_and_the_rest_stay_in_the_queue() {
 
 #[test]
 fn idle_stops_an_empty_receive() {
-    let server = BlockingServer::ordered();
-    let dir = TempDir::new();
+    let cli = Cli::ordered();
     let started = Instant::now();
-    let run = receive(&server, &dir, "csse6400_prac", &["--idle", "1"]);
+    let run = cli.receive("csse6400_prac", &["--idle", "1"]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert!(run.stdout.is_empty());
     assert!(
@@ -88,15 +51,9 @@ fn idle_stops_an_empty_receive() {
 
 #[test]
 fn plain_output_is_one_line_per_message_without_a_terminal() {
-    let server = BlockingServer::ordered();
-    let dir = TempDir::new();
-    send(&server, &dir, "csse6400_prac", 5);
-    let run = receive(
-        &server,
-        &dir,
-        "csse6400_prac",
-        &["--idle", "1", "--color", "never"],
-    );
+    let cli = Cli::ordered();
+    send(&cli, "csse6400_prac", 5);
+    let run = cli.receive("csse6400_prac", &["--idle", "1", "--color", "never"]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(lines.len(), 5, "{}", run.stdout);
@@ -107,18 +64,13 @@ fn plain_output_is_one_line_per_message_without_a_terminal() {
     }
     assert!(run.stderr.contains("received 5"), "{}", run.stderr);
 
-    send(&server, &dir, "csse6400_prac", 2);
-    let auto = receive(&server, &dir, "csse6400_prac", &["--count", "1"]);
+    send(&cli, "csse6400_prac", 2);
+    let auto = cli.receive("csse6400_prac", &["--count", "1"]);
     assert!(
         !auto.stdout.contains('\x1b'),
         "no colour without a terminal"
     );
-    let always = receive(
-        &server,
-        &dir,
-        "csse6400_prac",
-        &["--count", "1", "--color", "always"],
-    );
+    let always = cli.receive("csse6400_prac", &["--count", "1", "--color", "always"]);
     assert!(
         always.stdout.contains("\x1b["),
         "colour on request: {}",
@@ -128,15 +80,9 @@ fn plain_output_is_one_line_per_message_without_a_terminal() {
 
 #[test]
 fn json_output_has_the_documented_fields() {
-    let server = BlockingServer::ordered();
-    let dir = TempDir::new();
-    send(&server, &dir, "csse6400_prac.fifo", 3);
-    let run = receive(
-        &server,
-        &dir,
-        "csse6400_prac.fifo",
-        &["--count", "3", "--output", "json"],
-    );
+    let cli = Cli::ordered();
+    send(&cli, "csse6400_prac.fifo", 3);
+    let run = cli.receive("csse6400_prac.fifo", &["--count", "3", "--output", "json"]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let lines = json_lines(&run.stdout);
     assert_eq!(numbers(&lines), vec![0, 1, 2]);
@@ -165,11 +111,10 @@ fn json_output_has_the_documented_fields() {
 
 #[test]
 fn foreign_messages_are_shown_as_they_are() {
-    let server = BlockingServer::ordered();
-    let dir = TempDir::new();
-    let sqs = server.sqs();
-    let url = server.create_queue("foreign", &[]);
-    server.block_on(async {
+    let cli = Cli::ordered();
+    let sqs = cli.server.sqs();
+    let url = cli.server.create_queue("foreign", &[]);
+    cli.server.block_on(async {
         for body in ["hello from the console", "Message x", "line one\nline two"] {
             sqs.client
                 .send_message()
@@ -180,12 +125,7 @@ fn foreign_messages_are_shown_as_they_are() {
                 .expect("send");
         }
     });
-    let run = receive(
-        &server,
-        &dir,
-        "foreign",
-        &["--count", "3", "--output", "json"],
-    );
+    let run = cli.receive("foreign", &["--count", "3", "--output", "json"]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let lines = json_lines(&run.stdout);
     assert_eq!(lines.len(), 3);
@@ -199,25 +139,17 @@ fn foreign_messages_are_shown_as_they_are() {
 
 #[test]
 fn broken_pipe_exits_0_and_deletes_only_what_was_written() {
-    let server = BlockingServer::ordered();
-    let dir = TempDir::new();
-    send(&server, &dir, "csse6400_prac", 100);
-    let mut child = std_command(&dir)
-        .args([
-            "receive",
-            "--name",
-            "csse6400_prac",
-            "--wait",
-            "1",
-            "--max",
-            "1",
-            "--endpoint-url",
-            &server.endpoint,
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let cli = Cli::ordered();
+    send(&cli, "csse6400_prac", 100);
+    let mut child = cli.spawn(&[
+        "receive",
+        "--name",
+        "csse6400_prac",
+        "--wait",
+        "1",
+        "--max",
+        "1",
+    ]);
     let stdout = child.stdout.take().expect("stdout");
     let mut reader = BufReader::new(stdout);
     let mut first = String::new();
@@ -225,12 +157,7 @@ fn broken_pipe_exits_0_and_deletes_only_what_was_written() {
     drop(reader);
     let status = child.wait().expect("exit");
     assert_eq!(status.code(), Some(0), "broken pipe is a normal end");
-    let rest = receive(
-        &server,
-        &dir,
-        "csse6400_prac",
-        &["--idle", "1", "--output", "json"],
-    );
+    let rest = cli.receive("csse6400_prac", &["--idle", "1", "--output", "json"]);
     let left = json_lines(&rest.stdout).len();
     // The receiver stops at the first failed write: most messages are still queued.
     assert!(
@@ -241,23 +168,9 @@ fn broken_pipe_exits_0_and_deletes_only_what_was_written() {
 
 #[test]
 fn original_receive_form_prints_plain_lines_until_sigterm_then_exits_130() {
-    let server = BlockingServer::ordered();
-    let dir = TempDir::new();
-    send(&server, &dir, "csse6400_prac", 5);
-    let mut child = std_command(&dir)
-        .args([
-            "--name",
-            "csse6400_prac",
-            "--client-name",
-            "x",
-            "--receive",
-            "--endpoint-url",
-            &server.endpoint,
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let cli = Cli::ordered();
+    send(&cli, "csse6400_prac", 5);
+    let mut child = cli.spawn(&["--name", "csse6400_prac", "--client-name", "x", "--receive"]);
     let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
     for i in 0..5 {
         let mut line = String::new();
@@ -268,11 +181,7 @@ fn original_receive_form_prints_plain_lines_until_sigterm_then_exits_130() {
             "{line}"
         );
     }
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
+    assert!(sigterm(&child).success());
     let output = child.wait_with_output().expect("exit");
     assert_eq!(
         output.status.code(),
@@ -280,7 +189,7 @@ fn original_receive_form_prints_plain_lines_until_sigterm_then_exits_130() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let rest = receive(&server, &dir, "csse6400_prac", &["--idle", "1"]);
+    let rest = cli.receive("csse6400_prac", &["--idle", "1"]);
     assert!(
         rest.stdout.is_empty(),
         "shown messages were deleted: {}",
@@ -290,18 +199,12 @@ fn original_receive_form_prints_plain_lines_until_sigterm_then_exits_130() {
 
 #[test]
 fn a_reordering_standard_queue_gets_out_of_order_marks_and_loses_nothing() {
-    let server = BlockingServer::start(queue::server::ServeOptions {
+    let cli = Cli::start(queue::server::ServeOptions {
         ordered: false,
         ..practical(3)
     });
-    let dir = TempDir::new();
-    send(&server, &dir, "csse6400_prac", 200);
-    let run = receive(
-        &server,
-        &dir,
-        "csse6400_prac",
-        &["--idle", "2", "--output", "json"],
-    );
+    send(&cli, "csse6400_prac", 200);
+    let run = cli.receive("csse6400_prac", &["--idle", "2", "--output", "json"]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let lines = json_lines(&run.stdout);
     let mut got = numbers(&lines);

@@ -6,33 +6,20 @@ use std::time::Duration;
 
 use queue::server::ServeOptions;
 
-use crate::util::binary::{TempDir, command, json_lines, numbers, run, std_command};
-use crate::util::server::{BlockingServer, practical};
+use crate::util::binary::{json_lines, numbers};
+use crate::util::cli::{Cli, sigterm};
+use crate::util::server::practical;
 
 /// Receives everything until the queue has been quiet for a second, as JSON lines.
-fn drain(server: &BlockingServer, dir: &TempDir, queue: &str) -> Vec<serde_json::Value> {
-    let run = run(
-        command(dir),
-        &[
-            "receive",
-            "--name",
-            queue,
-            "--output",
-            "json",
-            "--idle",
-            "1",
-            "--wait",
-            "1",
-            "--endpoint-url",
-            &server.endpoint,
-        ],
-    );
+fn drain(cli: &Cli, queue: &str) -> Vec<serde_json::Value> {
+    let run = cli.receive(queue, &["--output", "json", "--idle", "1"]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     json_lines(&run.stdout)
 }
 
 /// ApproximateNumberOfMessages, asked until an answer gets through injected failures.
-fn held_messages(server: &BlockingServer, queue: &str) -> u64 {
+fn held_messages(cli: &Cli, queue: &str) -> u64 {
+    let server = &cli.server;
     use aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages;
     let sqs = server.sqs();
     server.block_on(async {
@@ -60,19 +47,8 @@ fn held_messages(server: &BlockingServer, queue: &str) -> u64 {
 
 #[test]
 fn original_form_sends_100_numbered_messages_with_attributes() {
-    let server = BlockingServer::ordered();
-    let dir = TempDir::new();
-    let sent = run(
-        command(&dir),
-        &[
-            "--name",
-            "csse6400_prac",
-            "--client-name",
-            "Client 1",
-            "--endpoint-url",
-            &server.endpoint,
-        ],
-    );
+    let cli = Cli::ordered();
+    let sent = cli.run(&["--name", "csse6400_prac", "--client-name", "Client 1"]);
     assert_eq!(sent.code, Some(0), "{}", sent.stderr);
     assert!(
         sent.stdout.is_empty(),
@@ -81,7 +57,7 @@ fn original_form_sends_100_numbered_messages_with_attributes() {
     );
     assert!(sent.stderr.contains("sent 100 in "), "{}", sent.stderr);
 
-    let lines = drain(&server, &dir, "csse6400_prac");
+    let lines = drain(&cli, "csse6400_prac");
     let got: BTreeSet<u64> = numbers(&lines).into_iter().collect();
     assert_eq!(got, (0..100).collect(), "every message arrives once");
     assert_eq!(lines.len(), 100);
@@ -95,14 +71,10 @@ fn original_form_sends_100_numbered_messages_with_attributes() {
 
 #[test]
 fn prepend_and_one_by_one_send_every_message() {
-    let server = BlockingServer::ordered();
-    let dir = TempDir::new();
-    let sent = run(
-        command(&dir),
+    let cli = Cli::ordered();
+    let sent = cli.send(
+        "csse6400_prac",
         &[
-            "send",
-            "--name",
-            "csse6400_prac",
             "--count",
             "25",
             "--one-by-one",
@@ -110,12 +82,10 @@ fn prepend_and_one_by_one_send_every_message() {
             "A-",
             "--client-name",
             "",
-            "--endpoint-url",
-            &server.endpoint,
         ],
     );
     assert_eq!(sent.code, Some(0), "{}", sent.stderr);
-    let lines = drain(&server, &dir, "csse6400_prac");
+    let lines = drain(&cli, "csse6400_prac");
     assert_eq!(
         numbers(&lines),
         (0..25).collect::<Vec<_>>(),
@@ -134,20 +104,9 @@ fn prepend_and_one_by_one_send_every_message() {
 
 #[test]
 fn fifo_keeps_order_and_a_rerun_without_prepend_is_deduplicated() {
-    let server = BlockingServer::ordered();
-    let dir = TempDir::new();
+    let cli = Cli::ordered();
     let send = |extra: &[&str]| {
-        let mut args = vec![
-            "send",
-            "--name",
-            "csse6400_prac.fifo",
-            "--count",
-            "40",
-            "--endpoint-url",
-            &server.endpoint,
-        ];
-        args.extend_from_slice(extra);
-        let sent = run(command(&dir), &args);
+        let sent = cli.send("csse6400_prac.fifo", &[&["--count", "40"], extra].concat());
         assert_eq!(sent.code, Some(0), "{}", sent.stderr);
         assert!(
             sent.stderr.contains("--prepend"),
@@ -157,7 +116,7 @@ fn fifo_keeps_order_and_a_rerun_without_prepend_is_deduplicated() {
     };
     send(&[]);
     send(&[]);
-    let lines = drain(&server, &dir, "csse6400_prac.fifo");
+    let lines = drain(&cli, "csse6400_prac.fifo");
     assert_eq!(
         numbers(&lines),
         (0..40).collect::<Vec<_>>(),
@@ -171,7 +130,7 @@ fn fifo_keeps_order_and_a_rerun_without_prepend_is_deduplicated() {
 
     send(&[]);
     send(&["--prepend", "B-"]);
-    let lines = drain(&server, &dir, "csse6400_prac.fifo");
+    let lines = drain(&cli, "csse6400_prac.fifo");
     assert_eq!(lines.len(), 40, "only the --prepend run is new");
     assert!(lines.iter().all(|l| l["prefix"] == "B-"));
     assert_eq!(numbers(&lines), (0..40).collect::<Vec<_>>());
@@ -179,56 +138,31 @@ fn fifo_keeps_order_and_a_rerun_without_prepend_is_deduplicated() {
 
 #[test]
 fn fifo_without_content_based_dedup_gets_sha256_ids_and_dedups_too() {
-    let server = BlockingServer::ordered();
-    server.create_queue("nocbd.fifo", &[("FifoQueue", "true")]);
-    let dir = TempDir::new();
+    let cli = Cli::ordered();
+    cli.server
+        .create_queue("nocbd.fifo", &[("FifoQueue", "true")]);
     for _ in 0..2 {
-        let sent = run(
-            command(&dir),
-            &[
-                "send",
-                "--name",
-                "nocbd.fifo",
-                "--count",
-                "15",
-                "--group",
-                "g1",
-                "--endpoint-url",
-                &server.endpoint,
-            ],
-        );
+        let sent = cli.send("nocbd.fifo", &["--count", "15", "--group", "g1"]);
         assert_eq!(sent.code, Some(0), "{}", sent.stderr);
     }
-    let lines = drain(&server, &dir, "nocbd.fifo");
+    let lines = drain(&cli, "nocbd.fifo");
     assert_eq!(numbers(&lines), (0..15).collect::<Vec<_>>());
     assert!(lines.iter().all(|l| l["group_id"] == "g1"));
 }
 
 #[test]
 fn failed_entries_are_retried_until_accepted() {
-    let server = BlockingServer::start(ServeOptions {
+    let cli = Cli::start(ServeOptions {
         fail_rate: 0.3,
         ..practical(11)
     });
-    let dir = TempDir::new();
-    let sent = run(
-        command(&dir),
-        &[
-            "send",
-            "--name",
-            "csse6400_prac",
-            "--count",
-            "300",
-            "--endpoint-url",
-            &server.endpoint,
-        ],
-    );
+    let sent = cli.send("csse6400_prac", &["--count", "300"]);
     assert_eq!(sent.code, Some(0), "{}", sent.stderr);
     assert!(sent.stderr.contains("sent 300 in "), "{}", sent.stderr);
     // The receiver would meet the same injected failures; count what the queue holds instead
     // (the count call itself is retried until the injection lets it through).
     assert_eq!(
-        held_messages(&server, "csse6400_prac"),
+        held_messages(&cli, "csse6400_prac"),
         300,
         "every message accepted exactly once despite failures"
     );
@@ -236,56 +170,28 @@ fn failed_entries_are_retried_until_accepted() {
 
 #[test]
 fn queue_url_is_accepted_as_name() {
-    let server = BlockingServer::ordered();
-    let url = server.create_queue("by-url", &[]);
-    let dir = TempDir::new();
-    let sent = run(
-        command(&dir),
-        &[
-            "send",
-            "--name",
-            &url,
-            "--count",
-            "5",
-            "--rate",
-            "100",
-            "--endpoint-url",
-            &server.endpoint,
-        ],
-    );
+    let cli = Cli::ordered();
+    let url = cli.server.create_queue("by-url", &[]);
+    let sent = cli.send(&url, &["--count", "5", "--rate", "100"]);
     assert_eq!(sent.code, Some(0), "{}", sent.stderr);
-    assert_eq!(
-        numbers(&drain(&server, &dir, "by-url")),
-        (0..5).collect::<Vec<_>>()
-    );
+    assert_eq!(numbers(&drain(&cli, "by-url")), (0..5).collect::<Vec<_>>());
     let _ = Duration::ZERO;
-}
-
-/// `queue send --name csse6400_prac ARGS` as a process to spawn.
-fn send_command(server: &BlockingServer, dir: &TempDir, args: &[&str]) -> std::process::Command {
-    let mut command = std_command(dir);
-    command
-        .args(["send", "--name", "csse6400_prac", "--endpoint-url"])
-        .arg(&server.endpoint)
-        .args(args);
-    command
 }
 
 #[test]
 fn sigterm_during_a_paced_send_exits_130_saying_how_many_were_accepted() {
-    let server = BlockingServer::ordered();
-    let dir = TempDir::new();
-    let child = send_command(&server, &dir, &["--count", "1000", "--rate", "20"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let cli = Cli::ordered();
+    let child = cli.spawn(&[
+        "send",
+        "--name",
+        "csse6400_prac",
+        "--count",
+        "1000",
+        "--rate",
+        "20",
+    ]);
     std::thread::sleep(Duration::from_millis(800));
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
+    assert!(sigterm(&child).success());
     let output = child.wait_with_output().expect("exit");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(130), "{stderr}");
@@ -296,14 +202,14 @@ fn sigterm_during_a_paced_send_exits_130_saying_how_many_were_accepted() {
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no count in {stderr}"));
     assert!(accepted > 0 && accepted < 1000, "{stderr}");
-    assert_eq!(held_messages(&server, "csse6400_prac"), accepted);
+    assert_eq!(held_messages(&cli, "csse6400_prac"), accepted);
 }
 
 #[test]
 fn a_closed_stderr_does_not_panic() {
-    let server = BlockingServer::ordered();
-    let dir = TempDir::new();
-    let mut child = send_command(&server, &dir, &["--count", "10"])
+    let cli = Cli::ordered();
+    let mut child = cli
+        .command(&["send", "--name", "csse6400_prac", "--count", "10"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -312,7 +218,7 @@ fn a_closed_stderr_does_not_panic() {
     drop(child.stderr.take());
     let status = child.wait().expect("exit");
     assert_eq!(status.code(), Some(0), "no panic (101) on a closed stderr");
-    assert_eq!(held_messages(&server, "csse6400_prac"), 10);
+    assert_eq!(held_messages(&cli, "csse6400_prac"), 10);
 }
 
 /// By default the sender keeps one request in flight, so every late mark a receiver shows is
@@ -321,32 +227,21 @@ fn a_closed_stderr_does_not_panic() {
 /// delivers every message.
 #[test]
 fn the_sender_never_reorders_by_default_and_parallel_is_opt_in() {
-    let server = BlockingServer::start(ServeOptions {
+    let cli = Cli::start(ServeOptions {
         latency: Duration::from_millis(3),
         ..practical(8)
     });
-    let dir = TempDir::new();
     let send = |extra: &[&str]| {
-        let mut args = vec![
-            "send",
-            "--name",
-            "csse6400_prac",
-            "--count",
-            "300",
-            "--endpoint-url",
-            &server.endpoint,
-        ];
-        args.extend_from_slice(extra);
-        let sent = run(command(&dir), &args);
+        let sent = cli.send("csse6400_prac", &[&["--count", "300"], extra].concat());
         assert_eq!(sent.code, Some(0), "{}", sent.stderr);
     };
     send(&[]);
-    let lines = drain(&server, &dir, "csse6400_prac");
+    let lines = drain(&cli, "csse6400_prac");
     assert_eq!(numbers(&lines), (0..300).collect::<Vec<_>>());
     assert!(lines.iter().all(|l| l["out_of_order"] == false));
 
     send(&["--parallel", "6", "--prepend", "P-"]);
-    let lines = drain(&server, &dir, "csse6400_prac");
+    let lines = drain(&cli, "csse6400_prac");
     let got: BTreeSet<u64> = numbers(&lines).into_iter().collect();
     assert_eq!(got, (0..300).collect(), "every message arrives");
 }

@@ -274,8 +274,10 @@ async fn screen_keys_send_again_and_with_a_new_prefix() {
     let (keys, key_events) = mpsc::unbounded();
     let typist = tokio::spawn(async move {
         for key in ['s', 'p', 'q'] {
-            // Each round of 2 x 10 messages drains in well under a second.
-            tokio::time::sleep(Duration::from_millis(1_000)).await;
+            // Each round of 2 x 10 messages drains in well under a second, but a message that
+            // landed where the waiting receiver was not listening settles for up to 3 s.
+            let pause = if key == 'q' { 3_500 } else { 1_000 };
+            tokio::time::sleep(Duration::from_millis(pause)).await;
             let event = crossterm::event::Event::Key(crossterm::event::KeyEvent::from(
                 crossterm::event::KeyCode::Char(key),
             ));

@@ -8,7 +8,8 @@ use aws_sdk_sqs::types::{
 };
 
 use crate::util::md5_hex;
-use crate::util::server::{ACCOUNT, create_queue, rejected, start_and_connect};
+use crate::util::sdk::{missing_queue, receive};
+use crate::util::server::{rejected, start_with_queue};
 
 fn entry(id: &str, body: &str) -> SendMessageBatchRequestEntry {
     SendMessageBatchRequestEntry::builder()
@@ -18,10 +19,27 @@ fn entry(id: &str, body: &str) -> SendMessageBatchRequestEntry {
         .unwrap()
 }
 
+/// A ChangeMessageVisibilityBatch entry that hides the message for a minute.
+fn visibility_entry(id: &str, handle: &str) -> ChangeMessageVisibilityBatchRequestEntry {
+    ChangeMessageVisibilityBatchRequestEntry::builder()
+        .id(id)
+        .receipt_handle(handle)
+        .visibility_timeout(60)
+        .build()
+        .unwrap()
+}
+
+fn delete_entry(id: &str, handle: &str) -> DeleteMessageBatchRequestEntry {
+    DeleteMessageBatchRequestEntry::builder()
+        .id(id)
+        .receipt_handle(handle)
+        .build()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn send_message_batch_and_its_errors() {
-    let (server, sqs) = start_and_connect().await;
-    let url = create_queue(&sqs, "batch").await;
+    let (server, sqs, url) = start_with_queue("batch").await;
     let sent = sqs
         .send_message_batch()
         .queue_url(&url)
@@ -81,7 +99,7 @@ async fn send_message_batch_and_its_errors() {
     .await;
     assert!(error.is_batch_request_too_long(), "{error:?}");
 
-    let missing = format!("{}/{ACCOUNT}/missing", server.endpoint());
+    let missing = missing_queue(&server);
     let error = rejected(
         sqs.send_message_batch()
             .queue_url(&missing)
@@ -94,8 +112,7 @@ async fn send_message_batch_and_its_errors() {
 
 #[tokio::test]
 async fn delete_and_change_visibility_batches_report_per_entry_failures() {
-    let (_server, sqs) = start_and_connect().await;
-    let url = create_queue(&sqs, "batches").await;
+    let (_server, sqs, url) = start_with_queue("batches").await;
     sqs.send_message_batch()
         .queue_url(&url)
         .entries(entry("a", "one"))
@@ -103,16 +120,9 @@ async fn delete_and_change_visibility_batches_report_per_entry_failures() {
         .send()
         .await
         .unwrap();
-    let received = sqs
-        .receive_message()
-        .queue_url(&url)
-        .max_number_of_messages(10)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(received.messages().len(), 2);
+    let received = receive(&sqs, &url, 10, 0).await;
+    assert_eq!(received.len(), 2);
     let handles: Vec<String> = received
-        .messages()
         .iter()
         .map(|m| m.receipt_handle().unwrap().to_string())
         .collect();
@@ -120,22 +130,8 @@ async fn delete_and_change_visibility_batches_report_per_entry_failures() {
     let changed = sqs
         .change_message_visibility_batch()
         .queue_url(&url)
-        .entries(
-            ChangeMessageVisibilityBatchRequestEntry::builder()
-                .id("ok")
-                .receipt_handle(&handles[0])
-                .visibility_timeout(60)
-                .build()
-                .unwrap(),
-        )
-        .entries(
-            ChangeMessageVisibilityBatchRequestEntry::builder()
-                .id("bad")
-                .receipt_handle("garbage")
-                .visibility_timeout(60)
-                .build()
-                .unwrap(),
-        )
+        .entries(visibility_entry("ok", &handles[0]))
+        .entries(visibility_entry("bad", "garbage"))
         .send()
         .await
         .unwrap();
@@ -148,27 +144,9 @@ async fn delete_and_change_visibility_batches_report_per_entry_failures() {
     let deleted = sqs
         .delete_message_batch()
         .queue_url(&url)
-        .entries(
-            DeleteMessageBatchRequestEntry::builder()
-                .id("one")
-                .receipt_handle(&handles[0])
-                .build()
-                .unwrap(),
-        )
-        .entries(
-            DeleteMessageBatchRequestEntry::builder()
-                .id("two")
-                .receipt_handle(&handles[1])
-                .build()
-                .unwrap(),
-        )
-        .entries(
-            DeleteMessageBatchRequestEntry::builder()
-                .id("bad")
-                .receipt_handle("garbage")
-                .build()
-                .unwrap(),
-        )
+        .entries(delete_entry("one", &handles[0]))
+        .entries(delete_entry("two", &handles[1]))
+        .entries(delete_entry("bad", "garbage"))
         .send()
         .await
         .unwrap();

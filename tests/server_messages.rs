@@ -4,13 +4,13 @@
 use aws_sdk_sqs::error::ProvideErrorMetadata;
 use aws_sdk_sqs::types::{MessageAttributeValue, MessageSystemAttributeName};
 
-use crate::util::server::{ACCESS_KEY_ID, ACCOUNT, create_queue, rejected, start_and_connect};
+use crate::util::sdk::{change_visibility, delete, missing_queue, send};
+use crate::util::server::{ACCESS_KEY_ID, create_queue, rejected, start_with_queue};
 use crate::util::{is_request_id, md5_hex};
 
 #[tokio::test]
 async fn send_receive_delete_with_attributes_and_digests() {
-    let (_server, sqs) = start_and_connect().await;
-    let url = create_queue(&sqs, "roundtrip").await;
+    let (_server, sqs, url) = start_with_queue("roundtrip").await;
     let body = "Message 1 \"quoted\" <tag> & \r\n line two";
     let sent = sqs
         .send_message()
@@ -70,20 +70,14 @@ async fn send_receive_delete_with_attributes_and_digests() {
         "1"
     );
 
-    sqs.delete_message()
-        .queue_url(&url)
-        .receipt_handle(message.receipt_handle().unwrap())
-        .send()
-        .await
-        .unwrap();
+    delete(&sqs, &url, message.receipt_handle().unwrap()).await;
     let empty = sqs.receive_message().queue_url(&url).send().await.unwrap();
     assert!(empty.messages().is_empty());
 }
 
 #[tokio::test]
 async fn send_and_receive_errors() {
-    let (server, sqs) = start_and_connect().await;
-    let url = create_queue(&sqs, "errors").await;
+    let (server, sqs, url) = start_with_queue("errors").await;
     let error = rejected(sqs.send_message().queue_url(&url).message_body("").send()).await;
     assert_eq!(error.code(), Some("MissingParameter"), "{error:?}");
 
@@ -131,7 +125,7 @@ async fn send_and_receive_errors() {
     .await;
     assert_eq!(error.code(), Some("MissingParameter"), "{error:?}");
 
-    let missing = format!("{}/{ACCOUNT}/missing", server.endpoint());
+    let missing = missing_queue(&server);
     let error = rejected(
         sqs.send_message()
             .queue_url(&missing)
@@ -146,8 +140,7 @@ async fn send_and_receive_errors() {
 
 #[tokio::test]
 async fn delete_and_change_visibility_errors() {
-    let (server, sqs) = start_and_connect().await;
-    let url = create_queue(&sqs, "handles").await;
+    let (server, sqs, url) = start_with_queue("handles").await;
     let error = rejected(
         sqs.delete_message()
             .queue_url(&url)
@@ -170,31 +163,15 @@ async fn delete_and_change_visibility_errors() {
     .await;
     assert!(error.is_receipt_handle_is_invalid(), "{error:?}");
 
-    sqs.send_message()
-        .queue_url(&url)
-        .message_body("m")
-        .send()
-        .await
-        .unwrap();
+    send(&sqs, &url, "m").await;
     let received = sqs.receive_message().queue_url(&url).send().await.unwrap();
     let handle = received.messages()[0].receipt_handle().unwrap().to_string();
-    sqs.change_message_visibility()
-        .queue_url(&url)
-        .receipt_handle(&handle)
-        .visibility_timeout(0)
-        .send()
-        .await
-        .unwrap();
+    change_visibility(&sqs, &url, &handle, 0).await;
     // Visible again at once.
     let again = sqs.receive_message().queue_url(&url).send().await.unwrap();
     assert_eq!(again.messages().len(), 1);
     let handle = again.messages()[0].receipt_handle().unwrap().to_string();
-    sqs.delete_message()
-        .queue_url(&url)
-        .receipt_handle(&handle)
-        .send()
-        .await
-        .unwrap();
+    delete(&sqs, &url, &handle).await;
     let error = rejected(
         sqs.change_message_visibility()
             .queue_url(&url)
@@ -205,7 +182,7 @@ async fn delete_and_change_visibility_errors() {
     .await;
     assert_eq!(error.code(), Some("InvalidParameterValue"), "{error:?}");
 
-    let missing = format!("{}/{ACCOUNT}/missing", server.endpoint());
+    let missing = missing_queue(&server);
     let error = rejected(
         sqs.delete_message()
             .queue_url(&missing)

@@ -2,18 +2,18 @@
 //! responses and errors, `Accept: application/json`, GET with a presigned query string,
 //! queue-URL path addressing, bodies that are not UTF-8.
 
-use crate::util::http::{query_post, raw, xml_all, xml_text};
+use crate::util::http::{query, query_post, raw, xml_all, xml_text};
 use crate::util::md5_hex;
+use crate::util::sdk::{receive, send};
 use crate::util::server::{
-    ACCESS_KEY_ID, ACCOUNT, client_in, create_queue, start, start_and_connect,
+    ACCESS_KEY_ID, ACCOUNT, client_in, create_queue, start, start_with_queue,
 };
 
 #[tokio::test]
 async fn query_protocol_roundtrip_in_xml() {
     let server = start().await;
-    let created = query_post(
+    let created = query(
         &server,
-        "/",
         &[
             ("Action", "CreateQueue"),
             ("Version", "2012-11-05"),
@@ -34,9 +34,8 @@ async fn query_protocol_roundtrip_in_xml() {
     assert!(url.ends_with("/000000000000/xmlq"));
 
     let body = "line one\r\nline \"two\" & <three>";
-    let sent = query_post(
+    let sent = query(
         &server,
-        "/",
         &[
             ("Action", "SendMessage"),
             ("Version", "2012-11-05"),
@@ -55,9 +54,8 @@ async fn query_protocol_roundtrip_in_xml() {
     );
     assert!(xml_text(&sent.body, "MD5OfMessageAttributes").is_some());
 
-    let received = query_post(
+    let received = query(
         &server,
-        "/",
         &[
             ("Action", "ReceiveMessage"),
             ("Version", "2012-11-05"),
@@ -83,9 +81,8 @@ async fn query_protocol_roundtrip_in_xml() {
     ));
     let handle = xml_text(&received.body, "ReceiptHandle").unwrap();
 
-    let deleted = query_post(
+    let deleted = query(
         &server,
-        "/",
         &[
             ("Action", "DeleteMessageBatch"),
             ("QueueUrl", &url),
@@ -108,9 +105,8 @@ async fn query_protocol_roundtrip_in_xml() {
         Some("ReceiptHandleIsInvalid")
     );
 
-    let attrs = query_post(
+    let attrs = query(
         &server,
-        "/",
         &[
             ("Action", "GetQueueAttributes"),
             ("QueueUrl", &url),
@@ -121,28 +117,18 @@ async fn query_protocol_roundtrip_in_xml() {
     assert!(attrs.body.contains(
         "<GetQueueAttributesResult><Attribute><Name>VisibilityTimeout</Name><Value>40</Value></Attribute></GetQueueAttributesResult>"
     ), "{}", attrs.body);
-    let tags = query_post(
-        &server,
-        "/",
-        &[("Action", "ListQueueTags"), ("QueueUrl", &url)],
-    )
-    .await;
+    let tags = query(&server, &[("Action", "ListQueueTags"), ("QueueUrl", &url)]).await;
     assert!(
         tags.body
             .contains("<Tag><Key>team</Key><Value>blue</Value></Tag>")
     );
-    let listed = query_post(&server, "/", &[("Action", "ListQueues")]).await;
+    let listed = query(&server, &[("Action", "ListQueues")]).await;
     assert_eq!(
         xml_all(&listed.body, "QueueUrl"),
         std::slice::from_ref(&url)
     );
 
-    let no_output = query_post(
-        &server,
-        "/",
-        &[("Action", "PurgeQueue"), ("QueueUrl", &url)],
-    )
-    .await;
+    let no_output = query(&server, &[("Action", "PurgeQueue"), ("QueueUrl", &url)]).await;
     assert_eq!(no_output.status, 200);
     assert!(no_output.body.contains("<PurgeQueueResponse"));
     assert!(!no_output.body.contains("PurgeQueueResult"));
@@ -151,12 +137,7 @@ async fn query_protocol_roundtrip_in_xml() {
 #[tokio::test]
 async fn query_errors_are_xml_error_responses() {
     let server = start().await;
-    let missing = query_post(
-        &server,
-        "/",
-        &[("Action", "GetQueueUrl"), ("QueueName", "nope")],
-    )
-    .await;
+    let missing = query(&server, &[("Action", "GetQueueUrl"), ("QueueName", "nope")]).await;
     assert_eq!(missing.status, 400);
     assert_eq!(missing.header("content-type"), Some("text/xml"));
     let id = missing.header("x-amzn-requestid").unwrap();
@@ -167,21 +148,20 @@ async fn query_errors_are_xml_error_responses() {
         )
     );
 
-    let unknown = query_post(&server, "/", &[("Action", "Frobnicate")]).await;
+    let unknown = query(&server, &[("Action", "Frobnicate")]).await;
     assert_eq!(unknown.status, 400);
     assert_eq!(
         xml_text(&unknown.body, "Code").as_deref(),
         Some("AWS.SimpleQueueService.UnsupportedOperation")
     );
-    let no_action = query_post(&server, "/", &[("QueueName", "x")]).await;
+    let no_action = query(&server, &[("QueueName", "x")]).await;
     assert_eq!(no_action.status, 400);
     assert_eq!(
         xml_text(&no_action.body, "Code").as_deref(),
         Some("MissingAction")
     );
-    let bad_number = query_post(
+    let bad_number = query(
         &server,
-        "/",
         &[
             ("Action", "ReceiveMessage"),
             ("QueueUrl", "x"),
@@ -212,12 +192,9 @@ async fn query_with_accept_json_gets_json() {
     )
     .await;
     assert_eq!(response.status, 200, "{response:?}");
-    assert_eq!(
-        response.header("content-type"),
-        Some("application/x-amz-json-1.0")
-    );
+    assert_eq!(response.header("content-type"), Some("application/json"));
     assert!(
-        response.json()["QueueUrl"]
+        response.json()["CreateQueueResponse"]["CreateQueueResult"]["QueueUrl"]
             .as_str()
             .unwrap()
             .ends_with("/jsonq")
@@ -235,8 +212,8 @@ async fn query_with_accept_json_gets_json() {
     .await;
     assert_eq!(error.status, 400);
     assert_eq!(
-        error.json()["__type"],
-        "com.amazonaws.sqs#QueueDoesNotExist"
+        error.json()["Error"]["Code"],
+        "AWS.SimpleQueueService.NonExistentQueue"
     );
     assert_eq!(
         error.header("x-amzn-query-error"),
@@ -249,12 +226,7 @@ async fn get_with_presigned_query_string_on_queue_path() {
     let server = start().await;
     let sqs = client_in(&server, "eu-west-1");
     let url = create_queue(&sqs, "presigned").await;
-    sqs.send_message()
-        .queue_url(&url)
-        .message_body("hello")
-        .send()
-        .await
-        .unwrap();
+    send(&sqs, &url, "hello").await;
     let path = url
         .split_once("://")
         .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string()))
@@ -283,8 +255,7 @@ async fn get_with_presigned_query_string_on_queue_path() {
 
 #[tokio::test]
 async fn queue_url_path_addressing_without_queue_url_parameter() {
-    let (server, sqs) = start_and_connect().await;
-    let url = create_queue(&sqs, "bypath").await;
+    let (server, sqs, url) = start_with_queue("bypath").await;
     let path = format!("/{ACCOUNT}/bypath");
     let sent = query_post(
         &server,
@@ -315,8 +286,7 @@ async fn queue_url_path_addressing_without_queue_url_parameter() {
 /// lossily, so the queue stored a different body (U+FFFD) than the one sent.
 #[tokio::test]
 async fn query_bytes_that_are_not_utf8_are_refused() {
-    let (server, sqs) = start_and_connect().await;
-    let url = create_queue(&sqs, "bytes").await;
+    let (server, sqs, url) = start_with_queue("bytes").await;
     let path = format!("/{ACCOUNT}/bytes");
     let form = [("Content-Type", "application/x-www-form-urlencoded")];
     let posted = raw(
@@ -342,12 +312,6 @@ async fn query_bytes_that_are_not_utf8_are_refused() {
             Some("InvalidParameterValue")
         );
     }
-    let received = sqs
-        .receive_message()
-        .queue_url(&url)
-        .wait_time_seconds(0)
-        .send()
-        .await
-        .expect("receive");
-    assert!(received.messages().is_empty(), "{received:?}");
+    let received = receive(&sqs, &url, 1, 0).await;
+    assert!(received.is_empty(), "{received:?}");
 }

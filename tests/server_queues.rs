@@ -1,5 +1,5 @@
 //! Queue actions through the real `aws-sdk-sqs` client (AWS JSON 1.0): create, get, list and
-//! delete, attributes, purge, tags, dead-letter sources, permissions and move tasks, regions,
+//! delete, attributes, purge, tags, dead-letter sources, regions,
 //! and the errors SQS answers them with.
 
 use std::time::Duration;
@@ -7,12 +7,14 @@ use std::time::Duration;
 use aws_sdk_sqs::error::ProvideErrorMetadata;
 use aws_sdk_sqs::types::QueueAttributeName;
 
-use crate::util::server::{ACCOUNT, client_in, create_queue, rejected, start, start_and_connect};
+use crate::util::sdk::{missing_queue, send};
+use crate::util::server::{
+    ACCOUNT, client_in, create_queue, rejected, start, start_and_connect, start_with_queue,
+};
 
 #[tokio::test]
 async fn create_get_list_delete_queue() {
-    let (server, sqs) = start_and_connect().await;
-    let url = create_queue(&sqs, "orders").await;
+    let (server, sqs, url) = start_with_queue("orders").await;
     let port = server.endpoint().rsplit(':').next().unwrap().to_string();
     assert!(url.starts_with("http://"), "{url}");
     assert!(url.contains(&format!(":{port}/")), "{url}");
@@ -86,8 +88,7 @@ async fn create_queue_errors() {
 
 #[tokio::test]
 async fn queue_attributes_get_and_set() {
-    let (server, sqs) = start_and_connect().await;
-    let url = create_queue(&sqs, "attrs").await;
+    let (server, sqs, url) = start_with_queue("attrs").await;
     sqs.set_queue_attributes()
         .queue_url(&url)
         .attributes(QueueAttributeName::VisibilityTimeout, "45")
@@ -132,7 +133,7 @@ async fn queue_attributes_get_and_set() {
     .await;
     assert!(error.is_invalid_attribute_value(), "{error:?}");
 
-    let missing = format!("{}/{ACCOUNT}/missing", server.endpoint());
+    let missing = missing_queue(&server);
     let error = rejected(sqs.get_queue_attributes().queue_url(&missing).send()).await;
     assert!(error.is_queue_does_not_exist(), "{error:?}");
     let error = rejected(
@@ -147,14 +148,8 @@ async fn queue_attributes_get_and_set() {
 
 #[tokio::test]
 async fn purge_queue_once_a_minute() {
-    let (server, sqs) = start_and_connect().await;
-    let url = create_queue(&sqs, "purge").await;
-    sqs.send_message()
-        .queue_url(&url)
-        .message_body("m")
-        .send()
-        .await
-        .unwrap();
+    let (server, sqs, url) = start_with_queue("purge").await;
+    send(&sqs, &url, "m").await;
     sqs.purge_queue().queue_url(&url).send().await.unwrap();
     let error = rejected(sqs.purge_queue().queue_url(&url).send()).await;
     assert!(error.is_purge_queue_in_progress(), "{error:?}");
@@ -195,7 +190,7 @@ async fn tags() {
     let tags = sqs.list_queue_tags().queue_url(&url).send().await.unwrap();
     assert!(!tags.tags().is_some_and(|t| t.contains_key("team")));
 
-    let missing = format!("{}/{ACCOUNT}/missing", server.endpoint());
+    let missing = missing_queue(&server);
     let error = rejected(sqs.tag_queue().queue_url(&missing).tags("a", "b").send()).await;
     assert!(error.is_queue_does_not_exist(), "{error:?}");
     let error = rejected(sqs.untag_queue().queue_url(&missing).tag_keys("a").send()).await;
@@ -206,8 +201,7 @@ async fn tags() {
 
 #[tokio::test]
 async fn dead_letter_source_queues() {
-    let (server, sqs) = start_and_connect().await;
-    let dlq = create_queue(&sqs, "dlq").await;
+    let (server, sqs, dlq) = start_with_queue("dlq").await;
     let policy = format!(
         r#"{{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:{ACCOUNT}:dlq","maxReceiveCount":"2"}}"#
     );
@@ -227,7 +221,7 @@ async fn dead_letter_source_queues() {
         .await
         .unwrap();
     assert_eq!(sources.queue_urls(), [source]);
-    let missing = format!("{}/{ACCOUNT}/missing", server.endpoint());
+    let missing = missing_queue(&server);
     let error = rejected(
         sqs.list_dead_letter_source_queues()
             .queue_url(&missing)
@@ -240,7 +234,7 @@ async fn dead_letter_source_queues() {
 #[tokio::test]
 async fn delete_queue_and_purge_on_missing_queue() {
     let (server, sqs) = start_and_connect().await;
-    let missing = format!("{}/{ACCOUNT}/missing", server.endpoint());
+    let missing = missing_queue(&server);
     let error = rejected(sqs.delete_queue().queue_url(&missing).send()).await;
     assert!(error.is_queue_does_not_exist(), "{error:?}");
     let error = rejected(sqs.purge_queue().queue_url(&missing).send()).await;
@@ -250,8 +244,7 @@ async fn delete_queue_and_purge_on_missing_queue() {
 /// A name cannot be reused for 60 seconds after DeleteQueue (QueueDeletedRecently).
 #[tokio::test]
 async fn a_deleted_name_is_free_again_after_sixty_seconds() {
-    let (server, sqs) = start_and_connect().await;
-    let url = create_queue(&sqs, "recycled").await;
+    let (server, sqs, url) = start_with_queue("recycled").await;
     sqs.delete_queue()
         .queue_url(&url)
         .send()
@@ -265,55 +258,6 @@ async fn a_deleted_name_is_free_again_after_sixty_seconds() {
     );
     server.advance_clock(Duration::from_secs(61));
     assert_eq!(create_queue(&sqs, "recycled").await, url);
-}
-
-/// Permissions and message-move tasks are answered with a proper SQS error or success, never
-/// an unparseable response.
-#[tokio::test]
-async fn permissions_and_move_tasks_answer_properly() {
-    let (_server, sqs) = start_and_connect().await;
-    let url = create_queue(&sqs, "perm").await;
-    let arn = format!("arn:aws:sqs:us-east-1:{ACCOUNT}:perm");
-    let outcomes: Vec<Option<String>> = vec![
-        sqs.add_permission()
-            .queue_url(&url)
-            .label("l")
-            .aws_account_ids("111111111111")
-            .actions("SendMessage")
-            .send()
-            .await
-            .err()
-            .map(|e| e.into_service_error().code().unwrap_or("none").to_string()),
-        sqs.remove_permission()
-            .queue_url(&url)
-            .label("l")
-            .send()
-            .await
-            .err()
-            .map(|e| e.into_service_error().code().unwrap_or("none").to_string()),
-        sqs.start_message_move_task()
-            .source_arn(&arn)
-            .send()
-            .await
-            .err()
-            .map(|e| e.into_service_error().code().unwrap_or("none").to_string()),
-        sqs.list_message_move_tasks()
-            .source_arn(&arn)
-            .send()
-            .await
-            .err()
-            .map(|e| e.into_service_error().code().unwrap_or("none").to_string()),
-        sqs.cancel_message_move_task()
-            .task_handle("nope")
-            .send()
-            .await
-            .err()
-            .map(|e| e.into_service_error().code().unwrap_or("none").to_string()),
-    ];
-    for code in outcomes.into_iter().flatten() {
-        assert_ne!(code, "none", "an error without a code");
-        assert!(!code.contains('#'), "{code}");
-    }
 }
 
 #[tokio::test]

@@ -8,11 +8,9 @@ use aws_sdk_sqs::error::ProvideErrorMetadata;
 
 use queue::server::ServeOptions;
 
-use crate::util::http::{json_post, query_post, raw, xml_all, xml_text};
+use crate::util::http::{json_call, json_post, query, raw, xml_all, xml_text};
 use crate::util::is_request_id;
-use crate::util::server::{
-    SEED, client, client_with, create_queue, start, start_and_connect, start_with,
-};
+use crate::util::server::{SEED, client, client_with, start, start_with, start_with_queue};
 
 #[tokio::test]
 async fn fail_rate_answers_with_retryable_errors() {
@@ -60,17 +58,16 @@ async fn latency_delays_every_response() {
     })
     .await;
     let started = std::time::Instant::now();
-    let response = json_post(&server, "ListQueues", "us-east-1", "{}").await;
+    let response = json_call(&server, "ListQueues", "{}").await;
     assert_eq!(response.status, 200);
-    let error = json_post(&server, "Nope", "us-east-1", "{}").await;
+    let error = json_call(&server, "Nope", "{}").await;
     assert_eq!(error.status, 400);
     assert!(started.elapsed() >= Duration::from_millis(160));
 }
 
 #[tokio::test]
 async fn stop_ends_waiting_long_polls() {
-    let (server, sqs) = start_and_connect().await;
-    let url = create_queue(&sqs, "longpoll").await;
+    let (server, sqs, url) = start_with_queue("longpoll").await;
     let poll = tokio::spawn(async move {
         sqs.receive_message()
             .queue_url(&url)
@@ -94,9 +91,9 @@ async fn stop_ends_waiting_long_polls() {
 #[tokio::test]
 async fn every_response_has_a_request_id() {
     let server = start().await;
-    let ok = json_post(&server, "ListQueues", "us-east-1", "").await;
+    let ok = json_call(&server, "ListQueues", "").await;
     let bad = raw(&server, "GET", "/favicon.ico", &[], b"").await;
-    let query = query_post(&server, "/", &[("Action", "ListQueues")]).await;
+    let query = query(&server, &[("Action", "ListQueues")]).await;
     for response in [&ok, &bad, &query] {
         let id = response.header("x-amzn-RequestId").unwrap();
         assert!(is_request_id(id), "{response:?}");
@@ -117,13 +114,7 @@ async fn every_response_has_a_request_id() {
 #[tokio::test]
 async fn json_errors_carry_type_message_and_query_error_header() {
     let server = start().await;
-    let missing = json_post(
-        &server,
-        "GetQueueUrl",
-        "us-east-1",
-        r#"{"QueueName":"nope"}"#,
-    )
-    .await;
+    let missing = json_call(&server, "GetQueueUrl", r#"{"QueueName":"nope"}"#).await;
     assert_eq!(missing.status, 400);
     assert_eq!(
         missing.header("x-amzn-query-error"),
@@ -137,7 +128,7 @@ async fn json_errors_carry_type_message_and_query_error_header() {
         })
     );
 
-    let malformed = json_post(&server, "CreateQueue", "us-east-1", "{not json").await;
+    let malformed = json_call(&server, "CreateQueue", "{not json").await;
     assert_eq!(malformed.status, 400);
     assert!(
         malformed.json()["__type"]
@@ -152,7 +143,7 @@ async fn json_errors_carry_type_message_and_query_error_header() {
             .ends_with(";Sender")
     );
 
-    let unknown = json_post(&server, "Frobnicate", "us-east-1", "{}").await;
+    let unknown = json_call(&server, "Frobnicate", "{}").await;
     assert_eq!(unknown.status, 400);
     assert_eq!(
         unknown.json()["__type"],
@@ -216,7 +207,7 @@ async fn json_target_header_is_case_insensitive_and_unknown_members_are_ignored(
 #[tokio::test]
 async fn region_comes_from_the_signature() {
     let server = start().await;
-    let east = json_post(&server, "CreateQueue", "us-east-1", r#"{"QueueName":"r"}"#).await;
+    let east = json_call(&server, "CreateQueue", r#"{"QueueName":"r"}"#).await;
     let south = json_post(
         &server,
         "CreateQueue",
@@ -232,14 +223,13 @@ async fn region_comes_from_the_signature() {
     let listed = json_post(&server, "ListQueues", "ap-southeast-2", "{}").await;
     assert_eq!(listed.json()["QueueUrls"], serde_json::json!([south_url]));
     // Unsigned requests are in us-east-1.
-    let unsigned = query_post(&server, "/", &[("Action", "ListQueues")]).await;
+    let unsigned = query(&server, &[("Action", "ListQueues")]).await;
     assert_eq!(xml_all(&unsigned.body, "QueueUrl"), [east_url]);
 }
 
 #[tokio::test]
 async fn odd_inputs_never_cause_a_server_error() {
-    let (server, sqs) = start_and_connect().await;
-    let url = create_queue(&sqs, "odd").await;
+    let (server, _, url) = start_with_queue("odd").await;
     let json_bodies = [
         "null",
         "\"text\"",
@@ -272,7 +262,7 @@ async fn odd_inputs_never_cause_a_server_error() {
     ];
     for action in actions {
         for body in json_bodies {
-            let response = json_post(&server, action, "us-east-1", body).await;
+            let response = json_call(&server, action, body).await;
             assert!(
                 response.status < 500,
                 "{action} {body}: {} {}",
@@ -328,7 +318,7 @@ async fn odd_inputs_never_cause_a_server_error() {
         &[("Action", ""), ("QueueUrl", &url)],
     ];
     for form in forms {
-        let response = query_post(&server, "/", form).await;
+        let response = query(&server, form).await;
         assert!(response.status < 500, "{form:?}: {response:?}");
         if response.status >= 400 {
             assert!(

@@ -10,6 +10,8 @@ mod bench;
 mod cli_errors;
 // `queue receive` through the built binary.
 mod cli_receive;
+// `queue redrive` through the built binary: back to the source, --to, errors, Ctrl-C.
+mod cli_redrive;
 // `queue send` and the original form through the built binary.
 mod cli_send;
 // `queue completions` and `queue man`.
@@ -24,10 +26,18 @@ mod server_batches;
 mod server_messages;
 // The Query protocol (XML) over raw HTTP.
 mod server_query;
+// Message move tasks (DLQ redrive): rate, cancel, destinations, errors, both protocols.
+mod server_move_tasks;
+// AddPermission / RemovePermission and the Policy attribute, over the SDK and Query.
+mod server_permissions;
 // Queue actions and their errors, over the SDK.
 mod server_queues;
+// The standard queue calibrated on SQS: small queues exact on every seed, over SDK and Query.
+mod server_realism;
 // What SQS promises: FIFO order and dedup, visibility, redrive, long polls, reordering.
 mod server_semantics;
+// Queue URLs from where the client is, the Query API on them, and what answers leave out.
+mod server_urls;
 // Around every action: failures, latency, request ids, error shapes, odd inputs.
 mod server_wire;
 // The Terraform files against the tool's queue names and rules.

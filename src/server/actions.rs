@@ -7,6 +7,8 @@
 
 pub mod batch;
 pub mod delete;
+pub mod move_tasks;
+pub mod permissions;
 pub mod queue_attributes;
 pub mod queues;
 pub mod receive;
@@ -53,6 +55,13 @@ fn run<A: Action>(
     A::parse(ctx, input, state)?.apply(state, now)
 }
 
+/// Whether the server serves an action called `name`, those the engine runs itself
+/// (ReceiveMessage, StartMessageMoveTask) included.
+#[must_use]
+pub fn exists(name: &str) -> bool {
+    matches!(name, "ReceiveMessage" | "StartMessageMoveTask") || find(name).is_some()
+}
+
 /// The synchronous action called `name`, if we serve it.
 #[must_use]
 pub fn find(name: &str) -> Option<Run> {
@@ -74,6 +83,10 @@ pub fn find(name: &str) -> Option<Run> {
         "TagQueue" => run::<tags::TagQueueRequest>,
         "UntagQueue" => run::<tags::UntagQueueRequest>,
         "ListQueueTags" => run::<tags::ListQueueTagsRequest>,
+        "AddPermission" => run::<permissions::AddPermissionRequest>,
+        "RemovePermission" => run::<permissions::RemovePermissionRequest>,
+        "ListMessageMoveTasks" => run::<move_tasks::ListMessageMoveTasksRequest>,
+        "CancelMessageMoveTask" => run::<move_tasks::CancelMessageMoveTaskRequest>,
         _ => return None,
     };
     Some(run)

@@ -4,9 +4,10 @@
 //! leaves as a JSON-protocol-shaped output or an [`SqsError`].
 //!
 //! The engine owns the state (`store.rs`) behind a std mutex that is never held across an
-//! `.await`, and the clock (`clock.rs`). A long poll waits here, off the lock, on its queue's
-//! `Notify` (sends, visibility changes, clock advances) or until the next message becomes
-//! visible or the wait ends: no polling loops, no CPU while idle.
+//! `.await`, and the clock (`clock.rs`). A long poll waits here, off the lock, registered as a
+//! listener of its queue (`waiting.rs`: a send on a server it listens to, or any other change
+//! through [`Waiters::wake_all`](super::waiting::Waiters::wake_all)) or until the next message
+//! becomes visible or the wait ends: no polling loops, no CPU while idle.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -14,17 +15,23 @@ use std::time::Duration;
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use serde_json::Value;
+use serde_json::{Value, json};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use super::ServeOptions;
-use super::actions::{self, receive};
+use super::actions::{self, move_tasks, receive};
 use super::attributes::QueueConfig;
 use super::clock::Clock;
 use super::error::SqsError;
-use super::queue::QueueKey;
-use super::standard;
+use super::move_tasks::mover;
+use super::queue::{Queue, QueueKey};
+use super::queue_url::Address;
+use super::standard::{self, Sweep};
 use super::store::{Now, Simulation, State};
 use super::validate::Input;
+use super::waiting::Wake;
 use crate::rules::DEFAULT_REGION;
 
 /// The server's one account.
@@ -33,14 +40,15 @@ pub const DEFAULT_ACCOUNT: &str = "000000000000";
 /// Where a request came from and how it was addressed.
 #[derive(Debug, Clone)]
 pub struct RequestContext {
-    /// Region from the SigV4 credential scope (else the server's default, us-east-1).
+    /// Region of the queue URL the request was sent to (`/queue/<region>/…`), else from the
+    /// SigV4 credential scope, else the server's default (us-east-1).
     pub region: String,
     /// Account id (the server has one: `000000000000`).
     pub account: String,
-    /// `host:port` the client used, for building queue URLs.
+    /// `host[:port]` the client used, for building queue URLs.
     pub host: String,
-    /// Queue URL path when the request was addressed to `/<account>/<name>`.
-    pub path_queue: Option<(String, String)>,
+    /// The queue whose URL the request was sent to, if any.
+    pub path_queue: Option<Address>,
     /// `X-Amzn-Trace-Id`, which SendMessage turns into the `AWSTraceHeader` attribute.
     pub trace_header: Option<String>,
     /// The SenderId to record (from the access key id).
@@ -53,6 +61,18 @@ struct Shared {
     state: Mutex<State>,
     /// Engine time.
     clock: Clock,
+    /// Background work (move tasks): tracked, and stopped with the server.
+    background: Background,
+}
+
+/// The engine's background tasks and the signals they wait on.
+struct Background {
+    /// Every runner spawned, so stopping can wait for them.
+    tracker: TaskTracker,
+    /// Cancelled when the server stops.
+    stop: CancellationToken,
+    /// Notified when the clock is moved (runners sleeping on it look again).
+    ticks: Arc<Notify>,
 }
 
 /// The queues and their messages: a cheap clonable handle.
@@ -86,6 +106,11 @@ impl Engine {
             shared: Arc::new(Shared {
                 state: Mutex::new(State::new(rng, sim)),
                 clock: Clock::new(),
+                background: Background {
+                    tracker: TaskTracker::new(),
+                    stop: CancellationToken::new(),
+                    ticks: Arc::new(Notify::new()),
+                },
             }),
         };
         let now = engine.now();
@@ -125,6 +150,50 @@ impl Engine {
     pub fn advance_clock(&self, by: Duration) {
         self.shared.clock.advance(by);
         self.lock().wake_all();
+        self.shared.background.ticks.notify_waiters();
+    }
+
+    /// Runs `f` on the state under the lock, with the engine's "now".
+    pub(super) fn with_state<T>(&self, f: impl FnOnce(&mut State, Now) -> T) -> T {
+        let now = self.now();
+        f(&mut self.lock(), now)
+    }
+
+    /// Sleeps until the engine clock reads `at` (sooner if the clock is moved past it; wake
+    /// on [`Engine::ticks`] to notice).
+    pub(super) async fn sleep_until(&self, at: tokio::time::Instant) {
+        tokio::time::sleep_until(self.shared.clock.to_tokio(at)).await;
+    }
+
+    /// Notified whenever the clock is moved.
+    pub(super) fn ticks(&self) -> Arc<Notify> {
+        Arc::clone(&self.shared.background.ticks)
+    }
+
+    /// Stops the background work (move tasks) and waits for it.
+    pub async fn stop_background(&self) {
+        let background = &self.shared.background;
+        background.stop.cancel();
+        background.tracker.close();
+        background.tracker.wait().await;
+    }
+
+    /// StartMessageMoveTask: records the task, then starts its runner.
+    fn start_move_task(&self, ctx: &RequestContext, input: &Value) -> Result<Value, SqsError> {
+        let now = self.now();
+        let mut state = self.lock();
+        let started =
+            move_tasks::StartMessageMoveTaskRequest::parse(ctx, &Input::new(input), &state)?
+                .start(&mut state, now)?;
+        drop(state);
+        let background = &self.shared.background;
+        background.tracker.spawn(mover::run(
+            self.clone(),
+            started.id,
+            started.wake,
+            background.stop.clone(),
+        ));
+        Ok(started.answer)
     }
 
     /// Runs one action. `action` is the operation name (`SendMessage`); `input` is the request
@@ -142,55 +211,113 @@ impl Engine {
         if action == "ReceiveMessage" {
             return self.receive(ctx, &input).await;
         }
+        if action == "StartMessageMoveTask" {
+            return self.start_move_task(ctx, &input);
+        }
         let apply = actions::find(action).ok_or_else(|| SqsError::unsupported_operation(action))?;
         let now = self.now();
         let mut state = self.lock();
         apply(&mut state, ctx, &Input::new(&input), now)
     }
 
-    /// ReceiveMessage: short poll answers at once; a long poll waits (off the lock) until a
-    /// message is receivable or the wait ends.
+    /// ReceiveMessage: a short poll answers at once; a long poll that finds nothing waits (off
+    /// the lock) as a registered listener of its queue until a wake, the next message
+    /// becoming visible, or its deadline. A send on a server it listens to makes it answer from
+    /// those servers; every other wake, and the deadline, sweeps the whole queue.
     async fn receive(&self, ctx: &RequestContext, input: &Value) -> Result<Value, SqsError> {
         let start = self.now();
         let request = receive::ReceiveMessageRequest::parse(ctx, &Input::new(input), &self.lock())?;
         let long_poll = request.wait > 0;
         let deadline = start.at + Duration::from_secs(request.wait);
-        let mut notify = None;
+        let mut listener: Option<Listener> = None;
+        let mut sweep = Sweep::Full;
+        let mut target;
+        let mut stale: Option<Listener> = None;
         loop {
-            // Register interest before looking, so a send between the look and the wait is
-            // not missed.
-            let waiter: Option<Arc<tokio::sync::Notify>> = notify.clone();
-            let mut notified = waiter.as_ref().map(|n| Box::pin(n.notified()));
-            if let Some(n) = notified.as_mut() {
-                n.as_mut().enable();
-            }
             let now = self.now();
             let last = !long_poll || now.at >= deadline;
-            let outcome = receive::attempt(&mut self.lock(), &request, now, long_poll, last)?;
-            match outcome {
-                receive::ReceiveStep::Done(answer) => return Ok(answer),
-                receive::ReceiveStep::Wait {
-                    notify: queue_notify,
-                    wake_at,
-                } => {
-                    // First pass (or the queue was recreated): register on this queue's
-                    // signal and look again before sleeping.
-                    let Some(notified) = notified.filter(|_| {
-                        notify
-                            .as_ref()
-                            .is_some_and(|n| Arc::ptr_eq(n, &queue_notify))
-                    }) else {
-                        notify = Some(queue_notify);
-                        continue;
-                    };
-                    let target = wake_at.map_or(deadline, |w| w.min(deadline));
-                    let sleep = tokio::time::sleep_until(self.shared.clock.to_tokio(target));
-                    tokio::select! {
-                        () = notified => {}
-                        () = sleep => {}
-                    }
+            {
+                let mut state = self.lock();
+                // The deadline sweeps every server: a long poll never answers empty while a
+                // message is visible.
+                let sweep = if last { Sweep::Full } else { sweep };
+                let outcome = receive::attempt(&mut state, &request, now, long_poll, sweep, last)?;
+                let wake_at = match outcome {
+                    receive::ReceiveStep::Done(answer) => return Ok(answer),
+                    receive::ReceiveStep::Wait { wake_at } => wake_at,
+                };
+                let incarnation = state.queue(&request.key).ok().map(Queue::incarnation);
+                if listener.as_ref().map(|l| l.incarnation) != incarnation {
+                    // First wait (or the queue was recreated): start listening. A stale
+                    // registration is dropped once the lock is released.
+                    stale = listener.take();
+                    listener = incarnation.and_then(|incarnation| {
+                        Listener::register(self, &mut state, &request.key, incarnation)
+                    });
                 }
+                target = wake_at.map_or(deadline, |w| w.min(deadline));
             }
+            drop(stale.take());
+            let Some(registered) = listener.as_ref() else {
+                return Ok(json!({}));
+            };
+            let sleep = tokio::time::sleep_until(self.shared.clock.to_tokio(target));
+            tokio::select! {
+                () = registered.notify.notified() => {}
+                () = sleep => {}
+            }
+            sweep = registered.take_wake(&mut self.lock());
+        }
+    }
+}
+
+/// A long poll registered as a waiter on its queue; unregisters when dropped (answered, or
+/// the client went away).
+struct Listener {
+    engine: Engine,
+    key: QueueKey,
+    incarnation: u64,
+    id: u64,
+    listens: u64,
+    notify: Arc<Notify>,
+}
+
+impl Listener {
+    /// Registers a waiter on the queue, listening to a weighted half of its servers.
+    fn register(
+        engine: &Engine,
+        state: &mut State,
+        key: &QueueKey,
+        incarnation: u64,
+    ) -> Option<Self> {
+        let (id, listens, notify) = state.listen(key)?;
+        Some(Self {
+            engine: engine.clone(),
+            key: key.clone(),
+            incarnation,
+            id,
+            listens,
+            notify,
+        })
+    }
+
+    /// How to look after waking: the servers it listens to after a send there, else all.
+    fn take_wake(&self, state: &mut State) -> Sweep {
+        let wake = state
+            .incarnation_mut(&self.key, self.incarnation)
+            .and_then(|q| q.waiters().take_wake(self.id));
+        match wake {
+            Some(Wake::Listened) => Sweep::Listening(self.listens),
+            Some(Wake::Sweep) | None => Sweep::Full,
+        }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let mut state = self.engine.lock();
+        if let Some(queue) = state.incarnation_mut(&self.key, self.incarnation) {
+            queue.waiters().remove(self.id);
         }
     }
 }

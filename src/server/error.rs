@@ -4,6 +4,9 @@
 
 use std::fmt;
 
+/// Code (and shape) of [`SqsError::unknown_operation`].
+const UNKNOWN_OPERATION: &str = "UnknownOperationException";
+
 /// One SQS error. Build it with the constructors below so codes and statuses stay right.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SqsError {
@@ -177,6 +180,31 @@ impl SqsError {
         )
     }
 
+    /// An action sent to a queue's URL that is not an action on a queue (CreateQueue,
+    /// ListQueues) or not an SQS action at all.
+    #[must_use]
+    pub fn invalid_action(action: &str) -> Self {
+        Self::sender(
+            "InvalidAction",
+            "InvalidAction",
+            400,
+            format!("The action {action} is not valid for this endpoint."),
+        )
+    }
+
+    /// A Query request to a queue's URL without an `Action`: SQS answers 404 with a bare
+    /// `<UnknownOperationException/>`, whatever the client accepts.
+    #[must_use]
+    pub fn unknown_operation() -> Self {
+        Self::sender(UNKNOWN_OPERATION, UNKNOWN_OPERATION, 404, "")
+    }
+
+    /// Whether this is [`SqsError::unknown_operation`].
+    #[must_use]
+    pub fn is_unknown_operation(&self) -> bool {
+        self.code == UNKNOWN_OPERATION
+    }
+
     /// A request with no action at all.
     #[must_use]
     pub fn missing_action() -> Self {
@@ -237,6 +265,23 @@ impl SqsError {
             400,
             format!("The request must contain the parameter {name}."),
         )
+    }
+
+    /// A move task, or a queue named by ARN, that does not exist (404).
+    #[must_use]
+    pub fn resource_not_found(message: impl Into<String>) -> Self {
+        Self::sender(
+            "ResourceNotFoundException",
+            "ResourceNotFoundException",
+            404,
+            message,
+        )
+    }
+
+    /// More of something than SQS allows in one request (AddPermission's actions), 403.
+    #[must_use]
+    pub fn over_limit(message: impl Into<String>) -> Self {
+        Self::sender("OverLimit", "OverLimit", 403, message)
     }
 
     /// A retryable server-side failure (`--fail-rate`).

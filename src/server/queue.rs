@@ -2,15 +2,13 @@
 //! receive count, the latest receipt, which simulated servers hold a copy).
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
-
-use tokio::sync::Notify;
 use tokio::time::{Duration, Instant};
 
 use super::attributes::QueueConfig;
 use super::error::SqsError;
 use super::fifo;
 use super::md5::MessageAttribute;
+use super::waiting::Waiters;
 use crate::rules::DEDUP_WINDOW;
 
 /// A queue's identity: SQS scopes names by account and region.
@@ -101,6 +99,13 @@ pub struct Message {
     /// Standard queues: this is a copy that survived a delete on a missed replica; deleting it
     /// again is final.
     pub ghost: bool,
+    /// Standard queues: it arrived while long polls waited, or was received from a busy
+    /// queue, so a delete may miss a replica (`--duplicate-rate`). Never set for a message
+    /// sent and then received on a quiet queue.
+    pub raced: bool,
+    /// Standard queues: it arrived while long polls waited, on servers none of them listens
+    /// to, and is out of sight until `visible_at` (counted as visible meanwhile).
+    pub settling: bool,
 }
 
 impl Message {
@@ -152,8 +157,8 @@ pub struct Queue {
     messages: BTreeMap<u64, Message>,
     /// Next message key (only [`Queue::push`] hands keys out).
     next_key: u64,
-    /// Woken whenever something a waiting receive cares about changes.
-    notify: Arc<Notify>,
+    /// Long polls waiting on this queue; woken when something they care about changes.
+    waiters: Waiters,
     /// When the last PurgeQueue happened (one per 60 s).
     last_purge: Option<Instant>,
     /// FIFO dedup window, keyed by scope (`group\u{0}id` or `\u{0}id`).
@@ -200,7 +205,7 @@ impl Queue {
             tags,
             messages: BTreeMap::new(),
             next_key: 1,
-            notify: Arc::new(Notify::new()),
+            waiters: Waiters::default(),
             last_purge: None,
             dedup: HashMap::new(),
             attempts: HashMap::new(),
@@ -255,6 +260,12 @@ impl Queue {
         self.housekeeping_due = None;
         self.modified_s = now_epoch_s;
         self.wake_waiters();
+    }
+
+    /// Sets the `Policy` attribute as AddPermission and RemovePermission leave it (unlike
+    /// SetQueueAttributes, LastModifiedTimestamp stays).
+    pub fn set_policy(&mut self, policy: Option<String>) {
+        self.config.policy = policy;
     }
 
     /// The tags.
@@ -364,15 +375,15 @@ impl Queue {
         self.attempts.insert(id, attempt);
     }
 
-    /// The signal long polls on this queue wait for.
-    #[must_use]
-    pub fn change_signal(&self) -> Arc<Notify> {
-        Arc::clone(&self.notify)
+    /// The long polls waiting on this queue: registered, woken and forgotten through it.
+    pub fn waiters(&mut self) -> &mut Waiters {
+        &mut self.waiters
     }
 
-    /// Wakes every long poll waiting on this queue (something it cares about changed).
-    pub fn wake_waiters(&self) {
-        self.notify.notify_waiters();
+    /// Wakes every long poll waiting on this queue for a full sweep (something other than a
+    /// new message changed; see [`Waiters::wake_all`]).
+    pub fn wake_waiters(&mut self) {
+        self.waiters.wake_all();
     }
 
     /// Drops messages past the retention period (SQS deletes them silently).
@@ -400,7 +411,7 @@ impl Queue {
     pub fn counts(&self, now: Instant) -> Counts {
         let mut counts = Counts::default();
         for message in self.messages.values() {
-            if message.is_visible(now) {
+            if message.is_visible(now) || (message.settling && message.receipt.is_none()) {
                 counts.visible += 1;
             } else if message.receipt.is_some() || message.ghost {
                 // A resurrected duplicate is, in SQS terms, still in flight on the replica

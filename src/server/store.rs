@@ -3,18 +3,22 @@
 //! actions resolve, add and remove queues and draw ids and random choices through methods.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use rand::rngs::StdRng;
 use rand::{Rng, RngCore};
+use tokio::sync::Notify;
 use tokio::time::{Duration, Instant};
 
 use super::attributes::QueueConfig;
 use super::engine::RequestContext;
 use super::error::SqsError;
 use super::fifo;
+use super::move_tasks::MoveTasks;
 use super::queue::{Queue, QueueKey};
+use super::queue_url;
 use super::receipt::{self, ReceiptRef};
-use super::standard;
+use super::standard::{self, Sweep};
 use super::validate::Input;
 
 /// The simulation knobs, from `ServeOptions`.
@@ -49,6 +53,8 @@ pub struct State {
     next_serial: u64,
     /// Last FIFO sequence number handed out (20 digits, increasing).
     last_sequence: u128,
+    /// Message move tasks (DLQ redrive).
+    move_tasks: MoveTasks,
 }
 
 /// Epoch seconds and the like for "now", read once per request.
@@ -75,57 +81,37 @@ impl State {
             next_incarnation: 1,
             next_serial: 1,
             last_sequence: 18_849_496_460_467_696_128,
+            move_tasks: MoveTasks::default(),
         }
     }
 
-    /// `http://sqs.<region>.localhost[:port]/<account>/<name>`, port taken from the Host the
-    /// client used.
+    /// The queue's URL as the client sees it: on the host and port it used, with the region
+    /// in the path unless it is the home region (see `queue_url`).
     #[must_use]
     pub fn url(ctx: &RequestContext, key: &QueueKey) -> String {
-        let port = ctx
-            .host
-            .rsplit_once(':')
-            .filter(|(_, p)| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
-            .map(|(_, p)| format!(":{p}"))
-            .unwrap_or_default();
-        format!(
-            "http://sqs.{}.localhost{port}/{}/{}",
-            key.region, key.account, key.name
-        )
+        queue_url::build(&ctx.host, &key.region, &key.account, &key.name)
     }
 
-    /// The key a `QueueUrl` (or the request path) names. Only the URL path selects the queue;
-    /// the region comes from a `sqs.<region>.` host prefix when there is one.
+    /// The key a `QueueUrl` parameter names (a URL in any shape the server reads, or a bare
+    /// queue name), else the queue URL the request was sent to. Parts the URL leaves out are
+    /// the request's: its region and the server's account.
     ///
     /// # Errors
-    /// No QueueUrl, or one that is not `…/<account>/<name>`: QueueDoesNotExist.
+    /// Neither a QueueUrl nor a queue URL path: MissingParameter. A QueueUrl that names no
+    /// queue: QueueDoesNotExist.
     pub fn key_of(ctx: &RequestContext, input: &Input<'_>) -> Result<QueueKey, SqsError> {
-        let Some(url) = input.str_opt("QueueUrl")? else {
-            return match &ctx.path_queue {
-                Some((account, name)) => Ok(QueueKey {
-                    account: account.clone(),
-                    region: ctx.region.clone(),
-                    name: name.clone(),
-                }),
-                None => Err(SqsError::missing_parameter("QueueUrl")),
-            };
+        let address = match input.str_opt("QueueUrl")? {
+            Some(url) => queue_url::parse(url).ok_or_else(SqsError::queue_does_not_exist)?,
+            None => ctx
+                .path_queue
+                .clone()
+                .ok_or_else(|| SqsError::missing_parameter("QueueUrl"))?,
         };
-        let rest = url.split_once("://").map_or(url, |(_, r)| r);
-        let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-        let region = host
-            .strip_prefix("sqs.")
-            .and_then(|h| h.split('.').next())
-            .filter(|r| !r.is_empty() && !r.contains(':'))
-            .map_or_else(|| ctx.region.clone(), str::to_string);
-        let mut parts = path.split('/').filter(|p| !p.is_empty());
-        match (parts.next(), parts.next(), parts.next()) {
-            (Some(account), Some(name), None) => Ok(QueueKey {
-                account: account.to_string(),
-                region,
-                name: name.to_string(),
-            }),
-            _ => Err(SqsError::queue_does_not_exist()),
-        }
+        Ok(QueueKey {
+            account: address.account.unwrap_or_else(|| ctx.account.clone()),
+            region: address.region.unwrap_or_else(|| ctx.region.clone()),
+            name: address.name,
+        })
     }
 
     /// The key of the existing queue a request names: the request's side of "which queue".
@@ -163,6 +149,35 @@ impl State {
             .ok_or_else(SqsError::queue_does_not_exist)?;
         queue.expire(now.at);
         Ok(queue)
+    }
+
+    /// Queue `key` if it is still incarnation `incarnation` (not deleted and recreated since),
+    /// to change; retention is not applied.
+    pub fn incarnation_mut(&mut self, key: &QueueKey, incarnation: u64) -> Option<&mut Queue> {
+        self.queues
+            .get_mut(key)
+            .filter(|q| q.incarnation() == incarnation)
+    }
+
+    /// Registers a long poll as a waiter on queue `key`, listening to a weighted half of its
+    /// servers (see [`standard::listening`]); returns its registration id, the servers it
+    /// listens to, and the signal it waits on.
+    pub fn listen(&mut self, key: &QueueKey) -> Option<(u64, u64, Arc<Notify>)> {
+        let queue = self.queues.get_mut(key)?;
+        let listens = standard::listening(&mut self.rng, queue.server_weights());
+        let (id, notify) = queue.waiters().register(listens);
+        Some((id, listens, notify))
+    }
+
+    /// The message move tasks.
+    #[must_use]
+    pub fn move_tasks(&self) -> &MoveTasks {
+        &self.move_tasks
+    }
+
+    /// The message move tasks, to start, cancel or step one.
+    pub fn move_tasks_mut(&mut self) -> &mut MoveTasks {
+        &mut self.move_tasks
     }
 
     /// Every queue, in no particular order.
@@ -204,7 +219,7 @@ impl State {
     /// # Errors
     /// QueueDoesNotExist.
     pub fn remove_queue(&mut self, key: &QueueKey, now: Now) -> Result<(), SqsError> {
-        let queue = self
+        let mut queue = self
             .queues
             .remove(key)
             .ok_or_else(SqsError::queue_does_not_exist)?;
@@ -214,8 +229,8 @@ impl State {
     }
 
     /// Wakes the long polls of every queue (the clock moved).
-    pub fn wake_all(&self) {
-        for queue in self.queues.values() {
+    pub fn wake_all(&mut self) {
+        for queue in self.queues.values_mut() {
             queue.wake_waiters();
         }
     }
@@ -228,6 +243,7 @@ impl State {
         key: &QueueKey,
         now: Instant,
         long_poll: bool,
+        sweep: Sweep,
         limit: usize,
     ) -> Vec<u64> {
         let Some(queue) = self.queues.get(key) else {
@@ -236,7 +252,7 @@ impl State {
         if queue.config().fifo {
             fifo::candidates(queue, now, limit)
         } else {
-            standard::candidates(queue, &mut self.rng, now, long_poll, limit)
+            standard::candidates(queue, &mut self.rng, now, long_poll, sweep, limit)
         }
     }
 
@@ -307,6 +323,12 @@ impl State {
             self.sim.duplicate_rate
         };
         rate > 0.0 && self.rng.random_bool(rate.min(1.0))
+    }
+
+    /// How long a message that arrived where no waiting long poll listens stays out of sight
+    /// (see [`standard::settle_delay`]).
+    pub fn settle_delay(&mut self) -> Duration {
+        standard::settle_delay(&mut self.rng)
     }
 
     /// How long after a delete that missed a replica the surviving copy is delivered again.

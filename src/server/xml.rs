@@ -24,16 +24,27 @@ const NO_RESULT: &[&str] = &[
     "RemovePermission",
 ];
 
+/// Whether SQS's answer to `action` carries an `<{Op}Result>` (XML) or `{Op}Result` (JSON).
+#[must_use]
+pub fn has_result(action: &str) -> bool {
+    !NO_RESULT.contains(&action)
+}
+
 /// The XML body for a successful `action` with JSON `output`.
 #[must_use]
 pub fn success(action: &str, output: &Value, request_id: &str) -> String {
     let mut xml = format!(r#"<?xml version="1.0"?><{action}Response xmlns="{NAMESPACE}">"#);
-    if !NO_RESULT.contains(&action) {
-        let _ = write!(xml, "<{action}Result>");
+    if has_result(action) {
+        let mut result = String::new();
         if let Value::Object(members) = output {
-            write_members(&mut xml, action, members, Context::Result);
+            write_members(&mut result, action, members, Context::Result);
         }
-        let _ = write!(xml, "</{action}Result>");
+        // An empty result is one empty element, as SQS writes it (`<ReceiveMessageResult/>`).
+        if result.is_empty() {
+            let _ = write!(xml, "<{action}Result/>");
+        } else {
+            let _ = write!(xml, "<{action}Result>{result}</{action}Result>");
+        }
     }
     let _ = write!(
         xml,
@@ -211,10 +222,7 @@ mod tests {
         let xml = success("DeleteMessage", &json!({}), ID);
         assert_eq!(body(&xml, "DeleteMessage"), "");
         let xml = success("ReceiveMessage", &json!({}), ID);
-        assert_eq!(
-            body(&xml, "ReceiveMessage"),
-            "<ReceiveMessageResult></ReceiveMessageResult>"
-        );
+        assert_eq!(body(&xml, "ReceiveMessage"), "<ReceiveMessageResult/>");
     }
 
     #[test]

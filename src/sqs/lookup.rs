@@ -279,6 +279,11 @@ mod tests {
             name_from_url("https://sqs.us-east-1.amazonaws.com/123456789012/q.fifo"),
             "q.fifo"
         );
+        // `queue serve`'s URL for a queue outside us-east-1.
+        assert_eq!(
+            name_from_url("http://queue:9324/queue/eu-west-1/000000000000/q/"),
+            "q"
+        );
         assert!(is_local_endpoint("http://127.0.0.1:9324"));
         assert!(!is_local_endpoint("https://sqs.us-east-1.amazonaws.com"));
     }

@@ -104,6 +104,11 @@ pub fn run(mut command: assert_cmd::Command, args: &[&str]) -> Run {
     }
 }
 
+/// Runs `command` with `args` and `--endpoint-url endpoint`.
+pub fn run_at(command: assert_cmd::Command, args: &[&str], endpoint: &str) -> Run {
+    run(command, &[args, &["--endpoint-url", endpoint]].concat())
+}
+
 /// The lines of a JSON-lines output, parsed.
 pub fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
     stdout

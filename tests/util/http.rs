@@ -47,8 +47,24 @@ pub async fn raw(
 ) -> RawResponse {
     let endpoint = server.endpoint();
     let addr = endpoint.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
-    let mut request = format!("{method} {path_and_query} HTTP/1.1\r\nHost: {addr}\r\n");
+    raw_to(addr, addr, method, path_and_query, headers, body).await
+}
+
+/// Sends one HTTP/1.1 request by hand to `connect` (`host:port`, resolved through getaddrinfo
+/// as any client resolves a URL's host) with `host` as its `Host` header, and reads the whole
+/// response. `Content-Length` and `Connection: close` are added.
+pub async fn raw_to(
+    connect: &str,
+    host: &str,
+    method: &str,
+    path_and_query: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> RawResponse {
+    let mut stream = TcpStream::connect(connect)
+        .await
+        .unwrap_or_else(|e| panic!("connect to {connect}: {e}"));
+    let mut request = format!("{method} {path_and_query} HTTP/1.1\r\nHost: {host}\r\n");
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -79,6 +95,16 @@ pub async fn query_post(server: &LocalServer, path: &str, form: &[(&str, &str)])
         body.as_bytes(),
     )
     .await
+}
+
+/// A Query-protocol POST to `/`, where the SDKs send it.
+pub async fn query(server: &LocalServer, form: &[(&str, &str)]) -> RawResponse {
+    query_post(server, "/", form).await
+}
+
+/// [`json_post`] signed for us-east-1.
+pub async fn json_call(server: &LocalServer, action: &str, body: &str) -> RawResponse {
+    json_post(server, action, "us-east-1", body).await
 }
 
 /// A JSON-protocol POST of `action` with `body`, with a SigV4-shaped `Authorization` header

@@ -28,6 +28,13 @@ pub async fn start_and_connect() -> (LocalServer, Client) {
     (server, client)
 }
 
+/// A server and client as [`start_and_connect`] gives, with one queue created: its URL third.
+pub async fn start_with_queue(name: &str) -> (LocalServer, Client, String) {
+    let (server, client) = start_and_connect().await;
+    let url = create_queue(&client, name).await;
+    (server, client, url)
+}
+
 /// [`ServeOptions::deterministic`] with the practical's two queues at start, as `queue serve`
 /// creates them.
 #[must_use]
@@ -71,10 +78,21 @@ pub fn client_in(server: &LocalServer, region: &str) -> Client {
 /// A real SDK client for `server` with the given retry behaviour.
 #[must_use]
 pub fn client_with(server: &LocalServer, region: &str, retry: RetryConfig) -> Client {
+    client_at_with(&server.endpoint(), region, retry)
+}
+
+/// A real SDK client for the server at `endpoint` (`http://localhost:PORT`, say: the name is
+/// resolved as the SDK resolves any), signing for `region`, without retries.
+#[must_use]
+pub fn client_at(endpoint: &str, region: &str) -> Client {
+    client_at_with(endpoint, region, RetryConfig::disabled())
+}
+
+fn client_at_with(endpoint: &str, region: &str, retry: RetryConfig) -> Client {
     let config = aws_sdk_sqs::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region.to_string()))
-        .endpoint_url(server.endpoint())
+        .endpoint_url(endpoint)
         .credentials_provider(Credentials::new(
             ACCESS_KEY_ID,
             "test-secret",

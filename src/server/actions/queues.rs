@@ -225,7 +225,17 @@ impl Action for ListQueuesRequest {
             .filter(|k| k.name.starts_with(&self.prefix))
             .cloned()
             .collect();
-        Ok(self.page.render(keys, "QueueUrls"))
+        let mut answer = self.page.render(keys, "QueueUrls");
+        // SQS leaves the list out when nothing matches.
+        if let Value::Object(members) = &mut answer
+            && members
+                .get("QueueUrls")
+                .and_then(Value::as_array)
+                .is_some_and(Vec::is_empty)
+        {
+            members.remove("QueueUrls");
+        }
+        Ok(answer)
     }
 }
 
@@ -284,10 +294,7 @@ mod tests {
     async fn queue_urls_arns_idempotency_and_listing() {
         let engine = Engine::new(&options(true));
         let url = create(&engine, "orders", json!({"DelaySeconds": "5"})).await;
-        assert_eq!(
-            url,
-            "http://sqs.us-east-1.localhost:4566/000000000000/orders"
-        );
+        assert_eq!(url, "http://127.0.0.1:4566/000000000000/orders");
         assert_eq!(create(&engine, "orders", json!({})).await, url);
         assert_eq!(
             create(&engine, "orders", json!({"DelaySeconds": "5"})).await,
@@ -306,7 +313,7 @@ mod tests {
             attribute(&engine, &url, "QueueArn").await,
             "arn:aws:sqs:us-east-1:000000000000:orders"
         );
-        // Any host resolves by path; the region comes from a sqs.<region>. prefix.
+        // Any host resolves by path.
         let got = ok(
             &engine,
             "GetQueueAttributes",

@@ -4,10 +4,8 @@
 //! attempt at a time.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
-use tokio::sync::Notify;
 use tokio::time::{Duration, Instant};
 
 use crate::rules::{DEDUP_WINDOW, MAX_VISIBILITY_SECS};
@@ -16,6 +14,7 @@ use crate::server::error::SqsError;
 use crate::server::md5::md5_of_attributes;
 use crate::server::queue::{Attempt, Message, QueueKey, Receipt};
 use crate::server::receipt::ReceiptRef;
+use crate::server::standard::{self, Sweep};
 use crate::server::store::{Now, State};
 use crate::server::validate::{self, Input, render_attributes};
 
@@ -55,10 +54,8 @@ pub struct ReceiveMessageRequest {
 pub enum ReceiveStep {
     /// Answer now.
     Done(Value),
-    /// Nothing yet: wait for `notify` or until `wake_at` (a delay or visibility expiry).
+    /// Nothing yet: wait for a wake or until `wake_at` (a delay or visibility expiry).
     Wait {
-        /// The queue's change signal.
-        notify: Arc<Notify>,
         /// Next time something becomes visible.
         wake_at: Option<Instant>,
     },
@@ -129,7 +126,7 @@ impl ReceiveMessageRequest {
 }
 
 /// One attempt: returns messages if any are receivable (or `last` is set), else says what to
-/// wait for.
+/// wait for. `sweep` says which simulated servers a standard queue reads.
 ///
 /// # Errors
 /// None today beyond a vanished queue answering empty; kept fallible for symmetry.
@@ -138,6 +135,7 @@ pub fn attempt(
     req: &ReceiveMessageRequest,
     now: Now,
     long_poll: bool,
+    sweep: Sweep,
     last: bool,
 ) -> Result<ReceiveStep, SqsError> {
     let Ok(queue) = state.queue_mut(&req.key, now) else {
@@ -151,7 +149,15 @@ pub fn attempt(
     let dlq = dead_letter_target(state, &req.key);
     // Enough candidates to fill the answer even if some are moved to the dead-letter queue.
     let limit = req.max * 20 + 100;
-    let candidates = state.candidates(&req.key, now.at, long_poll, limit);
+    let Ok(queue) = state.queue(&req.key) else {
+        return Ok(ReceiveStep::Done(json!({})));
+    };
+    // A standard message received in a race with a send, or from a busy queue, may come back
+    // after its delete (a replica missed it).
+    let raced = !fifo
+        && queue.server_weights().len() > 1
+        && (matches!(sweep, Sweep::Listening(_)) || standard::is_busy(queue, now.at));
+    let candidates = state.candidates(&req.key, now.at, long_poll, sweep, limit);
     let Ok(queue) = state.queue_mut(&req.key, now) else {
         return Ok(ReceiveStep::Done(json!({})));
     };
@@ -191,11 +197,10 @@ pub fn attempt(
             return Ok(ReceiveStep::Done(json!({})));
         }
         return Ok(ReceiveStep::Wait {
-            notify: queue.change_signal(),
             wake_at: queue.next_change(now.at),
         });
     }
-    let answer = deliver(state, req, &chosen, now);
+    let answer = deliver(state, req, &chosen, raced, now);
     Ok(ReceiveStep::Done(answer))
 }
 
@@ -228,6 +233,8 @@ fn move_to_dlq(
         message.receipt = None;
         message.visible_at = now.at;
         message.ghost = false;
+        message.raced = false;
+        message.settling = false;
         if fifo {
             message.enqueued_at = now.at;
         } else {
@@ -237,7 +244,7 @@ fn move_to_dlq(
             dlq.push(message);
         }
     }
-    if let Ok(dlq) = state.queue(target) {
+    if let Ok(dlq) = state.queue_mut(target, now) {
         dlq.wake_waiters();
     }
 }
@@ -273,7 +280,13 @@ fn replay_attempt(state: &mut State, req: &ReceiveMessageRequest, now: Now) -> O
 }
 
 /// Marks the chosen messages received and renders the answer.
-fn deliver(state: &mut State, req: &ReceiveMessageRequest, chosen: &[u64], now: Now) -> Value {
+fn deliver(
+    state: &mut State,
+    req: &ReceiveMessageRequest,
+    chosen: &[u64],
+    raced: bool,
+    now: Now,
+) -> Value {
     let mut rendered = Vec::new();
     let mut record = Vec::new();
     for key in chosen {
@@ -300,6 +313,8 @@ fn deliver(state: &mut State, req: &ReceiveMessageRequest, chosen: &[u64], now: 
         };
         message.receive_count += 1;
         message.first_receive_ms.get_or_insert(now.epoch_ms);
+        message.raced |= raced;
+        message.settling = false;
         message.visible_at = now.at + visibility;
         message.receipt = Some(Receipt {
             serial,

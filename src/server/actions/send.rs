@@ -345,20 +345,8 @@ fn enqueue(
         &message_id,
         sequence_number.as_deref(),
     );
-    let queue = state.queue_mut(key, now)?;
-    if let (Some(dedup_id), Some(seq)) = (&outgoing.dedup_id, &sequence_number) {
-        queue.remember_send(
-            group,
-            dedup_id,
-            DedupRecord {
-                expires: now.at + DEDUP_WINDOW,
-                message_id: message_id.clone(),
-                sequence_number: seq.clone(),
-            },
-        );
-    }
-    queue.push(Message {
-        id: message_id,
+    let mut message = Message {
+        id: message_id.clone(),
         body: outgoing.body,
         md5_body: outgoing.md5_body,
         attributes: outgoing.attributes,
@@ -376,9 +364,52 @@ fn enqueue(
         receipt: None,
         servers,
         ghost: false,
-    });
-    queue.wake_waiters();
+        raced: false,
+        settling: false,
+    };
+    let queue = state.queue_mut(key, now)?;
+    if let (Some(dedup_id), Some(seq)) = (&message.dedup_id, &message.sequence_number) {
+        queue.remember_send(
+            message.group_id.as_deref().unwrap_or(""),
+            dedup_id,
+            DedupRecord {
+                expires: now.at + DEDUP_WINDOW,
+                message_id: message_id.clone(),
+                sequence_number: seq.clone(),
+            },
+        );
+    }
+    announce(state, key, &mut message, now)?;
+    state.queue_mut(key, now)?.push(message);
     Ok(answer)
+}
+
+/// Tells the long polls waiting on queue `key` about a new message. A standard queue (realism
+/// on) wakes one poll listening to a server that holds it; when none listens there, the
+/// message settles for a moment before any receive sees it (see `standard.rs`). FIFO queues
+/// and `--ordered` wake every poll.
+fn announce(
+    state: &mut State,
+    key: &QueueKey,
+    message: &mut Message,
+    now: Now,
+) -> Result<(), SqsError> {
+    let queue = state.queue_mut(key, now)?;
+    if queue.waiters().is_empty() {
+        return Ok(());
+    }
+    if queue.server_weights().len() <= 1 || !message.is_visible(now.at) {
+        queue.wake_waiters();
+        return Ok(());
+    }
+    message.raced = true;
+    if !queue.waiters().offer(message.servers) {
+        message.settling = true;
+        message.visible_at = now.at + state.settle_delay();
+        // The waiting polls look again and learn when it becomes visible.
+        state.queue_mut(key, now)?.wake_waiters();
+    }
+    Ok(())
 }
 
 fn send_result(

@@ -1,6 +1,7 @@
-//! Who sent a request and how it was addressed: the region from the SigV4 credential scope, a
-//! sender id derived from the access key, the `/<account>/<queue>` path, the host and the trace
-//! header, gathered into the engine's [`RequestContext`].
+//! Who sent a request and how it was addressed: the queue URL it was sent to (its queue and,
+//! for `/queue/<region>/…`, its region), else the region from the SigV4 credential scope; a
+//! sender id derived from the access key; the host the client used, for the queue URLs it is
+//! given; and the trace header. All gathered into the engine's [`RequestContext`].
 
 use axum::http::{HeaderMap, Uri, header};
 use sha2::{Digest, Sha256};
@@ -8,6 +9,10 @@ use sha2::{Digest, Sha256};
 use super::request::header_str;
 use crate::rules::DEFAULT_REGION;
 use crate::server::engine::{DEFAULT_ACCOUNT, RequestContext};
+use crate::server::queue_url;
+
+/// Host for queue URLs when the request names none that can be used (HTTP/1.0 without `Host`).
+const FALLBACK_HOST: &str = "127.0.0.1";
 
 /// Who sent the request and how it was addressed.
 pub(super) fn context(
@@ -35,15 +40,26 @@ pub(super) fn context(
             .find(|(name, _)| name == "AWSAccessKeyId")
             .map(|(_, value)| value.as_str())
     });
-    let host = header_str(headers, header::HOST.as_str())
-        .map(str::to_string)
-        .or_else(|| uri.authority().map(ToString::to_string))
-        .unwrap_or_else(|| "127.0.0.1".to_string());
+    let host = [
+        header_str(headers, header::HOST.as_str()).map(str::trim),
+        uri.authority().map(|a| a.as_str()),
+    ]
+    .into_iter()
+    .flatten()
+    .find(|host| queue_url::is_usable_host(host))
+    .unwrap_or(FALLBACK_HOST)
+    .to_string();
+    let path_queue = queue_url::from_request(Some(&host), uri.path());
+    let region = path_queue
+        .as_ref()
+        .and_then(|address| address.region.as_deref())
+        .or(region)
+        .unwrap_or(DEFAULT_REGION);
     RequestContext {
-        region: region.unwrap_or(DEFAULT_REGION).to_string(),
+        region: region.to_string(),
         account: DEFAULT_ACCOUNT.to_string(),
         host,
-        path_queue: path_queue(uri.path()),
+        path_queue,
         trace_header: header_str(headers, "x-amzn-trace-id").map(str::to_string),
         sender_id: sender_id(access_key.unwrap_or_default()),
     }
@@ -57,17 +73,6 @@ fn credential_from_authorization(authorization: &str) -> Option<&str> {
         .find(|c: char| c == ',' || c.is_whitespace())
         .unwrap_or(rest.len());
     Some(&rest[..end])
-}
-
-/// `/<account>/<name>` addressing (trailing slash allowed).
-fn path_queue(path: &str) -> Option<(String, String)> {
-    let mut segments = path.split('/').filter(|s| !s.is_empty());
-    let account = segments.next()?;
-    let name = segments.next()?;
-    if segments.next().is_some() {
-        return None;
-    }
-    Some((account.to_string(), name.to_string()))
 }
 
 /// A stable IAM-user-like id (`AIDA` + 17 characters) derived from the access key id, so
@@ -115,9 +120,10 @@ mod tests {
         assert_eq!(ctx.region, "ap-southeast-2");
         assert_eq!(ctx.host, "localhost:1234");
         assert_eq!(ctx.account, DEFAULT_ACCOUNT);
+        let addressed = ctx.path_queue.unwrap();
         assert_eq!(
-            ctx.path_queue,
-            Some(("000000000000".to_string(), "q".to_string()))
+            (addressed.account.as_deref(), addressed.name.as_str()),
+            (Some("000000000000"), "q")
         );
         assert_eq!(ctx.trace_header.as_deref(), Some("Root=1-a"));
         assert_eq!(ctx.sender_id, sender_id("AKID"));
@@ -149,13 +155,37 @@ mod tests {
     }
 
     #[test]
-    fn path_addressing() {
-        assert_eq!(
-            path_queue("/000000000000/a.fifo/"),
-            Some(("000000000000".to_string(), "a.fifo".to_string()))
-        );
-        assert_eq!(path_queue("/"), None);
-        assert_eq!(path_queue("/a"), None);
-        assert_eq!(path_queue("/a/b/c"), None);
+    fn a_queue_url_with_a_region_sets_the_region() {
+        let signed = |uri: &str, host: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::HOST, HeaderValue::from_static(host));
+            headers.insert(
+                header::AUTHORIZATION,
+                HeaderValue::from_static(
+                    "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-west-2/sqs/aws4_request, SignedHeaders=host, Signature=x",
+                ),
+            );
+            context(&uri.parse().unwrap(), &headers, &[])
+        };
+        let ctx = signed("/queue/eu-north-1/000000000000/q?Action=X", "queue:9324");
+        assert_eq!(ctx.region, "eu-north-1");
+        assert_eq!(ctx.path_queue.unwrap().name, "q");
+        let ctx = signed("/000000000000/q", "sqs.ap-south-1.localhost:9324");
+        assert_eq!(ctx.region, "ap-south-1");
+        assert_eq!(ctx.host, "sqs.ap-south-1.localhost:9324");
+        // A path without a region keeps the signature's.
+        assert_eq!(signed("/000000000000/q", "queue:9324").region, "us-west-2");
+        assert_eq!(signed("/", "queue:9324").path_queue, None);
+        assert_eq!(signed("/a/b/c", "queue:9324").path_queue, None);
+    }
+
+    #[test]
+    fn the_host_for_urls_is_one_that_can_stand_in_a_url() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, HeaderValue::from_static("bad/host"));
+        let ctx = context(&"/".parse().unwrap(), &headers, &[]);
+        assert_eq!(ctx.host, FALLBACK_HOST);
+        let ctx = context(&"http://queue:9324/".parse().unwrap(), &headers, &[]);
+        assert_eq!(ctx.host, "queue:9324");
     }
 }

@@ -1,13 +1,16 @@
 //! Reading a request far enough to dispatch it: which protocol it speaks (AWS JSON 1.0 by
 //! `X-Amz-Target`, Query by `Action=`), the action name, and its input decoded from a JSON body
-//! or from the URL's query string and a form body into the JSON-protocol shape.
+//! or from the URL's query string and a form body into the JSON-protocol shape. A Query request
+//! sent to a queue's URL is held to what SQS serves there: no `Action` is an unknown operation
+//! (404), CreateQueue, ListQueues and unknown actions are not valid for that endpoint.
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Uri, header};
 use serde_json::{Map, Value};
 
+use crate::server::actions;
 use crate::server::error::SqsError;
-use crate::server::query;
+use crate::server::{query, queue_url};
 
 /// Largest request body accepted (SQS's own limit is 1 MiB of payload; encodings add more).
 pub(super) const BODY_LIMIT_BYTES: usize = 16 * 1024 * 1024;
@@ -84,11 +87,14 @@ fn parse(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Reques
             params,
         };
     }
+    let to_queue = queue_url::from_request(None, uri.path()).is_some();
     match action {
         Some(action) if !action.is_empty() => Request {
             protocol: Protocol::Query,
             answer_json: accepts_json,
-            call: query::to_json(&action, &params).map(|input| (action, input)),
+            call: valid_for_endpoint(&action, to_queue)
+                .and_then(|()| query::to_json(&action, &params))
+                .map(|input| (action, input)),
             params,
         },
         _ if is_json_body => Request {
@@ -97,12 +103,30 @@ fn parse(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Reques
             call: Err(SqsError::missing_action()),
             params,
         },
+        _ if to_queue => Request {
+            protocol: Protocol::Query,
+            answer_json: false,
+            call: Err(SqsError::unknown_operation()),
+            params,
+        },
         _ => Request {
             protocol: Protocol::Query,
             answer_json: accepts_json,
             call: Err(SqsError::missing_action()),
             params,
         },
+    }
+}
+
+/// A queue's URL is the endpoint of the actions on that queue (and of GetQueueUrl): a Query
+/// request to it for CreateQueue, ListQueues or an action SQS does not have is "not valid for
+/// this endpoint", as SQS answers it.
+fn valid_for_endpoint(action: &str, to_queue: bool) -> Result<(), SqsError> {
+    const NEED_NO_QUEUE: [&str; 2] = ["CreateQueue", "ListQueues"];
+    if to_queue && (NEED_NO_QUEUE.contains(&action) || !actions::exists(action)) {
+        Err(SqsError::invalid_action(action))
+    } else {
+        Ok(())
     }
 }
 

@@ -1,5 +1,6 @@
-//! The answer on the wire: a success or an error rendered as JSON (`__type` and `message`,
-//! plus the `x-amzn-query-error` header) or as Query XML, always with `x-amzn-RequestId`.
+//! The answer on the wire: a success or an error rendered as JSON 1.0 (`__type` and `message`,
+//! plus the `x-amzn-query-error` header), as Query XML, or, for a Query request that accepts
+//! JSON, as the Query protocol's JSON (`query_json`); always with `x-amzn-RequestId`.
 
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -8,9 +9,11 @@ use serde_json::{Map, Value};
 
 use super::request::Protocol;
 use crate::server::error::SqsError;
-use crate::server::xml;
+use crate::server::{query_json, xml};
 
-/// `Content-Type` of JSON answers (also given to Query requests that accept JSON).
+/// The whole body of SQS's answer to a Query request on a queue URL without an `Action`.
+const UNKNOWN_OPERATION_BODY: &str = "<UnknownOperationException/>";
+/// `Content-Type` of JSON 1.0 answers.
 pub(super) const JSON_CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 /// `Content-Type` of Query (XML) answers.
 pub(super) const XML_CONTENT_TYPE: &str = "text/xml";
@@ -22,7 +25,20 @@ pub(super) fn render(
     outcome: Result<(String, Value), SqsError>,
     request_id: &str,
 ) -> Response {
+    let query_json = answer_json && protocol == Protocol::Query;
     let (status, content_type, body, query_error) = match (outcome, answer_json) {
+        (Err(error), _) if error.is_unknown_operation() => (
+            error_status(&error),
+            XML_CONTENT_TYPE,
+            UNKNOWN_OPERATION_BODY.to_string(),
+            None,
+        ),
+        (Ok((action, output)), true) if query_json => (
+            StatusCode::OK,
+            query_json::CONTENT_TYPE,
+            query_json::success(&action, output, request_id).to_string(),
+            None,
+        ),
         (Ok((_, output)), true) => {
             let output = if output.is_null() {
                 Value::Object(Map::new())
@@ -39,8 +55,16 @@ pub(super) fn render(
         ),
         (Err(error), true) => (
             error_status(&error),
-            JSON_CONTENT_TYPE,
-            json_error_body(&error, protocol),
+            if query_json {
+                query_json::CONTENT_TYPE
+            } else {
+                JSON_CONTENT_TYPE
+            },
+            if query_json {
+                query_json::error(&error, request_id).to_string()
+            } else {
+                json_error_body(&error)
+            },
             Some(format!("{};{}", error.code, error.fault())),
         ),
         (Err(error), false) => (
@@ -68,17 +92,11 @@ fn error_status(error: &SqsError) -> StatusCode {
     StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST)
 }
 
-/// `{"__type": "com.amazonaws.sqs#<shape>", "message": …}`. A Query request that asked for
-/// JSON gets the Query wording of the message.
-fn json_error_body(error: &SqsError, protocol: Protocol) -> String {
-    let message = if protocol == Protocol::Query {
-        xml::query_message(error)
-    } else {
-        error.message.clone()
-    };
+/// `{"__type": "com.amazonaws.sqs#<shape>", "message": …}`.
+fn json_error_body(error: &SqsError) -> String {
     serde_json::json!({
         "__type": format!("com.amazonaws.sqs#{}", error.shape),
-        "message": message,
+        "message": error.message,
     })
     .to_string()
 }
@@ -128,10 +146,32 @@ mod tests {
             "{body}"
         );
 
-        // A Query request that accepts JSON gets JSON, in Query wording.
-        let (_, headers, body) = parts(render(Protocol::Query, true, missing(), id)).await;
-        assert_eq!(headers["content-type"], JSON_CONTENT_TYPE);
-        assert!(body.contains("for this wsdl version."), "{body}");
+        // A Query request that accepts JSON gets the Query protocol's JSON, in Query wording.
+        let (status, headers, body) = parts(render(Protocol::Query, true, missing(), id)).await;
+        assert_eq!(status, 400);
+        assert_eq!(headers["content-type"], query_json::CONTENT_TYPE);
+        assert_eq!(
+            headers["x-amzn-query-error"],
+            "AWS.SimpleQueueService.NonExistentQueue;Sender"
+        );
+        let body: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            body["Error"]["Code"],
+            "AWS.SimpleQueueService.NonExistentQueue"
+        );
+        assert_eq!(body["RequestId"], id);
+
+        // No Action on a queue URL: a bare 404, in XML even when JSON was asked for.
+        for (protocol, json) in [(Protocol::Query, true), (Protocol::Query, false)] {
+            let unknown = Err(SqsError::unknown_operation());
+            let (status, headers, body) = parts(render(protocol, json, unknown, id)).await;
+            assert_eq!(
+                (status, body.as_str()),
+                (404, "<UnknownOperationException/>")
+            );
+            assert_eq!(headers["content-type"], XML_CONTENT_TYPE);
+            assert_eq!(headers["x-amzn-requestid"], id);
+        }
 
         let failure = Err(SqsError::internal_failure());
         let (status, headers, _) = parts(render(Protocol::Json, true, failure, id)).await;
@@ -162,6 +202,15 @@ mod tests {
         assert!(
             body.contains(&format!("<RequestId>{id}</RequestId>")),
             "{body}"
+        );
+        let listed = Ok(("ListQueues".to_string(), serde_json::json!({})));
+        let (status, headers, body) = parts(render(Protocol::Query, true, listed, id)).await;
+        assert_eq!(status, 200);
+        assert_eq!(headers["content-type"], query_json::CONTENT_TYPE);
+        let body: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            body["ListQueuesResponse"]["ResponseMetadata"]["RequestId"],
+            id
         );
     }
 }

@@ -90,7 +90,7 @@ fn xml_code(body: &str) -> Option<&str> {
 }
 
 #[tokio::test]
-async fn json_calls_take_region_from_the_signature_and_port_from_the_host() {
+async fn json_calls_take_region_from_the_signature_and_host_from_the_request() {
     let app = app();
     let signed = json_post("AmazonSQS.CreateQueue")
         .header(header::HOST, "example.test:8123")
@@ -102,15 +102,15 @@ async fn json_calls_take_region_from_the_signature_and_port_from_the_host() {
     assert_eq!(created.header("content-type"), Some(JSON_CONTENT_TYPE));
     assert_eq!(
         created.json(),
-        json!({"QueueUrl": "http://sqs.eu-west-2.localhost:8123/000000000000/routed"})
+        json!({"QueueUrl": "http://example.test:8123/queue/eu-west-2/000000000000/routed"})
     );
 
-    // Unsigned, with no Host: the default region, and no port.
+    // Unsigned, with no Host: the default region, on the loopback address.
     let unsigned = json_request("AmazonSQS.CreateQueue", r#"{"QueueName":"routed"}"#);
     let created = send(&app, unsigned).await;
     assert_eq!(
         created.json(),
-        json!({"QueueUrl": "http://sqs.us-east-1.localhost/000000000000/routed"})
+        json!({"QueueUrl": "http://127.0.0.1/000000000000/routed"})
     );
 }
 
@@ -146,7 +146,7 @@ async fn a_query_post_merges_url_and_form_parameters() {
     assert!(
         answer
             .body
-            .contains("<QueueUrl>http://sqs.us-east-1.localhost/000000000000/merged</QueueUrl>"),
+            .contains("<QueueUrl>http://127.0.0.1/000000000000/merged</QueueUrl>"),
         "{}",
         answer.body
     );
@@ -267,17 +267,75 @@ async fn a_query_that_accepts_json_gets_json_errors_in_query_wording() {
     };
     let missing = send(&app, accepting("Action=GetQueueUrl&QueueName=none")).await;
     assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+    assert_eq!(missing.header("content-type"), Some("application/json"));
     assert_eq!(
-        missing.json()["message"],
-        "The specified queue does not exist for this wsdl version."
+        missing.json()["Error"],
+        json!({
+            "Type": "Sender",
+            "Code": "AWS.SimpleQueueService.NonExistentQueue",
+            "Message": "The specified queue does not exist for this wsdl version.",
+        })
+    );
+    assert_eq!(
+        missing.json()["RequestId"].as_str(),
+        missing.header("x-amzn-requestid")
     );
 
     let no_action = send(&app, accepting("QueueName=none")).await;
     assert_eq!(no_action.status, StatusCode::BAD_REQUEST);
-    assert_eq!(no_action.header("content-type"), Some(JSON_CONTENT_TYPE));
+    assert_eq!(no_action.json()["Error"]["Code"], "MissingAction");
+}
+
+#[tokio::test]
+async fn a_query_to_a_queue_url_is_held_to_that_endpoint() {
+    let app = app();
+    let get = |uri: &str| Request::get(uri).body(Body::empty()).unwrap();
+    let created = send(&app, get("/?Action=CreateQueue&QueueName=q")).await;
+    assert_eq!(created.status, StatusCode::OK, "{created:?}");
+
+    for uri in [
+        "/000000000000/q",
+        "/queue/eu-west-1/000000000000/q?Version=2012-11-05",
+    ] {
+        let unknown = send(&app, get(uri)).await;
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{uri}");
+        assert_eq!(unknown.body, "<UnknownOperationException/>");
+    }
+    for action in ["CreateQueue", "ListQueues", "NoSuchAction"] {
+        let answer = send(
+            &app,
+            get(&format!("/000000000000/q?Action={action}&QueueName=r")),
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{action}");
+        assert!(
+            answer.body.contains(&format!(
+                "<Code>InvalidAction</Code><Message>The action {action} is not valid for this endpoint.</Message>"
+            )),
+            "{}",
+            answer.body
+        );
+    }
+    // Not on the root, where ListQueues is at home and an unknown action is unsupported.
+    let listed = send(&app, get("/?Action=ListQueues")).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    let unknown = send(&app, get("/?Action=NoSuchAction")).await;
+    assert!(
+        unknown.body.contains("UnsupportedOperation"),
+        "{}",
+        unknown.body
+    );
+    // A JSON request to a queue URL is not a Query request.
+    let json = Request::post("/000000000000/q")
+        .header(header::CONTENT_TYPE, JSON_CONTENT_TYPE)
+        .header("x-amz-target", "AmazonSQS.GetQueueAttributes")
+        .body(Body::from(r#"{"AttributeNames":["QueueArn"]}"#))
+        .unwrap();
+    let json = send(&app, json).await;
+    assert_eq!(json.status, StatusCode::OK, "{json:?}");
     assert_eq!(
-        no_action.json()["__type"],
-        "com.amazonaws.sqs#MissingAction"
+        json.json()["Attributes"]["QueueArn"],
+        "arn:aws:sqs:us-east-1:000000000000:q"
     );
 }
 

@@ -1,0 +1,291 @@
+//! AddPermission and RemovePermission against the embedded server, through the SDK and the
+//! Query protocol: the `Policy` attribute as SQS writes it (recorded on AWS), and SQS's errors.
+
+use crate::util::http::{json_post, query_post, xml_text};
+use crate::util::server::{client, create_queue, start};
+use aws_sdk_sqs::Client;
+use aws_sdk_sqs::error::ProvideErrorMetadata;
+use aws_sdk_sqs::types::QueueAttributeName;
+
+async fn policy(client: &Client, url: &str) -> Option<String> {
+    let answer = client
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::Policy)
+        .send()
+        .await
+        .unwrap();
+    answer
+        .attributes
+        .and_then(|mut attributes| attributes.remove(&QueueAttributeName::Policy))
+}
+
+async fn add(client: &Client, url: &str, label: &str, accounts: &[&str], actions: &[&str]) {
+    client
+        .add_permission()
+        .queue_url(url)
+        .label(label)
+        .set_aws_account_ids(Some(accounts.iter().map(ToString::to_string).collect()))
+        .set_actions(Some(actions.iter().map(ToString::to_string).collect()))
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn permissions_live_in_the_policy_as_sqs_writes_it() {
+    let server = start().await;
+    let client = client(&server);
+    let url = create_queue(&client, "shared").await;
+    let arn = "arn:aws:sqs:us-east-1:000000000000:shared";
+    assert_eq!(policy(&client, &url).await, None);
+
+    add(
+        &client,
+        &url,
+        "crossaccountpermission",
+        &["668614515564", "111111111111"],
+        &["ReceiveMessage"],
+    )
+    .await;
+    assert_eq!(
+        policy(&client, &url).await.unwrap(),
+        format!(
+            r#"{{"Version":"2008-10-17","Id":"{arn}/SQSDefaultPolicy","Statement":[{{"Sid":"crossaccountpermission","Effect":"Allow","Principal":{{"AWS":["arn:aws:iam::668614515564:root","arn:aws:iam::111111111111:root"]}},"Action":"SQS:ReceiveMessage","Resource":"{arn}"}}]}}"#
+        )
+    );
+    let error = client
+        .add_permission()
+        .queue_url(&url)
+        .label("crossaccountpermission")
+        .aws_account_ids("111111111111")
+        .actions("SendMessage")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), Some("InvalidParameterValue"));
+    assert_eq!(
+        error.message(),
+        Some(
+            "Value crossaccountpermission for parameter Label is invalid. Reason: Already exists."
+        )
+    );
+
+    add(
+        &client,
+        &url,
+        "second",
+        &["111111111111"],
+        &["SendMessage", "DeleteMessage"],
+    )
+    .await;
+    let document: serde_json::Value =
+        serde_json::from_str(&policy(&client, &url).await.unwrap()).unwrap();
+    assert_eq!(document["Statement"][1]["Sid"], "second");
+    assert_eq!(
+        document["Statement"][1]["Principal"]["AWS"],
+        "arn:aws:iam::111111111111:root"
+    );
+    assert_eq!(
+        document["Statement"][1]["Action"],
+        serde_json::json!(["SQS:SendMessage", "SQS:DeleteMessage"])
+    );
+    assert_eq!(document["Statement"][1]["Resource"], arn);
+
+    client
+        .remove_permission()
+        .queue_url(&url)
+        .label("crossaccountpermission")
+        .send()
+        .await
+        .unwrap();
+    let document: serde_json::Value =
+        serde_json::from_str(&policy(&client, &url).await.unwrap()).unwrap();
+    assert_eq!(document["Statement"].as_array().unwrap().len(), 1);
+    assert_eq!(document["Statement"][0]["Sid"], "second");
+
+    client
+        .remove_permission()
+        .queue_url(&url)
+        .label("second")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        policy(&client, &url).await,
+        None,
+        "the last statement takes the policy"
+    );
+    let all = client
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(QueueAttributeName::All)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap();
+    assert!(!all.contains_key(&QueueAttributeName::Policy));
+    let error = client
+        .remove_permission()
+        .queue_url(&url)
+        .label("second")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.message(),
+        Some("Value second for parameter Label is invalid. Reason: can't find label.")
+    );
+
+    // Over JSON the answer keeps an empty map, as recorded on AWS.
+    let raw = json_post(
+        &server,
+        "GetQueueAttributes",
+        "us-east-1",
+        &format!(r#"{{"QueueUrl":"{url}","AttributeNames":["Policy"]}}"#),
+    )
+    .await;
+    assert_eq!(raw.json(), serde_json::json!({"Attributes": {}}));
+}
+
+#[tokio::test]
+async fn bad_permissions_get_sqs_s_errors() {
+    let server = start().await;
+    let client = client(&server);
+    let url = create_queue(&client, "guarded").await;
+    let attempt = |accounts: Vec<&str>, actions: Vec<&str>| {
+        client
+            .add_permission()
+            .queue_url(&url)
+            .label("l")
+            .set_aws_account_ids(Some(accounts.into_iter().map(String::from).collect()))
+            .set_actions(Some(actions.into_iter().map(String::from).collect()))
+            .send()
+    };
+    let error = attempt(vec!["111111111111"], vec!["SendMessage"; 8])
+        .await
+        .unwrap_err();
+    assert!(error.as_service_error().unwrap().is_over_limit());
+    assert_eq!(error.raw_response().unwrap().status().as_u16(), 403);
+    assert_eq!(
+        error.message(),
+        Some("8 Actions were found, maximum allowed is 7.")
+    );
+    let error = attempt(vec!["111111111111"], vec!["RemovePermission"])
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.message(),
+        Some(
+            "Value SQS:RemovePermission for parameter ActionName is invalid. Reason: Only the queue owner is allowed to invoke this action."
+        )
+    );
+    let error = attempt(vec!["111111111111"], vec!["Teleport"])
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), Some("InvalidParameterValue"));
+    let error = attempt(vec!["111111111111"], vec![]).await.unwrap_err();
+    assert_eq!(error.code(), Some("MissingParameter"));
+    let error = attempt(vec![], vec!["SendMessage"]).await.unwrap_err();
+    assert_eq!(
+        error.message(),
+        Some("Value [] for parameter PrincipalId is invalid. Reason: Unable to verify.")
+    );
+    let error = client
+        .add_permission()
+        .queue_url(format!("{url}-gone"))
+        .label("l")
+        .aws_account_ids("111111111111")
+        .actions("SendMessage")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error.as_service_error().unwrap().is_queue_does_not_exist());
+    assert_eq!(policy(&client, &url).await, None, "nothing was written");
+}
+
+#[tokio::test]
+async fn the_query_protocol_adds_and_removes_permissions() {
+    let server = start().await;
+    let client = client(&server);
+    let url = create_queue(&client, "by-query").await;
+    let added = query_post(
+        &server,
+        "/",
+        &[
+            ("Action", "AddPermission"),
+            ("QueueUrl", &url),
+            ("Label", "q1"),
+            ("AWSAccountId.1", "111111111111"),
+            ("ActionName.1", "SendMessage"),
+            ("ActionName.2", "ReceiveMessage"),
+        ],
+    )
+    .await;
+    assert_eq!(added.status, 200, "{}", added.body);
+    assert!(
+        added.body.contains("<AddPermissionResponse"),
+        "{}",
+        added.body
+    );
+    assert!(
+        !added.body.contains("<AddPermissionResult"),
+        "{}",
+        added.body
+    );
+    let listed = query_post(
+        &server,
+        "/",
+        &[
+            ("Action", "GetQueueAttributes"),
+            ("QueueUrl", &url),
+            ("AttributeName.1", "Policy"),
+        ],
+    )
+    .await;
+    assert!(
+        listed.body.contains(
+            "&quot;Action&quot;:[&quot;SQS:SendMessage&quot;,&quot;SQS:ReceiveMessage&quot;]"
+        ),
+        "{}",
+        listed.body
+    );
+    let removed = query_post(
+        &server,
+        "/",
+        &[
+            ("Action", "RemovePermission"),
+            ("QueueUrl", &url),
+            ("Label", "q1"),
+        ],
+    )
+    .await;
+    assert_eq!(removed.status, 200, "{}", removed.body);
+    let again = query_post(
+        &server,
+        "/",
+        &[
+            ("Action", "RemovePermission"),
+            ("QueueUrl", &url),
+            ("Label", "q1"),
+        ],
+    )
+    .await;
+    assert_eq!(again.status, 400);
+    assert_eq!(
+        xml_text(&again.body, "Code").as_deref(),
+        Some("InvalidParameterValue")
+    );
+    let empty = query_post(
+        &server,
+        "/",
+        &[
+            ("Action", "GetQueueAttributes"),
+            ("QueueUrl", &url),
+            ("AttributeName.1", "Policy"),
+        ],
+    )
+    .await;
+    assert!(!empty.body.contains("<Attribute>"), "{}", empty.body);
+}

@@ -1,0 +1,127 @@
+//! The SDK request shapes the server tests repeat, each written once: send one message or a
+//! batch, receive with (max, wait) or with a visibility timeout, delete (one or a batch),
+//! change visibility, set queue attributes, and the URL of a queue that does not exist.
+
+use aws_sdk_sqs::Client;
+use aws_sdk_sqs::operation::send_message::SendMessageOutput;
+use aws_sdk_sqs::operation::send_message_batch::SendMessageBatchOutput;
+use aws_sdk_sqs::types::{
+    DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName, QueueAttributeName,
+    SendMessageBatchRequestEntry,
+};
+use queue::server::LocalServer;
+
+use super::server::ACCOUNT;
+
+/// Sends one message with `body`.
+pub async fn send(client: &Client, url: &str, body: impl Into<String>) -> SendMessageOutput {
+    client
+        .send_message()
+        .queue_url(url)
+        .message_body(body)
+        .send()
+        .await
+        .expect("send")
+}
+
+/// Sends `bodies` as one SendMessageBatch with entry ids `e0`, `e1`, …
+pub async fn send_batch(
+    client: &Client,
+    url: &str,
+    bodies: impl IntoIterator<Item = String>,
+) -> SendMessageBatchOutput {
+    let mut request = client.send_message_batch().queue_url(url);
+    for (i, body) in bodies.into_iter().enumerate() {
+        let entry = SendMessageBatchRequestEntry::builder().id(format!("e{i}"));
+        request = request.entries(entry.message_body(body).build().expect("entry"));
+    }
+    request.send().await.expect("send batch")
+}
+
+/// Up to `max` messages, waiting up to `wait` seconds, with every system attribute.
+pub async fn receive(client: &Client, url: &str, max: i32, wait: i32) -> Vec<Message> {
+    client
+        .receive_message()
+        .queue_url(url)
+        .max_number_of_messages(max)
+        .wait_time_seconds(wait)
+        .message_system_attribute_names(MessageSystemAttributeName::All)
+        .send()
+        .await
+        .expect("receive")
+        .messages
+        .unwrap_or_default()
+}
+
+/// One receive with the queue's defaults but for its visibility timeout (seconds).
+pub async fn receive_hidden_for(client: &Client, url: &str, visibility: i32) -> Vec<Message> {
+    client
+        .receive_message()
+        .queue_url(url)
+        .visibility_timeout(visibility)
+        .send()
+        .await
+        .expect("receive")
+        .messages
+        .unwrap_or_default()
+}
+
+/// Deletes the message with receipt handle `handle`.
+pub async fn delete(client: &Client, url: &str, handle: &str) {
+    client
+        .delete_message()
+        .queue_url(url)
+        .receipt_handle(handle)
+        .send()
+        .await
+        .expect("delete");
+}
+
+/// Deletes `messages` in one DeleteMessageBatch with entry ids `d0`, `d1`, …
+pub async fn delete_batch(client: &Client, url: &str, messages: &[Message]) {
+    let entries = messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            DeleteMessageBatchRequestEntry::builder()
+                .id(format!("d{i}"))
+                .receipt_handle(m.receipt_handle().unwrap_or_default())
+                .build()
+                .expect("entry")
+        })
+        .collect::<Vec<_>>();
+    client
+        .delete_message_batch()
+        .queue_url(url)
+        .set_entries(Some(entries))
+        .send()
+        .await
+        .expect("delete");
+}
+
+/// Sets the visibility timeout of the message with receipt handle `handle`.
+pub async fn change_visibility(client: &Client, url: &str, handle: &str, seconds: i32) {
+    client
+        .change_message_visibility()
+        .queue_url(url)
+        .receipt_handle(handle)
+        .visibility_timeout(seconds)
+        .send()
+        .await
+        .expect("change visibility");
+}
+
+/// SetQueueAttributes with these attributes.
+pub async fn set_attributes(client: &Client, url: &str, attributes: &[(QueueAttributeName, &str)]) {
+    let mut request = client.set_queue_attributes().queue_url(url);
+    for (name, value) in attributes {
+        request = request.attributes(name.clone(), *value);
+    }
+    request.send().await.expect("set queue attributes");
+}
+
+/// The URL a queue named `missing` would have on `server`, where there is none.
+#[must_use]
+pub fn missing_queue(server: &LocalServer) -> String {
+    format!("{}/{ACCOUNT}/missing", server.endpoint())
+}
