@@ -1,9 +1,9 @@
 //! The SQS actions the engine serves, one file per concern, and the only `match` over action
 //! names. Each action has mini-redis's shape: a typed request that [`Action::parse`] builds
 //! from the input (every parameter checked, the queue resolved), then [`Action::apply`] runs
-//! against the state. ReceiveMessage is absent here: its wait lives in the engine
-//! (`engine.rs`), which parses a [`receive::ReceiveMessageRequest`] once and attempts it
-//! until it answers.
+//! against the state. ReceiveMessage and StartMessageMoveTask are absent here: the engine
+//! runs them (it parses a [`receive::ReceiveMessageRequest`] once and attempts it until it
+//! answers; it starts the runner of a [`move_tasks::StartMessageMoveTaskRequest`]).
 
 pub mod batch;
 pub mod delete;
@@ -25,9 +25,11 @@ use super::validate::Input;
 
 /// One synchronous action's request: parsed, then applied, both under the state lock.
 ///
-/// The rule for the queue a request names: `parse` resolves it (so QueueDoesNotExist comes
-/// before the checks that need the queue's settings, as on SQS) and reads the state for
-/// nothing else but those settings; only `apply` changes the state.
+/// The rule for the queues a request names: `parse` resolves them (so QueueDoesNotExist comes
+/// before the checks that need a queue's settings, in the order SQS answers) and may read
+/// the state for its checks, but never changes it; `apply` changes the state and answers the
+/// errors that depend on what it finds there (a stale receipt handle, a purge too soon, an
+/// existing queue with other attributes).
 pub trait Action: Sized {
     /// Checks every parameter of `input` and resolves the queue it names.
     ///
@@ -38,7 +40,7 @@ pub trait Action: Sized {
     /// Applies the request to the state and answers it.
     ///
     /// # Errors
-    /// What only the state can decide (a stale receipt handle, a purge too soon, …).
+    /// What only the state can decide.
     fn apply(self, state: &mut State, now: Now) -> Result<Value, SqsError>;
 }
 
