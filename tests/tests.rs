@@ -18,6 +18,8 @@ mod completions;
 mod demo;
 // `queue serve` as a child process: banner, signals, bind errors.
 mod serve_command;
+// FIFO group scheduling: groups take turns, group locks, long polls woken by unlocks.
+mod server_fifo_groups;
 // Batch actions and their per-entry failures, over the SDK.
 mod server_batches;
 // Single-message actions and their errors, over the SDK.

@@ -87,7 +87,13 @@ fn delete_one(state: &mut State, key: &QueueKey, handle: &str, now: Now) -> Resu
         queue.notify.notify_waiters();
         return Ok(());
     }
-    queue.messages.remove(&r.message);
+    if let Some(message) = queue.messages.remove(&r.message)
+        && fifo
+    {
+        // The group may be unlocked now: its next message is for a waiting long poll.
+        queue.touch_group(message.group_id.as_deref(), now.at);
+        queue.notify.notify_waiters();
+    }
     Ok(())
 }
 

@@ -228,8 +228,7 @@ pub fn purge_queue(
         return Err(SqsError::purge_queue_in_progress(&queue.key.name));
     }
     queue.last_purge = Some(now.at);
-    queue.messages.clear();
-    queue.attempts.clear();
+    queue.purge();
     Ok(json!({}))
 }
 

@@ -100,6 +100,8 @@ fn change_one(
         )));
     }
     message.visible_at = now.at + timeout;
+    let group = message.group_id.clone();
+    queue.touch_group(group.as_deref(), now.at);
     queue.notify.notify_waiters();
     Ok(())
 }
