@@ -28,6 +28,9 @@ mod server_messages;
 mod server_query;
 // Queue actions and their errors, over the SDK.
 mod server_queues;
+// Cases recorded on SQS: earlier receipt handles, empty RedrivePolicy, attribute names, purge
+// and FIFO dedup, the dedup scope a FIFO queue keeps.
+mod server_recorded_cases;
 // What SQS promises: FIFO order and dedup, visibility, redrive, long polls, reordering.
 mod server_semantics;
 // Around every action: failures, latency, request ids, error shapes, odd inputs.

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 
 use tokio::time::Instant;
 
-use super::attributes::QueueConfig;
 use super::queue::Queue;
 
 /// Keys of receivable messages, in the order a receive takes them (at most `limit`).
@@ -75,10 +74,11 @@ struct Lane {
     keys: Vec<u64>,
 }
 
-/// The dedup-window key for a send, by the queue's DeduplicationScope.
+/// The dedup-window key for a send: per group when the queue was created with
+/// `DeduplicationScope=messageGroup`, else queue-wide.
 #[must_use]
-pub fn dedup_key(config: &QueueConfig, group: &str, dedup_id: &str) -> String {
-    if config.dedup_per_group {
+pub fn dedup_key(per_group: bool, group: &str, dedup_id: &str) -> String {
+    if per_group {
         format!("{group}\u{0}{dedup_id}")
     } else {
         format!("\u{0}{dedup_id}")

@@ -154,6 +154,9 @@ pub struct Queue {
     pub notify: Arc<Notify>,
     /// When the last PurgeQueue happened (one per 60 s).
     pub last_purge: Option<Instant>,
+    /// FIFO: deduplicate per message group. Fixed when the queue is created: SQS reports a later
+    /// change of DeduplicationScope but keeps deduplicating as before.
+    pub dedup_per_group: bool,
     /// FIFO dedup window, keyed by scope (`group\u{0}id` or `\u{0}id`).
     pub dedup: HashMap<String, DedupRecord>,
     /// FIFO ReceiveRequestAttemptId answers.
@@ -204,6 +207,7 @@ impl Queue {
         Self {
             incarnation,
             key,
+            dedup_per_group: config.dedup_per_group,
             config,
             created_s,
             modified_s: created_s,
@@ -241,11 +245,12 @@ impl Queue {
             .insert(group.unwrap_or("").to_string(), GroupMark { at: now, tick });
     }
 
-    /// PurgeQueue: every message goes, and with them the ReceiveRequestAttemptId answers and
-    /// the groups' places in the line.
+    /// PurgeQueue: every message goes, and with them the FIFO deduplication window, the
+    /// ReceiveRequestAttemptId answers and the groups' places in the line.
     pub fn purge(&mut self) {
         self.messages.clear();
         self.attempts.clear();
+        self.dedup.clear();
         self.group_marks.clear();
     }
 

@@ -210,7 +210,8 @@ pub fn delete_queue(
     Ok(json!({}))
 }
 
-/// PurgeQueue: removes every message, in flight or not; one purge per queue per 60 s.
+/// PurgeQueue: removes every message, in flight or not, and forgets the FIFO deduplication
+/// window (a delete does not); one purge per queue per 60 s.
 ///
 /// # Errors
 /// PurgeQueueInProgress, QueueDoesNotExist.
