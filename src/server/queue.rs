@@ -1,7 +1,7 @@
 //! One queue and its messages: the per-message state every rule reads (visibility, delay,
 //! receive count, the latest receipt, which simulated servers hold a copy).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use tokio::time::{Duration, Instant};
 
 use super::attributes::QueueConfig;
@@ -159,16 +159,31 @@ pub struct Queue {
     pub waiters: Waiters,
     /// When the last PurgeQueue happened (one per 60 s).
     pub last_purge: Option<Instant>,
+    /// FIFO: deduplicate per message group. Fixed when the queue is created: SQS reports a later
+    /// change of DeduplicationScope but keeps deduplicating as before.
+    pub dedup_per_group: bool,
     /// FIFO dedup window, keyed by scope (`group\u{0}id` or `\u{0}id`).
     pub dedup: HashMap<String, DedupRecord>,
     /// FIFO ReceiveRequestAttemptId answers.
     pub attempts: HashMap<String, Attempt>,
+    /// FIFO: when each message group was last served or unlocked (its place in the line).
+    pub group_marks: HashMap<String, GroupMark>,
     /// Standard queues: weight of each simulated storage server.
     pub server_weights: Vec<f64>,
     /// Housekeeping is skipped until this instant: no message expires before it and the
     /// dedup/attempt records were pruned recently. `None` forces a full pass (set it when a
     /// message with an older enqueue time arrives or the retention period changes).
     pub housekeeping_due: Option<Instant>,
+}
+
+/// FIFO: the last time a message group was served (received) or touched by a delete or a
+/// visibility change, with a tick from the queue's key counter to order events at one instant.
+#[derive(Debug, Clone, Copy)]
+pub struct GroupMark {
+    /// When.
+    pub at: Instant,
+    /// Event order (shares the counter of message keys).
+    pub tick: u64,
 }
 
 /// Messages counted as GetQueueAttributes reports them.
@@ -197,6 +212,7 @@ impl Queue {
         Self {
             incarnation,
             key,
+            dedup_per_group: config.dedup_per_group,
             config,
             created_s,
             modified_s: created_s,
@@ -207,6 +223,7 @@ impl Queue {
             last_purge: None,
             dedup: HashMap::new(),
             attempts: HashMap::new(),
+            group_marks: HashMap::new(),
             server_weights,
             housekeeping_due: None,
         }
@@ -221,8 +238,30 @@ impl Queue {
         key
     }
 
+    /// FIFO: records that `group` was served or touched now, so it joins the back of the line
+    /// once it is available again (see [`super::fifo::candidates`]).
+    pub fn touch_group(&mut self, group: Option<&str>, now: Instant) {
+        if !self.config.fifo {
+            return;
+        }
+        let tick = self.next_key;
+        self.next_key += 1;
+        self.group_marks
+            .insert(group.unwrap_or("").to_string(), GroupMark { at: now, tick });
+    }
+
+    /// PurgeQueue: every message goes, and with them the FIFO deduplication window, the
+    /// ReceiveRequestAttemptId answers and the groups' places in the line.
+    pub fn purge(&mut self) {
+        self.messages.clear();
+        self.attempts.clear();
+        self.dedup.clear();
+        self.group_marks.clear();
+    }
+
     /// Drops messages past the retention period (SQS deletes them silently).
-    /// Also prunes expired dedup and ReceiveRequestAttemptId records. Cheap when nothing is
+    /// Also prunes expired dedup and ReceiveRequestAttemptId records and the line places of
+    /// FIFO groups that have no message left. Cheap when nothing is
     /// due: a full pass runs at most once a second, or when a message may have expired.
     pub fn expire(&mut self, now: Instant) {
         if self.housekeeping_due.is_some_and(|due| now < due) {
@@ -232,6 +271,14 @@ impl Queue {
         self.messages.retain(|_, m| m.enqueued_at + retention > now);
         self.dedup.retain(|_, r| r.expires > now);
         self.attempts.retain(|_, a| a.at + DEDUP_WINDOW > now);
+        if !self.group_marks.is_empty() {
+            let live: HashSet<&str> = self
+                .messages
+                .values()
+                .map(|m| m.group_id.as_deref().unwrap_or(""))
+                .collect();
+            self.group_marks.retain(|g, _| live.contains(g.as_str()));
+        }
         let next_expiry = self
             .messages
             .values()

@@ -89,7 +89,13 @@ fn delete_one(state: &mut State, key: &QueueKey, handle: &str, now: Now) -> Resu
         queue.waiters.wake_all();
         return Ok(());
     }
-    queue.messages.remove(&r.message);
+    if let Some(message) = queue.messages.remove(&r.message)
+        && fifo
+    {
+        // The group may be unlocked now: its next message is for a waiting long poll.
+        queue.touch_group(message.group_id.as_deref(), now.at);
+        queue.waiters.wake_all();
+    }
     Ok(())
 }
 

@@ -220,7 +220,8 @@ pub fn delete_queue(
     Ok(json!({}))
 }
 
-/// PurgeQueue: removes every message, in flight or not; one purge per queue per 60 s.
+/// PurgeQueue: removes every message, in flight or not, and forgets the FIFO deduplication
+/// window (a delete does not); one purge per queue per 60 s.
 ///
 /// # Errors
 /// PurgeQueueInProgress, QueueDoesNotExist.
@@ -238,8 +239,7 @@ pub fn purge_queue(
         return Err(SqsError::purge_queue_in_progress(&queue.key.name));
     }
     queue.last_purge = Some(now.at);
-    queue.messages.clear();
-    queue.attempts.clear();
+    queue.purge();
     Ok(json!({}))
 }
 

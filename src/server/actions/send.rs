@@ -235,7 +235,8 @@ fn enqueue(
     let mut dedup = None;
     if config.fifo {
         let dedup_id = explicit_dedup.map_or_else(|| content_dedup_id(body), str::to_string);
-        let dedup_key = fifo::dedup_key(&config, group.unwrap_or(""), &dedup_id);
+        let per_group = state.queues.get(key).is_some_and(|q| q.dedup_per_group);
+        let dedup_key = fifo::dedup_key(per_group, group.unwrap_or(""), &dedup_id);
         if let Some(record) = state
             .queues
             .get(key)
