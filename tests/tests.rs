@@ -20,6 +20,8 @@ mod completions;
 mod demo;
 // `queue serve` as a child process: banner, signals, bind errors.
 mod serve_command;
+// FIFO group scheduling: groups take turns, group locks, long polls woken by unlocks.
+mod server_fifo_groups;
 // Batch actions and their per-entry failures, over the SDK.
 mod server_batches;
 // Single-message actions and their errors, over the SDK.
@@ -34,6 +36,9 @@ mod server_permissions;
 mod server_queues;
 // The standard queue calibrated on SQS: small queues exact on every seed, over SDK and Query.
 mod server_realism;
+// Cases recorded on SQS: earlier receipt handles, empty RedrivePolicy, attribute names, purge
+// and FIFO dedup, the dedup scope a FIFO queue keeps.
+mod server_recorded_cases;
 // What SQS promises: FIFO order and dedup, visibility, redrive, long polls, reordering.
 mod server_semantics;
 // Queue URLs from where the client is, the Query API on them, and what answers leave out.

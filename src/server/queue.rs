@@ -1,7 +1,7 @@
 //! One queue and its messages: the per-message state every rule reads (visibility, delay,
 //! receive count, the latest receipt, which simulated servers hold a copy).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use tokio::time::{Duration, Instant};
 
 use super::attributes::QueueConfig;
@@ -161,16 +161,31 @@ pub struct Queue {
     waiters: Waiters,
     /// When the last PurgeQueue happened (one per 60 s).
     last_purge: Option<Instant>,
+    /// FIFO: deduplicate per message group. Fixed when the queue is created: SQS reports a later
+    /// change of DeduplicationScope but keeps deduplicating as before.
+    dedup_per_group: bool,
     /// FIFO dedup window, keyed by scope (`group\u{0}id` or `\u{0}id`).
     dedup: HashMap<String, DedupRecord>,
     /// FIFO ReceiveRequestAttemptId answers.
     attempts: HashMap<String, Attempt>,
+    /// FIFO: when each message group was last served or unlocked (its place in the line).
+    group_marks: HashMap<String, GroupMark>,
     /// Standard queues: weight of each simulated storage server.
     server_weights: Vec<f64>,
     /// Housekeeping is skipped until this instant: no message expires before it and the
     /// dedup/attempt records were pruned recently. `None` forces a full pass (set it when a
     /// message with an older enqueue time arrives or the retention period changes).
     housekeeping_due: Option<Instant>,
+}
+
+/// FIFO: the last time a message group was served (received) or touched by a delete or a
+/// visibility change, with a tick from the queue's key counter to order events at one instant.
+#[derive(Debug, Clone, Copy)]
+pub struct GroupMark {
+    /// When.
+    pub at: Instant,
+    /// Event order (shares the counter of message keys).
+    pub tick: u64,
 }
 
 /// Messages counted as GetQueueAttributes reports them.
@@ -199,6 +214,7 @@ impl Queue {
         Self {
             incarnation,
             key,
+            dedup_per_group: config.dedup_per_group,
             config,
             created_s,
             modified_s: created_s,
@@ -209,6 +225,7 @@ impl Queue {
             last_purge: None,
             dedup: HashMap::new(),
             attempts: HashMap::new(),
+            group_marks: HashMap::new(),
             server_weights,
             housekeeping_due: None,
         }
@@ -331,8 +348,27 @@ impl Queue {
         key
     }
 
-    /// PurgeQueue: removes every message, in flight or not, and the stored
-    /// ReceiveRequestAttemptId answers.
+    /// FIFO: records that `group` was served or touched now, so it joins the back of the line
+    /// once it is available again (see [`super::fifo::candidates`]).
+    pub fn touch_group(&mut self, group: Option<&str>, now: Instant) {
+        if !self.config.fifo {
+            return;
+        }
+        let tick = self.next_key;
+        self.next_key += 1;
+        self.group_marks
+            .insert(group.unwrap_or("").to_string(), GroupMark { at: now, tick });
+    }
+
+    /// FIFO: where `group` stands in the line (see [`Queue::touch_group`]).
+    #[must_use]
+    pub fn group_mark(&self, group: &str) -> Option<&GroupMark> {
+        self.group_marks.get(group)
+    }
+
+    /// PurgeQueue: every message goes, in flight or not, and with them the FIFO
+    /// deduplication window (a delete does not forget it), the ReceiveRequestAttemptId
+    /// answers and the groups' places in the line; one purge per 60 s.
     ///
     /// # Errors
     /// PurgeQueueInProgress within 60 s of the last purge.
@@ -346,6 +382,8 @@ impl Queue {
         self.last_purge = Some(now);
         self.messages.clear();
         self.attempts.clear();
+        self.dedup.clear();
+        self.group_marks.clear();
         Ok(())
     }
 
@@ -354,13 +392,13 @@ impl Queue {
     #[must_use]
     pub fn duplicate_of(&self, group: &str, dedup_id: &str, now: Instant) -> Option<&DedupRecord> {
         self.dedup
-            .get(&fifo::dedup_key(&self.config, group, dedup_id))
+            .get(&fifo::dedup_key(self.dedup_per_group, group, dedup_id))
             .filter(|r| r.expires > now)
     }
 
     /// FIFO: opens the 5-minute deduplication window of an accepted send.
     pub fn remember_send(&mut self, group: &str, dedup_id: &str, record: DedupRecord) {
-        let key = fifo::dedup_key(&self.config, group, dedup_id);
+        let key = fifo::dedup_key(self.dedup_per_group, group, dedup_id);
         self.dedup.insert(key, record);
     }
 
@@ -387,7 +425,8 @@ impl Queue {
     }
 
     /// Drops messages past the retention period (SQS deletes them silently).
-    /// Also prunes expired dedup and ReceiveRequestAttemptId records. Cheap when nothing is
+    /// Also prunes expired dedup and ReceiveRequestAttemptId records and the line places of
+    /// FIFO groups that have no message left. Cheap when nothing is
     /// due: a full pass runs at most once a second, or when a message may have expired.
     pub fn expire(&mut self, now: Instant) {
         if self.housekeeping_due.is_some_and(|due| now < due) {
@@ -397,6 +436,14 @@ impl Queue {
         self.messages.retain(|_, m| m.enqueued_at + retention > now);
         self.dedup.retain(|_, r| r.expires > now);
         self.attempts.retain(|_, a| a.at + DEDUP_WINDOW > now);
+        if !self.group_marks.is_empty() {
+            let live: HashSet<&str> = self
+                .messages
+                .values()
+                .map(|m| m.group_id.as_deref().unwrap_or(""))
+                .collect();
+            self.group_marks.retain(|g, _| live.contains(g.as_str()));
+        }
         let next_expiry = self
             .messages
             .values()

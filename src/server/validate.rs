@@ -204,13 +204,16 @@ pub fn body_chars(body: &str) -> Result<(), SqsError> {
     }
 }
 
+/// A user attribute name: letters and digits of any script (`attr.1øßä` is valid on SQS),
+/// `-`, `_` and `.`; 1 to 256 characters; no `AWS.`/`Amazon.` prefix in any case; no dot at
+/// either end and no two in a row.
 fn attribute_name_ok(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     !name.is_empty()
-        && name.len() <= 256
+        && name.chars().count() <= 256
         && name
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
         && !lower.starts_with("aws.")
         && !lower.starts_with("amazon.")
         && !name.starts_with('.')
@@ -390,6 +393,32 @@ mod tests {
         let err = fifo_token("MessageGroupId", "has space").unwrap_err();
         assert_eq!(err.code, "InvalidParameterValue");
         assert!(err.message.contains("MessageGroupId can only include"));
+    }
+
+    #[test]
+    fn attribute_names_letters_of_any_script_and_dots_in_place() {
+        for good in ["attr.1øßä", "名前", "a-b_c.d", &"ß".repeat(256)] {
+            assert!(attribute_name_ok(good), "{good}");
+        }
+        for bad in [
+            "",
+            "AWS.x",
+            "aWs.x",
+            "AMAZON.x",
+            "amazon.x",
+            ".x",
+            "x.",
+            "a..b",
+            "a b",
+            "a!b",
+            "a§b",
+            "a(b",
+            "a?b",
+            "a\"b",
+            &"L".repeat(257),
+        ] {
+            assert!(!attribute_name_ok(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -103,7 +103,14 @@ fn delete_one(state: &mut State, key: &QueueKey, handle: &str, now: Now) -> Resu
         queue.wake_waiters();
         return Ok(());
     }
-    state.queue_mut(key, now)?.remove(r.message);
+    let queue = state.queue_mut(key, now)?;
+    if let Some(message) = queue.remove(r.message)
+        && fifo
+    {
+        // The group may be unlocked now: its next message is for a waiting long poll.
+        queue.touch_group(message.group_id.as_deref(), now.at);
+        queue.wake_waiters();
+    }
     Ok(())
 }
 

@@ -260,7 +260,8 @@ impl Action for DeleteQueueRequest {
     }
 }
 
-/// PurgeQueue: removes every message, in flight or not; one purge per queue per 60 s.
+/// PurgeQueue: removes every message, in flight or not, and forgets the FIFO deduplication
+/// window (a delete does not); one purge per queue per 60 s (see [`Queue::purge`]).
 #[derive(Debug)]
 pub struct PurgeQueueRequest {
     /// The queue.

@@ -315,6 +315,7 @@ fn deliver(
         message.first_receive_ms.get_or_insert(now.epoch_ms);
         message.raced |= raced;
         message.settling = false;
+        let group = message.group_id.clone();
         message.visible_at = now.at + visibility;
         message.receipt = Some(Receipt {
             serial,
@@ -322,6 +323,10 @@ fn deliver(
         });
         record.push((*key, serial));
         rendered.push(render(message, &handle, req));
+        // FIFO: the group goes to the back of the line once it is available again.
+        if let Ok(queue) = state.queue_mut(&req.key, now) {
+            queue.touch_group(group.as_deref(), now.at);
+        }
     }
     let answer = json!({ "Messages": rendered });
     if let (Some(id), Ok(queue)) = (&req.attempt_id, state.queue_mut(&req.key, now))

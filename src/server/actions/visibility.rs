@@ -115,12 +115,17 @@ fn change_one(
     let Some(message) = queue.message_mut(r.message) else {
         return Err(missing());
     };
-    let Some(receipt) = message.receipt.filter(|x| x.serial == r.serial) else {
+    // A standard queue accepts the handle of an earlier receive of a message that has been
+    // received again since (recorded on SQS) and changes the message's visibility; a FIFO
+    // queue only takes the latest handle.
+    let Some(receipt) = message
+        .receipt
+        .filter(|x| x.serial == r.serial || (!fifo && x.serial > r.serial))
+    else {
         if fifo {
             return Err(SqsError::receipt_handle_expired(handle));
         }
-        // [U] A stale handle (a newer receive happened, or a resurrected duplicate): the newer
-        // receiver owns the message; we report it as not available.
+        // [U] A resurrected duplicate (no receipt since the delete): not available.
         return Err(missing());
     };
     if fifo && message.is_visible(now.at) {
@@ -136,6 +141,8 @@ fn change_one(
         )));
     }
     message.visible_at = now.at + *timeout;
+    let group = message.group_id.clone();
+    queue.touch_group(group.as_deref(), now.at);
     queue.wake_waiters();
     Ok(())
 }
