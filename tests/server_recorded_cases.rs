@@ -144,7 +144,11 @@ async fn an_empty_redrive_policy_removes_it() {
         .await
         .expect("get");
     // AWS answers an empty map here (recorded after the last permission is removed).
-    assert_eq!(asked.attributes, Some(Default::default()), "nothing to report");
+    assert_eq!(
+        asked.attributes,
+        Some(Default::default()),
+        "nothing to report"
+    );
     // The queue no longer lists as a source of the DLQ.
     let sources = sqs
         .list_dead_letter_source_queues()
