@@ -11,6 +11,8 @@
 pub mod delivery;
 pub mod format;
 pub mod present;
+#[cfg(test)]
+mod test_queue;
 pub mod view;
 
 use std::process::ExitCode;
@@ -369,31 +371,18 @@ pub async fn run(args: ReceiveArgs, config: &Config) -> Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::DedupMode;
-    use crate::send::{SendPlan, send_messages};
+    use crate::send::SendPlan;
     use crate::server::{LocalServer, ServeOptions};
 
     async fn setup(count: u64) -> (LocalServer, Sqs, QueueInfo) {
-        let server = LocalServer::start(ServeOptions {
+        let options = ServeOptions {
             ordered: true,
             duplicate_rate: 0.0,
             ..ServeOptions::default()
-        })
-        .await
-        .unwrap();
-        let sqs = crate::sqs::connect_local(&server.endpoint(), "us-east-1");
-        let queue = sqs.queue("csse6400_prac").await.unwrap();
-        let plan = SendPlan {
-            client_name: "c".into(),
-            count,
-            prepend: String::new(),
-            group: "g".into(),
-            dedup: DedupMode::Auto,
-            one_by_one: false,
-            rate: None,
-            in_flight: usize::from(crate::cli::defaults::PARALLEL),
         };
-        let report = send_messages(&sqs, &queue, &plan, &|_| {}).await.unwrap();
+        let plan = SendPlan::for_tests("c", count, "");
+        let (server, sqs, queue, report) =
+            test_queue::filled(options, "csse6400_prac", &plan).await;
         assert_eq!(report.sent, count);
         (server, sqs, queue)
     }
