@@ -404,13 +404,7 @@ mod tests {
     #[tokio::test]
     async fn only_confirmed_messages_are_deleted_and_the_rest_return_at_once() {
         let (_server, sqs, queue) = setup(10).await;
-        let (tx, mut rx) = mpsc::channel(1);
-        let cancel = CancellationToken::new();
-        let options = ReceiveOptions { wait: 1, max: 10 };
-        let receiver = tokio::spawn({
-            let (sqs, queue, cancel) = (sqs.clone(), queue.clone(), cancel.clone());
-            async move { receive_loop(&sqs, &queue, options, tx, cancel).await }
-        });
+        let (mut rx, cancel, receiver) = test_queue::spawn_receiver(&sqs, &queue);
         let first = rx.recv().await.unwrap();
         let mut seen: Vec<u64> = first
             .deliveries
@@ -458,13 +452,7 @@ mod tests {
                 .message_body(body);
             sent.send().await.unwrap();
         }
-        let (tx, _rx) = mpsc::channel(1);
-        let cancel = CancellationToken::new();
-        let receiver = tokio::spawn({
-            let (sqs, queue, cancel) = (sqs.clone(), queue.clone(), cancel.clone());
-            let options = ReceiveOptions { wait: 1, max: 10 };
-            async move { receive_loop(&sqs, &queue, options, tx, cancel).await }
-        });
+        let (_rx, cancel, receiver) = test_queue::spawn_receiver(&sqs, &queue);
         // The server has taken the messages and is still answering (latency) when we stop.
         tokio::time::sleep(Duration::from_millis(100)).await;
         cancel.cancel();
@@ -475,13 +463,7 @@ mod tests {
     #[tokio::test]
     async fn a_dropped_confirmation_deletes_nothing() {
         let (_server, sqs, queue) = setup(4).await;
-        let (tx, mut rx) = mpsc::channel(1);
-        let cancel = CancellationToken::new();
-        let receiver = tokio::spawn({
-            let (sqs, queue, cancel) = (sqs.clone(), queue.clone(), cancel.clone());
-            let options = ReceiveOptions { wait: 1, max: 10 };
-            async move { receive_loop(&sqs, &queue, options, tx, cancel).await }
-        });
+        let (mut rx, _cancel, receiver) = test_queue::spawn_receiver(&sqs, &queue);
         let batch = rx.recv().await.unwrap();
         assert_eq!(batch.deliveries.len(), 4);
         drop(batch);

@@ -355,7 +355,7 @@ async fn counts(sqs: &crate::sqs::Sqs, url: &str) -> (u64, u64) {
 /// messages drawn are deleted; the rest of the last batch goes back to the queue.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_the_real_receiver_only_drawn_messages_are_deleted() {
-    use crate::receive::{ReceiveOptions, receive_loop, test_queue};
+    use crate::receive::test_queue;
     use crate::send::SendPlan;
     use crate::server::ServeOptions;
 
@@ -369,13 +369,7 @@ async fn with_the_real_receiver_only_drawn_messages_are_deleted() {
     let (server, sqs, queue, report) = test_queue::filled(options, "view", &plan).await;
     assert_eq!(report.sent, 30);
 
-    let (tx, mut rx) = mpsc::channel(1);
-    let cancel = CancellationToken::new();
-    let receiver = tokio::spawn({
-        let (sqs, queue, cancel) = (sqs.clone(), queue.clone(), cancel.clone());
-        let options = ReceiveOptions { wait: 1, max: 10 };
-        async move { receive_loop(&sqs, &queue, options, tx, cancel).await }
-    });
+    let (mut rx, cancel, receiver) = test_queue::spawn_receiver(&sqs, &queue);
     let (_keys, events) = futures::channel::mpsc::unbounded();
     let mut terminal = Terminal::new(TestBackend::new(100, 16)).unwrap();
     let limits = Limits {
