@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::util::http::{json_post, query_post, xml_all, xml_text};
+use crate::util::http::{json_post, query, xml_all, xml_text};
 use crate::util::sdk::delete;
 use crate::util::sdk::{
     dead_letter, queue_attribute, receive, redrive_after_one_receive, send, visible,
@@ -458,9 +458,8 @@ async fn the_errors_are_sqs_s() {
 #[tokio::test]
 async fn both_protocols_carry_tasks_as_sqs_does() {
     let p = pipe(&["m0", "m1", "m2"]).await;
-    let started = query_post(
+    let started = query(
         &p.server,
-        "/",
         &[
             ("Action", "StartMessageMoveTask"),
             ("SourceArn", &p.dlq_arn),
@@ -472,9 +471,8 @@ async fn both_protocols_carry_tasks_as_sqs_does() {
     assert!(started.body.contains("<StartMessageMoveTaskResponse"));
     let handle = xml_text(&started.body, "TaskHandle").unwrap();
     until_moved(&p.client, &p.dlq_arn, 1).await;
-    let listed = query_post(
+    let listed = query(
         &p.server,
-        "/",
         &[
             ("Action", "ListMessageMoveTasks"),
             ("SourceArn", &p.dlq_arn),
@@ -508,9 +506,8 @@ async fn both_protocols_carry_tasks_as_sqs_does() {
     assert_eq!(entry["ApproximateNumberOfMessagesMoved"], 1);
     assert!(entry["StartedTimestamp"].is_u64(), "{entry}");
 
-    let cancelled = query_post(
+    let cancelled = query(
         &p.server,
-        "/",
         &[("Action", "CancelMessageMoveTask"), ("TaskHandle", &handle)],
     )
     .await;
@@ -522,9 +519,8 @@ async fn both_protocols_carry_tasks_as_sqs_does() {
     );
 
     let missing = p.dlq_arn.replace(":dlq", ":nope");
-    let error = query_post(
+    let error = query(
         &p.server,
-        "/",
         &[("Action", "ListMessageMoveTasks"), ("SourceArn", &missing)],
     )
     .await;
