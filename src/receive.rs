@@ -11,6 +11,8 @@
 pub mod delivery;
 pub mod format;
 pub mod present;
+#[cfg(test)]
+mod test_queue;
 pub mod view;
 
 use std::process::ExitCode;
@@ -369,31 +371,18 @@ pub async fn run(args: ReceiveArgs, config: &Config) -> Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::DedupMode;
-    use crate::send::{SendPlan, send_messages};
+    use crate::send::SendPlan;
     use crate::server::{LocalServer, ServeOptions};
 
     async fn setup(count: u64) -> (LocalServer, Sqs, QueueInfo) {
-        let server = LocalServer::start(ServeOptions {
+        let options = ServeOptions {
             ordered: true,
             duplicate_rate: 0.0,
             ..ServeOptions::default()
-        })
-        .await
-        .unwrap();
-        let sqs = crate::sqs::connect_local(&server.endpoint(), "us-east-1");
-        let queue = sqs.queue("csse6400_prac").await.unwrap();
-        let plan = SendPlan {
-            client_name: "c".into(),
-            count,
-            prepend: String::new(),
-            group: "g".into(),
-            dedup: DedupMode::Auto,
-            one_by_one: false,
-            rate: None,
-            in_flight: usize::from(crate::cli::defaults::PARALLEL),
         };
-        let report = send_messages(&sqs, &queue, &plan, &|_| {}).await.unwrap();
+        let plan = SendPlan::for_tests("c", count, "");
+        let (server, sqs, queue, report) =
+            test_queue::filled(options, "csse6400_prac", &plan).await;
         assert_eq!(report.sent, count);
         (server, sqs, queue)
     }
@@ -415,13 +404,7 @@ mod tests {
     #[tokio::test]
     async fn only_confirmed_messages_are_deleted_and_the_rest_return_at_once() {
         let (_server, sqs, queue) = setup(10).await;
-        let (tx, mut rx) = mpsc::channel(1);
-        let cancel = CancellationToken::new();
-        let options = ReceiveOptions { wait: 1, max: 10 };
-        let receiver = tokio::spawn({
-            let (sqs, queue, cancel) = (sqs.clone(), queue.clone(), cancel.clone());
-            async move { receive_loop(&sqs, &queue, options, tx, cancel).await }
-        });
+        let (mut rx, cancel, receiver) = test_queue::spawn_receiver(&sqs, &queue);
         let first = rx.recv().await.unwrap();
         let mut seen: Vec<u64> = first
             .deliveries
@@ -469,13 +452,7 @@ mod tests {
                 .message_body(body);
             sent.send().await.unwrap();
         }
-        let (tx, _rx) = mpsc::channel(1);
-        let cancel = CancellationToken::new();
-        let receiver = tokio::spawn({
-            let (sqs, queue, cancel) = (sqs.clone(), queue.clone(), cancel.clone());
-            let options = ReceiveOptions { wait: 1, max: 10 };
-            async move { receive_loop(&sqs, &queue, options, tx, cancel).await }
-        });
+        let (_rx, cancel, receiver) = test_queue::spawn_receiver(&sqs, &queue);
         // The server has taken the messages and is still answering (latency) when we stop.
         tokio::time::sleep(Duration::from_millis(100)).await;
         cancel.cancel();
@@ -486,13 +463,7 @@ mod tests {
     #[tokio::test]
     async fn a_dropped_confirmation_deletes_nothing() {
         let (_server, sqs, queue) = setup(4).await;
-        let (tx, mut rx) = mpsc::channel(1);
-        let cancel = CancellationToken::new();
-        let receiver = tokio::spawn({
-            let (sqs, queue, cancel) = (sqs.clone(), queue.clone(), cancel.clone());
-            let options = ReceiveOptions { wait: 1, max: 10 };
-            async move { receive_loop(&sqs, &queue, options, tx, cancel).await }
-        });
+        let (mut rx, _cancel, receiver) = test_queue::spawn_receiver(&sqs, &queue);
         let batch = rx.recv().await.unwrap();
         assert_eq!(batch.deliveries.len(), 4);
         drop(batch);

@@ -59,6 +59,24 @@ pub struct SendPlan {
     pub in_flight: usize,
 }
 
+#[cfg(test)]
+impl SendPlan {
+    /// For the tests: `count` messages from `client_name` with bodies after `prepend`, group
+    /// `g`, automatic deduplication ids, batched, unpaced, `--parallel`'s default.
+    pub(crate) fn for_tests(client_name: &str, count: u64, prepend: &str) -> Self {
+        Self {
+            client_name: client_name.into(),
+            count,
+            prepend: prepend.into(),
+            group: "g".into(),
+            dedup: DedupMode::Auto,
+            one_by_one: false,
+            rate: None,
+            in_flight: usize::from(crate::cli::defaults::PARALLEL),
+        }
+    }
+}
+
 impl From<&SendArgs> for SendPlan {
     fn from(args: &SendArgs) -> Self {
         Self {
@@ -564,16 +582,7 @@ mod tests {
 
     #[test]
     fn batch_size_follows_mode_and_rate() {
-        let mut plan = SendPlan {
-            client_name: "c".into(),
-            count: 10,
-            prepend: String::new(),
-            group: "g".into(),
-            dedup: DedupMode::Auto,
-            one_by_one: false,
-            rate: None,
-            in_flight: usize::from(crate::cli::defaults::PARALLEL),
-        };
+        let mut plan = SendPlan::for_tests("c", 10, "");
         assert_eq!(batch_size(&plan), 10);
         plan.rate = Some(2.0);
         assert_eq!(batch_size(&plan), 1);

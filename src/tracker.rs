@@ -36,8 +36,9 @@ pub struct Marks {
     pub inversions: u64,
 }
 
-/// Figures over every delivery observed since the last reset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Figures over every delivery observed since the last reset (serialized as the demo's JSON
+/// line shows them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Stats {
     /// Deliveries, duplicates included.
     pub received: u64,

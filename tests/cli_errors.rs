@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use crate::util::binary::{Run, TempDir, bare_command, command, run, run_at};
+use crate::util::cli::Cli;
 use crate::util::fake_aws::{
     ACCESS_DENIED, AwsError, EXPIRED_TOKEN, INVALID_CLIENT_TOKEN_ID, SIGNATURE_DOES_NOT_MATCH,
     UNRECOGNIZED_CLIENT, dead_endpoint, fake_aws,
@@ -263,18 +264,13 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn wrong_queue_name_lists_similar_names_with_region_and_endpoint() {
-    let server = BlockingServer::ordered();
-    let dir = TempDir::new();
-    let run = run_at(
-        command(&dir),
-        &["send", "--name", "csse6400_prc"],
-        &server.endpoint,
-    );
+    let cli = Cli::ordered();
+    let run = cli.run(&["send", "--name", "csse6400_prc"]);
     assert_friendly(
         &run,
         &format!(
             "queue csse6400_prc not found in region us-east-1 at {}",
-            server.endpoint
+            cli.server.endpoint
         ),
         "csse6400_prac",
     );
@@ -282,27 +278,18 @@ fn wrong_queue_name_lists_similar_names_with_region_and_endpoint() {
 
 #[test]
 fn missing_fifo_suffix_is_suggested() {
-    let server = BlockingServer::ordered();
-    server.create_queue("orders.fifo", &[("FifoQueue", "true")]);
-    let dir = TempDir::new();
-    let run = run_at(
-        command(&dir),
-        &["send", "--name", "orders"],
-        &server.endpoint,
-    );
+    let cli = Cli::ordered();
+    cli.server
+        .create_queue("orders.fifo", &[("FifoQueue", "true")]);
+    let run = cli.run(&["send", "--name", "orders"]);
     assert_friendly(&run, "queue orders not found", "--name orders.fifo");
 }
 
 #[test]
 fn fifo_name_of_a_standard_queue_is_explained() {
-    let server = BlockingServer::ordered();
-    server.create_queue("jobs", &[]);
-    let dir = TempDir::new();
-    let run = run_at(
-        command(&dir),
-        &["send", "--name", "jobs.fifo"],
-        &server.endpoint,
-    );
+    let cli = Cli::ordered();
+    cli.server.create_queue("jobs", &[]);
+    let run = cli.run(&["send", "--name", "jobs.fifo"]);
     assert_friendly(
         &run,
         "queue jobs.fifo not found",
@@ -312,14 +299,10 @@ fn fifo_name_of_a_standard_queue_is_explained() {
 
 #[test]
 fn dedup_none_on_a_fifo_queue_without_content_based_dedup_is_explained() {
-    let server = BlockingServer::ordered();
-    server.create_queue("plain.fifo", &[("FifoQueue", "true")]);
-    let dir = TempDir::new();
-    let run = run_at(
-        command(&dir),
-        &["send", "--name", "plain.fifo", "--dedup-id", "none"],
-        &server.endpoint,
-    );
+    let cli = Cli::ordered();
+    cli.server
+        .create_queue("plain.fifo", &[("FifoQueue", "true")]);
+    let run = cli.run(&["send", "--name", "plain.fifo", "--dedup-id", "none"]);
     assert_friendly(
         &run,
         "without content-based deduplication",

@@ -6,88 +6,40 @@ use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::Duration;
 
-use aws_sdk_sqs::types::QueueAttributeName;
-
-use crate::util::binary::{TempDir, command, run, std_command};
-use crate::util::server::{BlockingServer, practical};
+use crate::util::cli::Cli;
+use crate::util::sdk::{self, dead_letter, queue_url, redrive_after_one_receive};
+use crate::util::server::BlockingServer;
 
 /// A server with `orders` dead-lettering into `orders-dlq` after one receive, and `bodies`
 /// already in the DLQ.
-fn with_dead_letters(bodies: &[&str]) -> BlockingServer {
-    let server = BlockingServer::start(practical(7));
-    let dlq = server.create_queue("orders-dlq", &[]);
-    let policy = r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:orders-dlq","maxReceiveCount":"1"}"#;
-    let source = server.create_queue("orders", &[("RedrivePolicy", policy)]);
-    let sqs = server.sqs();
-    server.block_on(async {
-        for body in bodies {
-            sqs.client
-                .send_message()
-                .queue_url(&source)
-                .message_body(*body)
-                .send()
-                .await
-                .unwrap();
-        }
-        for _ in 0..bodies.len() * 2 {
-            sqs.client
-                .receive_message()
-                .queue_url(&source)
-                .visibility_timeout(0)
-                .send()
-                .await
-                .unwrap();
-        }
-    });
-    assert_eq!(visible(&server, &dlq), bodies.len() as u64);
-    server
+fn with_dead_letters(bodies: &[&str]) -> Cli {
+    let cli = Cli::ordered();
+    let dlq = cli.server.create_queue("orders-dlq", &[]);
+    let policy = redrive_after_one_receive("arn:aws:sqs:us-east-1:000000000000:orders-dlq");
+    let source = cli
+        .server
+        .create_queue("orders", &[("RedrivePolicy", &policy)]);
+    let sqs = cli.server.sqs();
+    cli.server
+        .block_on(dead_letter(&sqs.client, &source, bodies));
+    assert_eq!(visible(&cli.server, &dlq), bodies.len() as u64);
+    cli
 }
 
 fn visible(server: &BlockingServer, url: &str) -> u64 {
     let sqs = server.sqs();
-    server.block_on(async {
-        sqs.client
-            .get_queue_attributes()
-            .queue_url(url)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-            .send()
-            .await
-            .unwrap()
-            .attributes
-            .unwrap()[&QueueAttributeName::ApproximateNumberOfMessages]
-            .parse()
-            .unwrap()
-    })
+    server.block_on(sdk::visible(&sqs.client, url))
 }
 
 fn url(server: &BlockingServer, name: &str) -> String {
     let sqs = server.sqs();
-    server.block_on(async {
-        sqs.client
-            .get_queue_url()
-            .queue_name(name)
-            .send()
-            .await
-            .unwrap()
-            .queue_url
-            .unwrap()
-    })
+    server.block_on(queue_url(&sqs.client, name))
 }
 
 #[test]
 fn redrive_moves_dead_letters_back_to_their_source() {
-    let server = with_dead_letters(&["m0", "m1", "m2"]);
-    let dir = TempDir::new();
-    let done = run(
-        command(&dir),
-        &[
-            "redrive",
-            "--name",
-            "orders-dlq",
-            "--endpoint-url",
-            &server.endpoint,
-        ],
-    );
+    let cli = with_dead_letters(&["m0", "m1", "m2"]);
+    let done = cli.run(&["redrive", "--name", "orders-dlq"]);
     assert_eq!(done.code, Some(0), "{}", done.stderr);
     assert!(
         done.stdout.is_empty(),
@@ -106,30 +58,24 @@ fn redrive_moves_dead_letters_back_to_their_source() {
         "{}",
         done.stderr
     );
-    assert_eq!(visible(&server, &url(&server, "orders")), 3);
-    assert_eq!(visible(&server, &url(&server, "orders-dlq")), 0);
+    assert_eq!(visible(&cli.server, &url(&cli.server, "orders")), 3);
+    assert_eq!(visible(&cli.server, &url(&cli.server, "orders-dlq")), 0);
 }
 
 #[test]
 fn redrive_to_another_queue_at_a_rate() {
-    let server = with_dead_letters(&["m0", "m1"]);
-    let elsewhere = server.create_queue("elsewhere", &[]);
-    let dir = TempDir::new();
-    let done = run(
-        command(&dir),
-        &[
-            "redrive",
-            "--name",
-            "orders-dlq",
-            "--to",
-            "elsewhere",
-            "--rate",
-            "50",
-            "--no-banner",
-            "--endpoint-url",
-            &server.endpoint,
-        ],
-    );
+    let cli = with_dead_letters(&["m0", "m1"]);
+    let elsewhere = cli.server.create_queue("elsewhere", &[]);
+    let done = cli.run(&[
+        "redrive",
+        "--name",
+        "orders-dlq",
+        "--to",
+        "elsewhere",
+        "--rate",
+        "50",
+        "--no-banner",
+    ]);
     assert_eq!(done.code, Some(0), "{}", done.stderr);
     assert!(!done.stderr.contains("redriving"), "{}", done.stderr);
     assert!(
@@ -138,23 +84,13 @@ fn redrive_to_another_queue_at_a_rate() {
         "{}",
         done.stderr
     );
-    assert_eq!(visible(&server, &elsewhere), 2);
+    assert_eq!(visible(&cli.server, &elsewhere), 2);
 }
 
 #[test]
 fn redrive_explains_a_queue_that_is_no_dlq_or_does_not_exist() {
-    let server = with_dead_letters(&["m0"]);
-    let dir = TempDir::new();
-    let not_dlq = run(
-        command(&dir),
-        &[
-            "redrive",
-            "--name",
-            "orders",
-            "--endpoint-url",
-            &server.endpoint,
-        ],
-    );
+    let cli = with_dead_letters(&["m0"]);
+    let not_dlq = cli.run(&["redrive", "--name", "orders"]);
     assert_eq!(not_dlq.code, Some(1), "{}", not_dlq.stderr);
     let lines: Vec<&str> = not_dlq.stderr.lines().collect();
     assert_eq!(
@@ -163,16 +99,7 @@ fn redrive_explains_a_queue_that_is_no_dlq_or_does_not_exist() {
     );
     assert!(lines[1].starts_with("hint: "), "{}", not_dlq.stderr);
 
-    let missing = run(
-        command(&dir),
-        &[
-            "redrive",
-            "--name",
-            "orders-dlg",
-            "--endpoint-url",
-            &server.endpoint,
-        ],
-    );
+    let missing = cli.run(&["redrive", "--name", "orders-dlg"]);
     assert_eq!(missing.code, Some(1), "{}", missing.stderr);
     assert!(
         missing
@@ -187,36 +114,16 @@ fn redrive_explains_a_queue_that_is_no_dlq_or_does_not_exist() {
         missing.stderr
     );
 
-    let usage = run(
-        command(&dir),
-        &[
-            "redrive",
-            "--name",
-            "orders-dlq",
-            "--rate",
-            "0",
-            "--endpoint-url",
-            &server.endpoint,
-        ],
-    );
+    let usage = cli.run(&["redrive", "--name", "orders-dlq", "--rate", "0"]);
     assert_eq!(usage.code, Some(2), "{}", usage.stderr);
 }
 
 #[cfg(unix)]
 #[test]
 fn ctrl_c_cancels_the_move_task() {
-    let server = with_dead_letters(&["m0", "m1", "m2", "m3", "m4"]);
-    let dir = TempDir::new();
-    let mut child = std_command(&dir)
-        .args([
-            "redrive",
-            "--name",
-            "orders-dlq",
-            "--rate",
-            "1",
-            "--endpoint-url",
-            &server.endpoint,
-        ])
+    let cli = with_dead_letters(&["m0", "m1", "m2", "m3", "m4"]);
+    let mut child = cli
+        .command(&["redrive", "--name", "orders-dlq", "--rate", "1"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -250,9 +157,12 @@ fn ctrl_c_cancels_the_move_task() {
         )),
         "{rest}"
     );
-    assert_eq!(visible(&server, &url(&server, "orders-dlq")), 5 - moved);
-    let sqs = server.sqs();
-    let status = server.block_on(async {
+    assert_eq!(
+        visible(&cli.server, &url(&cli.server, "orders-dlq")),
+        5 - moved
+    );
+    let sqs = cli.server.sqs();
+    let status = cli.server.block_on(async {
         sqs.client
             .list_message_move_tasks()
             .source_arn("arn:aws:sqs:us-east-1:000000000000:orders-dlq")

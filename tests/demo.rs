@@ -303,10 +303,14 @@ async fn screen_keys_send_again_and_with_a_new_prefix() {
     assert_eq!(code, std::process::ExitCode::SUCCESS);
     assert_eq!(state.round, 3);
     let standard = state.standard.figures(state.round);
-    assert_eq!((standard.sent, standard.unique), (60, 60), "{standard:?}");
+    assert_eq!(
+        (standard.sent, standard.stats.unique),
+        (60, 60),
+        "{standard:?}"
+    );
     let fifo = state.fifo.figures(state.round);
-    assert_eq!((fifo.sent, fifo.unique), (60, 40), "{fifo:?}");
-    assert_eq!(fifo.out_of_order, 0);
+    assert_eq!((fifo.sent, fifo.stats.unique), (60, 40), "{fifo:?}");
+    assert_eq!(fifo.stats.out_of_order, 0);
     assert_eq!(state.fifo.dropped(), Some(20));
     let screen = terminal.backend().to_string();
     assert!(screen.contains("20 duplicates dropped"), "{screen}");

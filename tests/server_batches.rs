@@ -2,6 +2,8 @@
 //! DeleteMessageBatch and ChangeMessageVisibilityBatch, their per-entry failures and the
 //! errors for the batch as a whole.
 
+use aws_sdk_sqs::Client;
+use aws_sdk_sqs::operation::send_message_batch::builders::SendMessageBatchFluentBuilder;
 use aws_sdk_sqs::types::{
     ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry,
     SendMessageBatchRequestEntry,
@@ -17,6 +19,18 @@ fn entry(id: &str, body: &str) -> SendMessageBatchRequestEntry {
         .message_body(body)
         .build()
         .unwrap()
+}
+
+/// A SendMessageBatch request to `url` with these (id, body) entries, ready to send.
+fn send_batch_of(
+    sqs: &Client,
+    url: &str,
+    entries: &[(&str, &str)],
+) -> SendMessageBatchFluentBuilder {
+    let entries = entries.iter().map(|(id, body)| entry(id, body)).collect();
+    sqs.send_message_batch()
+        .queue_url(url)
+        .set_entries(Some(entries))
 }
 
 /// A ChangeMessageVisibilityBatch entry that hides the message for a minute.
@@ -40,11 +54,7 @@ fn delete_entry(id: &str, handle: &str) -> DeleteMessageBatchRequestEntry {
 #[tokio::test]
 async fn send_message_batch_and_its_errors() {
     let (server, sqs, url) = start_with_queue("batch").await;
-    let sent = sqs
-        .send_message_batch()
-        .queue_url(&url)
-        .entries(entry("a", "one"))
-        .entries(entry("b", "two"))
+    let sent = send_batch_of(&sqs, &url, &[("a", "one"), ("b", "two")])
         .send()
         .await
         .unwrap();
@@ -53,70 +63,37 @@ async fn send_message_batch_and_its_errors() {
     let a = sent.successful().iter().find(|e| e.id() == "a").unwrap();
     assert_eq!(a.md5_of_message_body(), md5_hex("one"));
 
-    let error = rejected(
-        sqs.send_message_batch()
-            .queue_url(&url)
-            .set_entries(Some(Vec::new()))
-            .send(),
-    )
-    .await;
+    let error = rejected(send_batch_of(&sqs, &url, &[]).send()).await;
     assert!(error.is_empty_batch_request(), "{error:?}");
 
-    let mut too_many = sqs.send_message_batch().queue_url(&url);
-    for i in 0..11 {
-        too_many = too_many.entries(entry(&format!("e{i}"), "x"));
-    }
-    let error = too_many.send().await.unwrap_err().into_service_error();
+    let ids: Vec<String> = (0..11).map(|i| format!("e{i}")).collect();
+    let too_many: Vec<(&str, &str)> = ids.iter().map(|id| (id.as_str(), "x")).collect();
+    let error = send_batch_of(&sqs, &url, &too_many)
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
     assert!(error.is_too_many_entries_in_batch_request(), "{error:?}");
 
-    let error = rejected(
-        sqs.send_message_batch()
-            .queue_url(&url)
-            .entries(entry("same", "1"))
-            .entries(entry("same", "2"))
-            .send(),
-    )
-    .await;
+    let error = rejected(send_batch_of(&sqs, &url, &[("same", "1"), ("same", "2")]).send()).await;
     assert!(error.is_batch_entry_ids_not_distinct(), "{error:?}");
 
-    let error = rejected(
-        sqs.send_message_batch()
-            .queue_url(&url)
-            .entries(entry("bad:id", "1"))
-            .send(),
-    )
-    .await;
+    let error = rejected(send_batch_of(&sqs, &url, &[("bad:id", "1")]).send()).await;
     assert!(error.is_invalid_batch_entry_id(), "{error:?}");
 
     let big = "x".repeat(600_000);
-    let error = rejected(
-        sqs.send_message_batch()
-            .queue_url(&url)
-            .entries(entry("a", &big))
-            .entries(entry("b", &big))
-            .send(),
-    )
-    .await;
+    let error = rejected(send_batch_of(&sqs, &url, &[("a", &big), ("b", &big)]).send()).await;
     assert!(error.is_batch_request_too_long(), "{error:?}");
 
     let missing = missing_queue(&server);
-    let error = rejected(
-        sqs.send_message_batch()
-            .queue_url(&missing)
-            .entries(entry("a", "1"))
-            .send(),
-    )
-    .await;
+    let error = rejected(send_batch_of(&sqs, &missing, &[("a", "1")]).send()).await;
     assert!(error.is_queue_does_not_exist(), "{error:?}");
 }
 
 #[tokio::test]
 async fn delete_and_change_visibility_batches_report_per_entry_failures() {
     let (_server, sqs, url) = start_with_queue("batches").await;
-    sqs.send_message_batch()
-        .queue_url(&url)
-        .entries(entry("a", "one"))
-        .entries(entry("b", "two"))
+    send_batch_of(&sqs, &url, &[("a", "one"), ("b", "two")])
         .send()
         .await
         .unwrap();

@@ -1,12 +1,28 @@
 //! Single-message actions through the real `aws-sdk-sqs` client: send, receive, delete and
 //! change visibility, with attributes and digests, and the errors SQS answers them with.
 
+use aws_sdk_sqs::Client;
 use aws_sdk_sqs::error::ProvideErrorMetadata;
+use aws_sdk_sqs::operation::change_message_visibility::builders::ChangeMessageVisibilityFluentBuilder;
+use aws_sdk_sqs::operation::delete_message::builders::DeleteMessageFluentBuilder;
 use aws_sdk_sqs::types::{MessageAttributeValue, MessageSystemAttributeName};
 
 use crate::util::sdk::{change_visibility, delete, missing_queue, send};
 use crate::util::server::{ACCESS_KEY_ID, create_queue, rejected, start_with_queue};
 use crate::util::{is_request_id, md5_hex};
+
+/// A DeleteMessage request for `handle`, ready to send.
+fn delete_request(sqs: &Client, url: &str, handle: &str) -> DeleteMessageFluentBuilder {
+    sqs.delete_message().queue_url(url).receipt_handle(handle)
+}
+
+/// A ChangeMessageVisibility request that hides `handle` for 10 s, ready to send.
+fn hide_request(sqs: &Client, url: &str, handle: &str) -> ChangeMessageVisibilityFluentBuilder {
+    sqs.change_message_visibility()
+        .queue_url(url)
+        .receipt_handle(handle)
+        .visibility_timeout(10)
+}
 
 #[tokio::test]
 async fn send_receive_delete_with_attributes_and_digests() {
@@ -141,26 +157,13 @@ async fn send_and_receive_errors() {
 #[tokio::test]
 async fn delete_and_change_visibility_errors() {
     let (server, sqs, url) = start_with_queue("handles").await;
-    let error = rejected(
-        sqs.delete_message()
-            .queue_url(&url)
-            .receipt_handle("garbage")
-            .send(),
-    )
-    .await;
+    let error = rejected(delete_request(&sqs, &url, "garbage").send()).await;
     assert!(error.is_receipt_handle_is_invalid(), "{error:?}");
     assert_eq!(
         error.message(),
         Some("The input receipt handle \"garbage\" is not a valid receipt handle.")
     );
-    let error = rejected(
-        sqs.change_message_visibility()
-            .queue_url(&url)
-            .receipt_handle("garbage")
-            .visibility_timeout(10)
-            .send(),
-    )
-    .await;
+    let error = rejected(hide_request(&sqs, &url, "garbage").send()).await;
     assert!(error.is_receipt_handle_is_invalid(), "{error:?}");
 
     send(&sqs, &url, "m").await;
@@ -172,23 +175,10 @@ async fn delete_and_change_visibility_errors() {
     assert_eq!(again.messages().len(), 1);
     let handle = again.messages()[0].receipt_handle().unwrap().to_string();
     delete(&sqs, &url, &handle).await;
-    let error = rejected(
-        sqs.change_message_visibility()
-            .queue_url(&url)
-            .receipt_handle(&handle)
-            .visibility_timeout(10)
-            .send(),
-    )
-    .await;
+    let error = rejected(hide_request(&sqs, &url, &handle).send()).await;
     assert_eq!(error.code(), Some("InvalidParameterValue"), "{error:?}");
 
     let missing = missing_queue(&server);
-    let error = rejected(
-        sqs.delete_message()
-            .queue_url(&missing)
-            .receipt_handle(&handle)
-            .send(),
-    )
-    .await;
+    let error = rejected(delete_request(&sqs, &missing, &handle).send()).await;
     assert!(error.is_queue_does_not_exist(), "{error:?}");
 }

@@ -4,76 +4,51 @@
 
 use std::time::Duration;
 
-use crate::util::http::{json_post, query_post, xml_all, xml_text};
-use crate::util::server::{client, create_queue, start};
+use crate::util::http::{json_post, query, xml_all, xml_text};
+use crate::util::sdk::delete;
+use crate::util::sdk::{
+    dead_letter, queue_attribute, receive, redrive_after_one_receive, send, visible,
+};
+use crate::util::server::{as_shipped, create_queue, rejected, start_and_connect, start_with};
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::error::ProvideErrorMetadata;
+use aws_sdk_sqs::operation::cancel_message_move_task::CancelMessageMoveTaskError;
+use aws_sdk_sqs::operation::list_message_move_tasks::ListMessageMoveTasksError;
+use aws_sdk_sqs::operation::start_message_move_task::{
+    StartMessageMoveTaskError, StartMessageMoveTaskOutput,
+};
 use aws_sdk_sqs::types::{ListMessageMoveTasksResultEntry, QueueAttributeName};
 use queue::server::LocalServer;
 
-/// A source queue whose dead letters go to `dlq` after one receive.
+/// A source queue whose dead letters go to `dlq` after one receive; a `.fifo` name makes a
+/// FIFO queue with content-based deduplication.
 async fn create_source(client: &Client, name: &str, dlq_arn: &str) -> String {
-    client
-        .create_queue()
-        .queue_name(name)
-        .attributes(
-            QueueAttributeName::RedrivePolicy,
-            format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"1"}}"#),
-        )
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap()
+    let mut request = client.create_queue().queue_name(name).attributes(
+        QueueAttributeName::RedrivePolicy,
+        redrive_after_one_receive(dlq_arn),
+    );
+    if name.ends_with(".fifo") {
+        request = request
+            .attributes(QueueAttributeName::FifoQueue, "true")
+            .attributes(QueueAttributeName::ContentBasedDeduplication, "true");
+    }
+    request.send().await.unwrap().queue_url.unwrap()
+}
+
+/// Creates the queue `name`: its URL and ARN.
+async fn create_with_arn(client: &Client, name: &str) -> (String, String) {
+    let url = create_queue(client, name).await;
+    let arn = arn(client, &url).await;
+    (url, arn)
 }
 
 async fn arn(client: &Client, url: &str) -> String {
-    client
-        .get_queue_attributes()
-        .queue_url(url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap()[&QueueAttributeName::QueueArn]
-        .clone()
-}
-
-async fn visible(client: &Client, url: &str) -> u64 {
-    client
-        .get_queue_attributes()
-        .queue_url(url)
-        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap()[&QueueAttributeName::ApproximateNumberOfMessages]
-        .parse()
-        .unwrap()
+    queue_attribute(client, url, QueueAttributeName::QueueArn).await
 }
 
 /// Sends `bodies` to `source` and receives each twice, so each lands in its DLQ.
 async fn dead_letters(client: &Client, source: &str, bodies: &[&str]) {
-    for body in bodies {
-        client
-            .send_message()
-            .queue_url(source)
-            .message_body(*body)
-            .send()
-            .await
-            .unwrap();
-    }
-    for _ in 0..bodies.len() * 2 {
-        client
-            .receive_message()
-            .queue_url(source)
-            .visibility_timeout(0)
-            .send()
-            .await
-            .unwrap();
-    }
+    dead_letter(client, source, bodies).await;
     assert_eq!(visible(client, source).await, 0);
 }
 
@@ -81,28 +56,79 @@ async fn dead_letters(client: &Client, source: &str, bodies: &[&str]) {
 async fn drain(client: &Client, url: &str) -> Vec<String> {
     let mut bodies = Vec::new();
     loop {
-        let answer = client
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .unwrap();
-        let messages = answer.messages.unwrap_or_default();
+        let messages = receive(client, url, 10, 0).await;
         if messages.is_empty() {
             return bodies;
         }
         for message in messages {
+            delete(client, url, message.receipt_handle().unwrap()).await;
             bodies.push(message.body.unwrap_or_default());
-            client
-                .delete_message()
-                .queue_url(url)
-                .receipt_handle(message.receipt_handle.unwrap())
-                .send()
-                .await
-                .unwrap();
         }
     }
+}
+
+/// StartMessageMoveTask out of `source_arn` (into `destination_arn`), which must fail.
+async fn start_rejected(
+    client: &Client,
+    source_arn: &str,
+    destination_arn: Option<&str>,
+) -> StartMessageMoveTaskError {
+    rejected(
+        client
+            .start_message_move_task()
+            .source_arn(source_arn)
+            .set_destination_arn(destination_arn.map(str::to_string))
+            .send(),
+    )
+    .await
+}
+
+/// CancelMessageMoveTask with `handle`, which must fail.
+async fn cancel_rejected(client: &Client, handle: &str) -> CancelMessageMoveTaskError {
+    rejected(client.cancel_message_move_task().task_handle(handle).send()).await
+}
+
+/// ListMessageMoveTasks for `source_arn` (with MaxResults `max`), which must fail.
+async fn list_rejected(
+    client: &Client,
+    source_arn: &str,
+    max: Option<i32>,
+) -> ListMessageMoveTasksError {
+    rejected(
+        client
+            .list_message_move_tasks()
+            .source_arn(source_arn)
+            .set_max_results(max)
+            .send(),
+    )
+    .await
+}
+
+/// One receive of up to 10 messages that leaves them visible at once (a receive count each).
+async fn receive_up_to_10_hidden_for_0(client: &Client, url: &str) {
+    client
+        .receive_message()
+        .queue_url(url)
+        .max_number_of_messages(10)
+        .visibility_timeout(0)
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Starts a move task out of `source_arn` at `rate` messages a second (none: as fast as it can).
+async fn start_task(
+    client: &Client,
+    source_arn: &str,
+    rate: Option<i32>,
+) -> StartMessageMoveTaskOutput {
+    client
+        .start_message_move_task()
+        .source_arn(source_arn)
+        .set_max_number_of_messages_per_second(rate)
+        .send()
+        .await
+        .unwrap()
 }
 
 async fn latest(client: &Client, source_arn: &str) -> ListMessageMoveTasksResultEntry {
@@ -136,6 +162,27 @@ async fn until(
     )
 }
 
+/// [`until`] the task has moved `moved` messages.
+async fn until_moved(
+    client: &Client,
+    source_arn: &str,
+    moved: i64,
+) -> ListMessageMoveTasksResultEntry {
+    until(client, source_arn, |e| {
+        e.approximate_number_of_messages_moved() == moved
+    })
+    .await
+}
+
+/// [`until`] the task's status is `status`.
+async fn until_status(
+    client: &Client,
+    source_arn: &str,
+    status: &str,
+) -> ListMessageMoveTasksResultEntry {
+    until(client, source_arn, |e| e.status() == Some(status)).await
+}
+
 struct Pipe {
     server: LocalServer,
     client: Client,
@@ -146,10 +193,8 @@ struct Pipe {
 }
 
 async fn pipe(bodies: &[&str]) -> Pipe {
-    let server = start().await;
-    let client = client(&server);
-    let dlq = create_queue(&client, "dlq").await;
-    let dlq_arn = arn(&client, &dlq).await;
+    let (server, client) = start_and_connect().await;
+    let (dlq, dlq_arn) = create_with_arn(&client, "dlq").await;
     let source = create_source(&client, "orders", &dlq_arn).await;
     let source_arn = arn(&client, &source).await;
     dead_letters(&client, &source, bodies).await;
@@ -167,21 +212,11 @@ async fn pipe(bodies: &[&str]) -> Pipe {
 #[tokio::test]
 async fn a_task_moves_dead_letters_back_to_their_source_at_its_rate() {
     let p = pipe(&["m0", "m1", "m2", "m3"]).await;
-    let started = p
-        .client
-        .start_message_move_task()
-        .source_arn(&p.dlq_arn)
-        .max_number_of_messages_per_second(1)
-        .send()
-        .await
-        .unwrap();
+    let started = start_task(&p.client, &p.dlq_arn, Some(1)).await;
     let handle = started.task_handle.unwrap();
 
     // The first message moves at once; the next waits a second of the server's clock.
-    let running = until(&p.client, &p.dlq_arn, |e| {
-        e.approximate_number_of_messages_moved() == 1
-    })
-    .await;
+    let running = until_moved(&p.client, &p.dlq_arn, 1).await;
     assert_eq!(running.status(), Some("RUNNING"));
     assert_eq!(running.task_handle(), Some(handle.as_str()));
     assert_eq!(running.source_arn(), Some(p.dlq_arn.as_str()));
@@ -205,12 +240,9 @@ async fn a_task_moves_dead_letters_back_to_their_source_at_its_rate() {
         "the rate holds: no second message before a second has passed"
     );
     p.server.advance_clock(Duration::from_secs(1));
-    until(&p.client, &p.dlq_arn, |e| {
-        e.approximate_number_of_messages_moved() == 2
-    })
-    .await;
+    until_moved(&p.client, &p.dlq_arn, 2).await;
     p.server.advance_clock(Duration::from_secs(2));
-    let done = until(&p.client, &p.dlq_arn, |e| e.status() == Some("COMPLETED")).await;
+    let done = until_status(&p.client, &p.dlq_arn, "COMPLETED").await;
     assert_eq!(done.approximate_number_of_messages_moved(), 4);
     assert_eq!(
         done.task_handle(),
@@ -219,17 +251,7 @@ async fn a_task_moves_dead_letters_back_to_their_source_at_its_rate() {
     );
 
     assert_eq!(drain(&p.client, &p.dlq).await, Vec::<String>::new());
-    let back = p
-        .client
-        .receive_message()
-        .queue_url(&p.source)
-        .max_number_of_messages(10)
-        .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::All)
-        .send()
-        .await
-        .unwrap()
-        .messages
-        .unwrap();
+    let back = receive(&p.client, &p.source, 10, 0).await;
     let bodies: Vec<_> = back.iter().map(|m| m.body().unwrap()).collect();
     assert_eq!(bodies, ["m0", "m1", "m2", "m3"]);
     let attributes = back[0].attributes().unwrap();
@@ -248,21 +270,14 @@ async fn a_task_moves_dead_letters_back_to_their_source_at_its_rate() {
 
 #[tokio::test]
 async fn messages_go_back_to_each_of_their_sources_without_a_rate() {
-    let server = start().await;
-    let client = client(&server);
-    let dlq = create_queue(&client, "dlq").await;
-    let dlq_arn = arn(&client, &dlq).await;
+    let (_server, client) = start_and_connect().await;
+    let (_dlq, dlq_arn) = create_with_arn(&client, "dlq").await;
     let first = create_source(&client, "first", &dlq_arn).await;
     let second = create_source(&client, "second", &dlq_arn).await;
     dead_letters(&client, &first, &["a1", "a2"]).await;
     dead_letters(&client, &second, &["b1", "b2"]).await;
-    client
-        .start_message_move_task()
-        .source_arn(&dlq_arn)
-        .send()
-        .await
-        .unwrap();
-    let done = until(&client, &dlq_arn, |e| e.status() == Some("COMPLETED")).await;
+    start_task(&client, &dlq_arn, None).await;
+    let done = until_status(&client, &dlq_arn, "COMPLETED").await;
     assert_eq!(done.approximate_number_of_messages_moved(), 4);
     assert_eq!(done.approximate_number_of_messages_to_move(), Some(4));
     assert_eq!(done.max_number_of_messages_per_second(), None);
@@ -273,8 +288,7 @@ async fn messages_go_back_to_each_of_their_sources_without_a_rate() {
 #[tokio::test]
 async fn a_destination_takes_every_message_and_its_loss_fails_the_task() {
     let p = pipe(&["m0", "m1", "m2"]).await;
-    let elsewhere = create_queue(&p.client, "elsewhere").await;
-    let elsewhere_arn = arn(&p.client, &elsewhere).await;
+    let (elsewhere, elsewhere_arn) = create_with_arn(&p.client, "elsewhere").await;
     p.client
         .start_message_move_task()
         .source_arn(&p.dlq_arn)
@@ -283,10 +297,7 @@ async fn a_destination_takes_every_message_and_its_loss_fails_the_task() {
         .send()
         .await
         .unwrap();
-    let running = until(&p.client, &p.dlq_arn, |e| {
-        e.approximate_number_of_messages_moved() == 1
-    })
-    .await;
+    let running = until_moved(&p.client, &p.dlq_arn, 1).await;
     assert_eq!(running.destination_arn(), Some(elsewhere_arn.as_str()));
     p.client
         .delete_queue()
@@ -295,7 +306,7 @@ async fn a_destination_takes_every_message_and_its_loss_fails_the_task() {
         .await
         .unwrap();
     p.server.advance_clock(Duration::from_secs(1));
-    let failed = until(&p.client, &p.dlq_arn, |e| e.status() == Some("FAILED")).await;
+    let failed = until_status(&p.client, &p.dlq_arn, "FAILED").await;
     assert_eq!(
         failed.failure_reason(),
         Some("AWS.SimpleQueueService.NonExistentQueue")
@@ -312,20 +323,11 @@ async fn a_destination_takes_every_message_and_its_loss_fails_the_task() {
 #[tokio::test]
 async fn cancel_stops_a_task_mid_way() {
     let p = pipe(&["m0", "m1", "m2", "m3", "m4"]).await;
-    let handle = p
-        .client
-        .start_message_move_task()
-        .source_arn(&p.dlq_arn)
-        .max_number_of_messages_per_second(1)
-        .send()
+    let handle = start_task(&p.client, &p.dlq_arn, Some(1))
         .await
-        .unwrap()
         .task_handle
         .unwrap();
-    until(&p.client, &p.dlq_arn, |e| {
-        e.approximate_number_of_messages_moved() == 1
-    })
-    .await;
+    until_moved(&p.client, &p.dlq_arn, 1).await;
     let cancelled = p
         .client
         .cancel_message_move_task()
@@ -334,7 +336,7 @@ async fn cancel_stops_a_task_mid_way() {
         .await
         .unwrap();
     assert_eq!(cancelled.approximate_number_of_messages_moved(), 1);
-    let ended = until(&p.client, &p.dlq_arn, |e| e.status() == Some("CANCELLED")).await;
+    let ended = until_status(&p.client, &p.dlq_arn, "CANCELLED").await;
     p.server.advance_clock(Duration::from_secs(10));
     tokio::time::sleep(Duration::from_millis(100)).await;
     let later = latest(&p.client, &p.dlq_arn).await;
@@ -345,21 +347,10 @@ async fn cancel_stops_a_task_mid_way() {
     assert_eq!(drain(&p.client, &p.source).await, ["m0"]);
 
     // A task that has ended cannot be cancelled again; a new task may start.
-    let again = p
-        .client
-        .cancel_message_move_task()
-        .task_handle(&handle)
-        .send()
-        .await
-        .unwrap_err();
+    let again = cancel_rejected(&p.client, &handle).await;
     assert_eq!(again.code(), Some("InvalidParameterValue"));
-    p.client
-        .start_message_move_task()
-        .source_arn(&p.dlq_arn)
-        .send()
-        .await
-        .unwrap();
-    until(&p.client, &p.dlq_arn, |e| e.status() == Some("COMPLETED")).await;
+    start_task(&p.client, &p.dlq_arn, None).await;
+    until_status(&p.client, &p.dlq_arn, "COMPLETED").await;
     let tasks = p
         .client
         .list_message_move_tasks()
@@ -384,13 +375,7 @@ async fn the_errors_are_sqs_s() {
         )
     };
 
-    let error = p
-        .client
-        .start_message_move_task()
-        .source_arn(&p.source_arn)
-        .send()
-        .await
-        .unwrap_err();
+    let error = start_rejected(&p.client, &p.source_arn, None).await;
     assert_eq!(
         code_and_message(&error),
         (
@@ -399,49 +384,20 @@ async fn the_errors_are_sqs_s() {
         )
     );
     let missing = p.dlq_arn.replace(":dlq", ":nope");
-    let error = p
-        .client
-        .start_message_move_task()
-        .source_arn(&missing)
-        .send()
-        .await
-        .unwrap_err();
-    assert!(
-        error
-            .as_service_error()
-            .unwrap()
-            .is_resource_not_found_exception()
-    );
+    let error = start_rejected(&p.client, &missing, None).await;
+    assert!(error.is_resource_not_found_exception());
     assert_eq!(
         error.message(),
         Some("The resource that you specified for the SourceArn parameter doesn't exist.")
     );
-    let error = p
-        .client
-        .start_message_move_task()
-        .source_arn(&p.dlq_arn)
-        .destination_arn(format!("{}doesntexist", p.source_arn))
-        .send()
-        .await
-        .unwrap_err();
+    let nowhere = format!("{}doesntexist", p.source_arn);
+    let error = start_rejected(&p.client, &p.dlq_arn, Some(&nowhere)).await;
     assert_eq!(
         error.message(),
         Some("The resource that you specified for the DestinationArn parameter doesn't exist.")
     );
-    p.client
-        .start_message_move_task()
-        .source_arn(&p.dlq_arn)
-        .max_number_of_messages_per_second(1)
-        .send()
-        .await
-        .unwrap();
-    let error = p
-        .client
-        .start_message_move_task()
-        .source_arn(&p.dlq_arn)
-        .send()
-        .await
-        .unwrap_err();
+    start_task(&p.client, &p.dlq_arn, Some(1)).await;
+    let error = start_rejected(&p.client, &p.dlq_arn, None).await;
     assert_eq!(
         code_and_message(&error),
         (
@@ -450,13 +406,7 @@ async fn the_errors_are_sqs_s() {
         )
     );
 
-    let error = p
-        .client
-        .cancel_message_move_task()
-        .task_handle("foobared")
-        .send()
-        .await
-        .unwrap_err();
+    let error = cancel_rejected(&p.client, "foobared").await;
     assert_eq!(
         code_and_message(&error),
         (
@@ -469,59 +419,32 @@ async fn the_errors_are_sqs_s() {
         base64::engine::general_purpose::STANDARD
             .encode(format!(r#"{{"taskId":"{task}","sourceArn":"{arn}"}}"#))
     };
-    let error = p
-        .client
-        .cancel_message_move_task()
-        .task_handle(handle(
+    let error = cancel_rejected(
+        &p.client,
+        &handle(
             "10f57157-fc38-4da9-a113-4de7e12d05dd",
             "arn:aws:sqs:us-east-1:878966065785:test-queue-doesnt-exist-123456",
-        ))
-        .send()
-        .await
-        .unwrap_err();
-    assert!(
-        error
-            .as_service_error()
-            .unwrap()
-            .is_resource_not_found_exception()
-    );
+        ),
+    )
+    .await;
+    assert!(error.is_resource_not_found_exception());
     assert_eq!(
         error.message(),
         Some("The resource that you specified for the SourceArn parameter doesn't exist.")
     );
-    let error = p
-        .client
-        .cancel_message_move_task()
-        .task_handle(handle("10f57157-fc38-4da9-a113-4de7e12d05aa", &p.dlq_arn))
-        .send()
-        .await
-        .unwrap_err();
+    let error = cancel_rejected(
+        &p.client,
+        &handle("10f57157-fc38-4da9-a113-4de7e12d05aa", &p.dlq_arn),
+    )
+    .await;
     assert_eq!(error.message(), Some("Task does not exist."));
 
     for max in [0, 11] {
-        let error = p
-            .client
-            .list_message_move_tasks()
-            .source_arn(&p.dlq_arn)
-            .max_results(max)
-            .send()
-            .await
-            .unwrap_err();
+        let error = list_rejected(&p.client, &p.dlq_arn, Some(max)).await;
         assert_eq!(error.code(), Some("InvalidParameterValue"), "{max}");
     }
-    let error = p
-        .client
-        .list_message_move_tasks()
-        .source_arn(&missing)
-        .send()
-        .await
-        .unwrap_err();
-    assert!(
-        error
-            .as_service_error()
-            .unwrap()
-            .is_resource_not_found_exception()
-    );
+    let error = list_rejected(&p.client, &missing, None).await;
+    assert!(error.is_resource_not_found_exception());
     let none = p
         .client
         .list_message_move_tasks()
@@ -535,9 +458,8 @@ async fn the_errors_are_sqs_s() {
 #[tokio::test]
 async fn both_protocols_carry_tasks_as_sqs_does() {
     let p = pipe(&["m0", "m1", "m2"]).await;
-    let started = query_post(
+    let started = query(
         &p.server,
-        "/",
         &[
             ("Action", "StartMessageMoveTask"),
             ("SourceArn", &p.dlq_arn),
@@ -548,13 +470,9 @@ async fn both_protocols_carry_tasks_as_sqs_does() {
     assert_eq!(started.status, 200, "{}", started.body);
     assert!(started.body.contains("<StartMessageMoveTaskResponse"));
     let handle = xml_text(&started.body, "TaskHandle").unwrap();
-    until(&p.client, &p.dlq_arn, |e| {
-        e.approximate_number_of_messages_moved() == 1
-    })
-    .await;
-    let listed = query_post(
+    until_moved(&p.client, &p.dlq_arn, 1).await;
+    let listed = query(
         &p.server,
-        "/",
         &[
             ("Action", "ListMessageMoveTasks"),
             ("SourceArn", &p.dlq_arn),
@@ -588,9 +506,8 @@ async fn both_protocols_carry_tasks_as_sqs_does() {
     assert_eq!(entry["ApproximateNumberOfMessagesMoved"], 1);
     assert!(entry["StartedTimestamp"].is_u64(), "{entry}");
 
-    let cancelled = query_post(
+    let cancelled = query(
         &p.server,
-        "/",
         &[("Action", "CancelMessageMoveTask"), ("TaskHandle", &handle)],
     )
     .await;
@@ -602,9 +519,8 @@ async fn both_protocols_carry_tasks_as_sqs_does() {
     );
 
     let missing = p.dlq_arn.replace(":dlq", ":nope");
-    let error = query_post(
+    let error = query(
         &p.server,
-        "/",
         &[("Action", "ListMessageMoveTasks"), ("SourceArn", &missing)],
     )
     .await;
@@ -630,17 +546,8 @@ async fn both_protocols_carry_tasks_as_sqs_does() {
 #[tokio::test]
 async fn a_running_task_stops_with_the_server() {
     let p = pipe(&["m0", "m1", "m2"]).await;
-    p.client
-        .start_message_move_task()
-        .source_arn(&p.dlq_arn)
-        .max_number_of_messages_per_second(1)
-        .send()
-        .await
-        .unwrap();
-    until(&p.client, &p.dlq_arn, |e| {
-        e.approximate_number_of_messages_moved() == 1
-    })
-    .await;
+    start_task(&p.client, &p.dlq_arn, Some(1)).await;
+    until_moved(&p.client, &p.dlq_arn, 1).await;
     let stopped = tokio::time::timeout(Duration::from_secs(5), p.server.stop()).await;
     assert!(matches!(stopped, Ok(Ok(()))), "{stopped:?}");
     let _ = (&p.source, &p.source_arn);
@@ -648,24 +555,9 @@ async fn a_running_task_stops_with_the_server() {
 
 #[tokio::test]
 async fn a_fifo_dead_letter_queue_goes_back_in_order_with_its_groups() {
-    let server = start().await;
-    let client = client(&server);
-    let dlq = create_queue(&client, "jobs-dlq.fifo").await;
-    let dlq_arn = arn(&client, &dlq).await;
-    let source = client
-        .create_queue()
-        .queue_name("jobs.fifo")
-        .attributes(QueueAttributeName::FifoQueue, "true")
-        .attributes(QueueAttributeName::ContentBasedDeduplication, "true")
-        .attributes(
-            QueueAttributeName::RedrivePolicy,
-            format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"1"}}"#),
-        )
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
+    let (_server, client) = start_and_connect().await;
+    let (dlq, dlq_arn) = create_with_arn(&client, "jobs-dlq.fifo").await;
+    let source = create_source(&client, "jobs.fifo", &dlq_arn).await;
     let mut sequence_numbers = Vec::new();
     for body in ["f0", "f1", "f2"] {
         let sent = client
@@ -679,33 +571,12 @@ async fn a_fifo_dead_letter_queue_goes_back_in_order_with_its_groups() {
         sequence_numbers.push(sent.sequence_number.unwrap());
     }
     for _ in 0..2 {
-        client
-            .receive_message()
-            .queue_url(&source)
-            .max_number_of_messages(10)
-            .visibility_timeout(0)
-            .send()
-            .await
-            .unwrap();
+        receive_up_to_10_hidden_for_0(&client, &source).await;
     }
     assert_eq!(visible(&client, &dlq).await, 3);
-    client
-        .start_message_move_task()
-        .source_arn(&dlq_arn)
-        .send()
-        .await
-        .unwrap();
-    until(&client, &dlq_arn, |e| e.status() == Some("COMPLETED")).await;
-    let back = client
-        .receive_message()
-        .queue_url(&source)
-        .max_number_of_messages(10)
-        .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::All)
-        .send()
-        .await
-        .unwrap()
-        .messages
-        .unwrap();
+    start_task(&client, &dlq_arn, None).await;
+    until_status(&client, &dlq_arn, "COMPLETED").await;
+    let back = receive(&client, &source, 10, 0).await;
     let bodies: Vec<_> = back.iter().map(|m| m.body().unwrap()).collect();
     assert_eq!(bodies, ["f0", "f1", "f2"], "one group, in order");
     for message in &back {
@@ -724,42 +595,23 @@ async fn a_fifo_dead_letter_queue_goes_back_in_order_with_its_groups() {
 async fn with_the_realism_model_every_dead_letter_goes_back() {
     let bodies: Vec<String> = (0..20).map(|i| format!("m{i}")).collect();
     for seed in [1, 2, 3] {
-        let server = crate::util::server::start_with(crate::util::server::as_shipped(seed)).await;
-        let client = client(&server);
-        let dlq = create_queue(&client, "dlq").await;
-        let dlq_arn = arn(&client, &dlq).await;
+        let server = start_with(as_shipped(seed)).await;
+        let client = crate::util::server::client(&server);
+        let (dlq, dlq_arn) = create_with_arn(&client, "dlq").await;
         let source = create_source(&client, "orders", &dlq_arn).await;
         for body in &bodies {
-            client
-                .send_message()
-                .queue_url(&source)
-                .message_body(body)
-                .send()
-                .await
-                .unwrap();
+            send(&client, &source, body).await;
         }
         // Short polls may miss messages here: receive until every one is dead-lettered.
         for _ in 0..500 {
             if visible(&client, &dlq).await == 20 {
                 break;
             }
-            client
-                .receive_message()
-                .queue_url(&source)
-                .max_number_of_messages(10)
-                .visibility_timeout(0)
-                .send()
-                .await
-                .unwrap();
+            receive_up_to_10_hidden_for_0(&client, &source).await;
         }
         assert_eq!(visible(&client, &dlq).await, 20, "seed {seed}");
-        client
-            .start_message_move_task()
-            .source_arn(&dlq_arn)
-            .send()
-            .await
-            .unwrap();
-        let done = until(&client, &dlq_arn, |e| e.status() == Some("COMPLETED")).await;
+        start_task(&client, &dlq_arn, None).await;
+        let done = until_status(&client, &dlq_arn, "COMPLETED").await;
         assert_eq!(
             done.approximate_number_of_messages_moved(),
             20,

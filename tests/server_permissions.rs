@@ -1,11 +1,12 @@
 //! AddPermission and RemovePermission against the embedded server, through the SDK and the
 //! Query protocol: the `Policy` attribute as SQS writes it (recorded on AWS), and SQS's errors.
 
-use crate::util::http::{json_post, query_post, xml_text};
+use crate::util::http::{RawResponse, json_post, query, xml_text};
 use crate::util::server::{client, create_queue, start};
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::error::ProvideErrorMetadata;
 use aws_sdk_sqs::types::QueueAttributeName;
+use queue::server::LocalServer;
 
 async fn policy(client: &Client, url: &str) -> Option<String> {
     let answer = client
@@ -205,14 +206,33 @@ async fn bad_permissions_get_sqs_s_errors() {
     assert_eq!(policy(&client, &url).await, None, "nothing was written");
 }
 
+/// GetQueueAttributes of the queue's Policy over the Query protocol.
+async fn policy_by_query(server: &LocalServer, url: &str) -> RawResponse {
+    let form = [
+        ("Action", "GetQueueAttributes"),
+        ("QueueUrl", url),
+        ("AttributeName.1", "Policy"),
+    ];
+    query(server, &form).await
+}
+
+/// RemovePermission of `label` over the Query protocol.
+async fn remove_by_query(server: &LocalServer, url: &str, label: &str) -> RawResponse {
+    let form = [
+        ("Action", "RemovePermission"),
+        ("QueueUrl", url),
+        ("Label", label),
+    ];
+    query(server, &form).await
+}
+
 #[tokio::test]
 async fn the_query_protocol_adds_and_removes_permissions() {
     let server = start().await;
     let client = client(&server);
     let url = create_queue(&client, "by-query").await;
-    let added = query_post(
+    let added = query(
         &server,
-        "/",
         &[
             ("Action", "AddPermission"),
             ("QueueUrl", &url),
@@ -234,16 +254,7 @@ async fn the_query_protocol_adds_and_removes_permissions() {
         "{}",
         added.body
     );
-    let listed = query_post(
-        &server,
-        "/",
-        &[
-            ("Action", "GetQueueAttributes"),
-            ("QueueUrl", &url),
-            ("AttributeName.1", "Policy"),
-        ],
-    )
-    .await;
+    let listed = policy_by_query(&server, &url).await;
     assert!(
         listed.body.contains(
             "&quot;Action&quot;:[&quot;SQS:SendMessage&quot;,&quot;SQS:ReceiveMessage&quot;]"
@@ -251,41 +262,14 @@ async fn the_query_protocol_adds_and_removes_permissions() {
         "{}",
         listed.body
     );
-    let removed = query_post(
-        &server,
-        "/",
-        &[
-            ("Action", "RemovePermission"),
-            ("QueueUrl", &url),
-            ("Label", "q1"),
-        ],
-    )
-    .await;
+    let removed = remove_by_query(&server, &url, "q1").await;
     assert_eq!(removed.status, 200, "{}", removed.body);
-    let again = query_post(
-        &server,
-        "/",
-        &[
-            ("Action", "RemovePermission"),
-            ("QueueUrl", &url),
-            ("Label", "q1"),
-        ],
-    )
-    .await;
+    let again = remove_by_query(&server, &url, "q1").await;
     assert_eq!(again.status, 400);
     assert_eq!(
         xml_text(&again.body, "Code").as_deref(),
         Some("InvalidParameterValue")
     );
-    let empty = query_post(
-        &server,
-        "/",
-        &[
-            ("Action", "GetQueueAttributes"),
-            ("QueueUrl", &url),
-            ("AttributeName.1", "Policy"),
-        ],
-    )
-    .await;
+    let empty = policy_by_query(&server, &url).await;
     assert!(!empty.body.contains("<Attribute>"), "{}", empty.body);
 }

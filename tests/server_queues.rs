@@ -4,7 +4,10 @@
 
 use std::time::Duration;
 
+use aws_sdk_sqs::Client;
 use aws_sdk_sqs::error::ProvideErrorMetadata;
+use aws_sdk_sqs::operation::create_queue::builders::CreateQueueFluentBuilder;
+use aws_sdk_sqs::operation::set_queue_attributes::builders::SetQueueAttributesFluentBuilder;
 use aws_sdk_sqs::types::QueueAttributeName;
 
 use crate::util::sdk::{missing_queue, send};
@@ -54,32 +57,44 @@ async fn create_get_list_delete_queue() {
     server.stop().await.unwrap();
 }
 
+/// A CreateQueue request for `name` with one attribute, ready to send.
+fn create_with(
+    sqs: &Client,
+    name: &str,
+    attribute: QueueAttributeName,
+    value: &str,
+) -> CreateQueueFluentBuilder {
+    sqs.create_queue()
+        .queue_name(name)
+        .attributes(attribute, value)
+}
+
+/// A SetQueueAttributes request for one attribute of `url`, ready to send.
+fn set_one(
+    sqs: &Client,
+    url: &str,
+    attribute: QueueAttributeName,
+    value: &str,
+) -> SetQueueAttributesFluentBuilder {
+    sqs.set_queue_attributes()
+        .queue_url(url)
+        .attributes(attribute, value)
+}
+
 #[tokio::test]
 async fn create_queue_errors() {
     let (_server, sqs) = start_and_connect().await;
-    sqs.create_queue()
-        .queue_name("q")
-        .attributes(QueueAttributeName::VisibilityTimeout, "30")
+    let timeout = QueueAttributeName::VisibilityTimeout;
+    create_with(&sqs, "q", timeout.clone(), "30")
         .send()
         .await
         .unwrap();
-    let error = rejected(
-        sqs.create_queue()
-            .queue_name("q")
-            .attributes(QueueAttributeName::VisibilityTimeout, "31")
-            .send(),
-    )
-    .await;
+    let error = rejected(create_with(&sqs, "q", timeout, "31").send()).await;
     assert!(error.is_queue_name_exists(), "{error:?}");
     assert_eq!(error.code(), Some("QueueAlreadyExists"));
 
-    let error = rejected(
-        sqs.create_queue()
-            .queue_name("standard")
-            .attributes(QueueAttributeName::FifoQueue, "false")
-            .send(),
-    )
-    .await;
+    let not_fifo = create_with(&sqs, "standard", QueueAttributeName::FifoQueue, "false");
+    let error = rejected(not_fifo.send()).await;
     assert!(error.is_invalid_attribute_name(), "{error:?}");
 
     let error = rejected(sqs.create_queue().queue_name("bad name!").send()).await;
@@ -89,9 +104,7 @@ async fn create_queue_errors() {
 #[tokio::test]
 async fn queue_attributes_get_and_set() {
     let (server, sqs, url) = start_with_queue("attrs").await;
-    sqs.set_queue_attributes()
-        .queue_url(&url)
-        .attributes(QueueAttributeName::VisibilityTimeout, "45")
+    set_one(&sqs, &url, QueueAttributeName::VisibilityTimeout, "45")
         .send()
         .await
         .unwrap();
@@ -124,25 +137,14 @@ async fn queue_attributes_get_and_set() {
     assert!(error.is_invalid_attribute_name(), "{error:?}");
 
     let fifo = create_queue(&sqs, "attrs.fifo").await;
-    let error = rejected(
-        sqs.set_queue_attributes()
-            .queue_url(&fifo)
-            .attributes(QueueAttributeName::FifoQueue, "false")
-            .send(),
-    )
-    .await;
+    let error = rejected(set_one(&sqs, &fifo, QueueAttributeName::FifoQueue, "false").send()).await;
     assert!(error.is_invalid_attribute_value(), "{error:?}");
 
     let missing = missing_queue(&server);
     let error = rejected(sqs.get_queue_attributes().queue_url(&missing).send()).await;
     assert!(error.is_queue_does_not_exist(), "{error:?}");
-    let error = rejected(
-        sqs.set_queue_attributes()
-            .queue_url(&missing)
-            .attributes(QueueAttributeName::DelaySeconds, "1")
-            .send(),
-    )
-    .await;
+    let error =
+        rejected(set_one(&sqs, &missing, QueueAttributeName::DelaySeconds, "1").send()).await;
     assert!(error.is_queue_does_not_exist(), "{error:?}");
 }
 
@@ -205,10 +207,7 @@ async fn dead_letter_source_queues() {
     let policy = format!(
         r#"{{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:{ACCOUNT}:dlq","maxReceiveCount":"2"}}"#
     );
-    let source = sqs
-        .create_queue()
-        .queue_name("source")
-        .attributes(QueueAttributeName::RedrivePolicy, policy)
+    let source = create_with(&sqs, "source", QueueAttributeName::RedrivePolicy, &policy)
         .send()
         .await
         .unwrap()

@@ -164,19 +164,11 @@ async fn wait_drained(
     check.set_missed_tick_behavior(MissedTickBehavior::Skip);
     loop {
         tokio::select! {
-            batch = rounds::next(&mut receivers.standard) => {
+            (kind, batch) = receivers.next_batch() => {
                 let Some(batch) = batch else {
-                    return Err(receivers.failure(QueueKind::Standard).await);
+                    return Err(receivers.failure(kind).await);
                 };
-                let shown = rounds::apply(state, QueueKind::Standard, &batch);
-                let _ = batch.shown.send(shown);
-                last_news = Instant::now();
-            }
-            batch = rounds::next(&mut receivers.fifo) => {
-                let Some(batch) = batch else {
-                    return Err(receivers.failure(QueueKind::Fifo).await);
-                };
-                let shown = rounds::apply(state, QueueKind::Fifo, &batch);
+                let shown = rounds::apply(state, kind, &batch);
                 let _ = batch.shown.send(shown);
                 last_news = Instant::now();
             }
@@ -231,12 +223,12 @@ fn table_row(f: &Figures) -> String {
         f.round.to_string(),
         f.queue.label().to_string(),
         f.sent.to_string(),
-        f.received.to_string(),
-        f.unique.to_string(),
-        f.duplicates.to_string(),
-        f.out_of_order.to_string(),
-        f.inversions.to_string(),
-        f.max_displacement.to_string(),
+        f.stats.received.to_string(),
+        f.stats.unique.to_string(),
+        f.stats.duplicates.to_string(),
+        f.stats.out_of_order.to_string(),
+        f.stats.inversions.to_string(),
+        f.stats.max_displacement.to_string(),
         f.drain_ms.to_string(),
     ];
     values
@@ -250,6 +242,7 @@ fn table_row(f: &Figures) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tracker::Stats;
 
     #[test]
     fn table_columns_line_up() {
@@ -257,12 +250,14 @@ mod tests {
             round: 1,
             queue: QueueKind::Standard,
             sent: 200,
-            received: 201,
-            unique: 200,
-            duplicates: 1,
-            out_of_order: 23,
-            inversions: 57,
-            max_displacement: 9,
+            stats: Stats {
+                received: 201,
+                unique: 200,
+                duplicates: 1,
+                out_of_order: 23,
+                inversions: 57,
+                max_displacement: 9,
+            },
             drain_ms: 412,
         });
         assert_eq!(row.len(), table_header().len());

@@ -183,6 +183,15 @@ impl Receivers {
         }
     }
 
+    /// The next batch from either queue, with its queue; `None` for a receiver that stopped
+    /// (then [`Receivers::failure`] says why).
+    pub async fn next_batch(&mut self) -> (QueueKind, Option<Batch>) {
+        tokio::select! {
+            batch = next(&mut self.standard) => (QueueKind::Standard, batch),
+            batch = next(&mut self.fifo) => (QueueKind::Fifo, batch),
+        }
+    }
+
     /// Why the receiver of `kind` stopped (its channel closed).
     pub async fn failure(&mut self, kind: QueueKind) -> anyhow::Error {
         *self.channel(kind) = None;
@@ -216,7 +225,7 @@ impl Receivers {
 
 /// The next batch from `channel`; `None` when its receiver stopped. Never resolves without a
 /// receiver, so it can sit in a `select!`.
-pub async fn next(channel: &mut Option<mpsc::Receiver<Batch>>) -> Option<Batch> {
+async fn next(channel: &mut Option<mpsc::Receiver<Batch>>) -> Option<Batch> {
     match channel {
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,

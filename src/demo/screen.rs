@@ -165,8 +165,7 @@ impl Screen for DemoScreen<'_> {
         let sends = &mut self.sends;
         async move {
             tokio::select! {
-                batch = rounds::next(&mut receivers.standard) => News::Batch(QueueKind::Standard, batch),
-                batch = rounds::next(&mut receivers.fifo) => News::Batch(QueueKind::Fifo, batch),
+                (kind, batch) = receivers.next_batch() => News::Batch(kind, batch),
                 done = sends.join_next(), if !sends.is_empty() => News::Sent(done),
             }
         }

@@ -52,18 +52,10 @@ pub struct Figures {
     pub queue: QueueKind,
     /// Messages the queue accepted.
     pub sent: u64,
-    /// Deliveries, duplicates included.
-    pub received: u64,
-    /// Distinct messages.
-    pub unique: u64,
-    /// Second and later deliveries.
-    pub duplicates: u64,
-    /// Messages that arrived after a higher number of their client and prefix.
-    pub out_of_order: u64,
-    /// Pairs delivered the wrong way round.
-    pub inversions: u64,
-    /// The furthest a message arrived behind the highest number seen.
-    pub max_displacement: u64,
+    /// The round's delivery figures, late copies of earlier rounds counted as duplicates
+    /// ([`Pane::stats`]); their fields stand in the JSON line beside these.
+    #[serde(flatten)]
+    pub stats: Stats,
     /// From the start of sending (with `--seed` and no terminal: of receiving) to the
     /// delivery that completed the round; 0 when the round brought nothing new.
     pub drain_ms: u64,
@@ -228,17 +220,11 @@ impl Pane {
     /// Figures for round `round`.
     #[must_use]
     pub fn figures(&self, round: u32) -> Figures {
-        let stats = self.stats();
         Figures {
             round,
             queue: self.kind,
             sent: self.sent,
-            received: stats.received,
-            unique: stats.unique,
-            duplicates: stats.duplicates,
-            out_of_order: stats.out_of_order,
-            inversions: stats.inversions,
-            max_displacement: stats.max_displacement,
+            stats: self.stats(),
             drain_ms: u64::try_from(self.drain_time().as_millis()).unwrap_or(u64::MAX),
         }
     }

@@ -133,12 +133,19 @@ fn round_bookkeeping_matches_the_queues() {
     let state = two_rounds();
     let standard = state.standard.figures(state.round);
     assert_eq!(
-        (standard.sent, standard.unique, standard.duplicates),
+        (
+            standard.sent,
+            standard.stats.unique,
+            standard.stats.duplicates
+        ),
         (400, 400, 1)
     );
-    assert!(standard.out_of_order > 0);
+    assert!(standard.stats.out_of_order > 0);
     let fifo = state.fifo.figures(state.round);
-    assert_eq!((fifo.sent, fifo.unique, fifo.out_of_order), (400, 200, 0));
+    assert_eq!(
+        (fifo.sent, fifo.stats.unique, fifo.stats.out_of_order),
+        (400, 200, 0)
+    );
     assert!(state.fifo.drained() && state.standard.drained());
     assert_eq!(state.fifo.dropped(), Some(200));
     assert_eq!(
@@ -190,7 +197,7 @@ fn reset_waits_until_the_round_is_sent() {
     feed(&mut state, QueueKind::Fifo, 1, &rest, t0());
     assert_eq!(state.fifo.dropped(), None, "nothing was dropped");
     assert!(state.reset());
-    assert_eq!(state.fifo.figures(state.round).received, 0);
+    assert_eq!(state.fifo.figures(state.round).stats.received, 0);
     assert!(!ui::caption_text(&state.fifo).contains("dropped"));
 }
 

@@ -20,43 +20,47 @@ impl Theme {
         if self.color { colored } else { plain }
     }
 
+    /// `color` in bold, or `plain` (a modifier) without colour.
+    fn bold(self, color: Color, plain: Modifier) -> Style {
+        self.pick(
+            Style::new().fg(color).add_modifier(Modifier::BOLD),
+            Style::new().add_modifier(plain),
+        )
+    }
+
+    /// `color`, or the terminal's own style without colour.
+    fn tint(self, color: Color) -> Style {
+        self.pick(Style::new().fg(color), Style::new())
+    }
+
     /// Block titles and the header.
     #[must_use]
     pub fn title(self) -> Style {
-        self.pick(
-            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
-            Style::new().add_modifier(Modifier::BOLD),
-        )
+        self.bold(Color::Cyan, Modifier::BOLD)
     }
 
     /// Secondary text (times, hints).
     #[must_use]
     pub fn dim(self) -> Style {
-        self.pick(Style::new().fg(Color::DarkGray), Style::new())
+        self.tint(Color::DarkGray)
     }
 
     /// A delivery that arrived after a later message.
     #[must_use]
     pub fn late(self) -> Style {
-        self.pick(
-            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
-            Style::new().add_modifier(Modifier::BOLD),
-        )
+        self.bold(Color::Yellow, Modifier::BOLD)
     }
 
     /// A second delivery of a message.
     #[must_use]
     pub fn duplicate(self) -> Style {
-        self.pick(
-            Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
-            Style::new().add_modifier(Modifier::UNDERLINED),
-        )
+        self.bold(Color::Magenta, Modifier::UNDERLINED)
     }
 
     /// Good news (in order, drained).
     #[must_use]
     pub fn good(self) -> Style {
-        self.pick(Style::new().fg(Color::Green), Style::new())
+        self.tint(Color::Green)
     }
 
     /// The paused banner and errors.
@@ -82,6 +86,6 @@ impl Theme {
             Color::LightMagenta,
             Color::White,
         ];
-        self.pick(Style::new().fg(PALETTE[i % PALETTE.len()]), Style::new())
+        self.tint(PALETTE[i % PALETTE.len()])
     }
 }

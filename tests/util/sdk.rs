@@ -1,6 +1,7 @@
 //! The SDK request shapes the server tests repeat, each written once: send one message or a
 //! batch, receive with (max, wait) or with a visibility timeout, delete (one or a batch),
-//! change visibility, set queue attributes, and the URL of a queue that does not exist.
+//! change visibility, set or read queue attributes, dead-letter messages, and the URL of a queue
+//! that does (or does not) exist.
 
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::operation::send_message::SendMessageOutput;
@@ -124,4 +125,55 @@ pub async fn set_attributes(client: &Client, url: &str, attributes: &[(QueueAttr
 #[must_use]
 pub fn missing_queue(server: &LocalServer) -> String {
     format!("{}/{ACCOUNT}/missing", server.endpoint())
+}
+
+/// One attribute of a queue, as GetQueueAttributes answers it.
+pub async fn queue_attribute(client: &Client, url: &str, name: QueueAttributeName) -> String {
+    client
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(name.clone())
+        .send()
+        .await
+        .expect("get queue attributes")
+        .attributes
+        .expect("attributes")[&name]
+        .clone()
+}
+
+/// The queue's ApproximateNumberOfMessages.
+pub async fn visible(client: &Client, url: &str) -> u64 {
+    queue_attribute(client, url, QueueAttributeName::ApproximateNumberOfMessages)
+        .await
+        .parse()
+        .expect("a count")
+}
+
+/// The URL GetQueueUrl answers for `name`.
+pub async fn queue_url(client: &Client, name: &str) -> String {
+    client
+        .get_queue_url()
+        .queue_name(name)
+        .send()
+        .await
+        .expect("get queue url")
+        .queue_url
+        .expect("url")
+}
+
+/// A RedrivePolicy that dead-letters into `dlq_arn` after one receive.
+#[must_use]
+pub fn redrive_after_one_receive(dlq_arn: &str) -> String {
+    format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"1"}}"#)
+}
+
+/// Sends `bodies` to `source` and receives each twice (visibility 0), so that a source with
+/// [`redrive_after_one_receive`] moves each to its DLQ.
+pub async fn dead_letter(client: &Client, source: &str, bodies: &[&str]) {
+    for body in bodies {
+        send(client, source, *body).await;
+    }
+    for _ in 0..bodies.len() * 2 {
+        receive_hidden_for(client, source, 0).await;
+    }
 }

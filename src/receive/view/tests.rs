@@ -355,46 +355,21 @@ async fn counts(sqs: &crate::sqs::Sqs, url: &str) -> (u64, u64) {
 /// messages drawn are deleted; the rest of the last batch goes back to the queue.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_the_real_receiver_only_drawn_messages_are_deleted() {
-    use crate::cli::DedupMode;
-    use crate::receive::{ReceiveOptions, receive_loop};
-    use crate::send::{SendPlan, send_messages};
-    use crate::server::{LocalServer, ServeOptions};
+    use crate::receive::test_queue;
+    use crate::send::SendPlan;
+    use crate::server::ServeOptions;
 
-    let server = LocalServer::start(ServeOptions {
+    let options = ServeOptions {
         queues: vec!["view".into()],
         seed: Some(5),
         duplicate_rate: 0.0,
         ..ServeOptions::default()
-    })
-    .await
-    .unwrap();
-    let sqs = crate::sqs::connect_local(&server.endpoint(), "us-east-1");
-    let queue = sqs.queue("view").await.unwrap();
-    let plan = SendPlan {
-        client_name: "Client 1".into(),
-        count: 30,
-        prepend: "A-".into(),
-        group: "g".into(),
-        dedup: DedupMode::Auto,
-        one_by_one: false,
-        rate: None,
-        in_flight: usize::from(crate::cli::defaults::PARALLEL),
     };
-    assert_eq!(
-        send_messages(&sqs, &queue, &plan, &|_| {})
-            .await
-            .unwrap()
-            .sent,
-        30
-    );
+    let plan = SendPlan::for_tests("Client 1", 30, "A-");
+    let (server, sqs, queue, report) = test_queue::filled(options, "view", &plan).await;
+    assert_eq!(report.sent, 30);
 
-    let (tx, mut rx) = mpsc::channel(1);
-    let cancel = CancellationToken::new();
-    let receiver = tokio::spawn({
-        let (sqs, queue, cancel) = (sqs.clone(), queue.clone(), cancel.clone());
-        let options = ReceiveOptions { wait: 1, max: 10 };
-        async move { receive_loop(&sqs, &queue, options, tx, cancel).await }
-    });
+    let (mut rx, cancel, receiver) = test_queue::spawn_receiver(&sqs, &queue);
     let (_keys, events) = futures::channel::mpsc::unbounded();
     let mut terminal = Terminal::new(TestBackend::new(100, 16)).unwrap();
     let limits = Limits {
