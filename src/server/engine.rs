@@ -21,12 +21,12 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::ServeOptions;
-use super::actions::{self, move_tasks, queues, receive};
+use super::actions::{self, move_tasks, receive};
 use super::attributes::QueueConfig;
 use super::clock::Clock;
 use super::error::SqsError;
 use super::move_tasks::mover;
-use super::queue::QueueKey;
+use super::queue::{Queue, QueueKey};
 use super::queue_url::Address;
 use super::standard::{self, Sweep};
 use super::store::{Now, Simulation, State};
@@ -125,7 +125,7 @@ impl Engine {
                     region: DEFAULT_REGION.to_string(),
                     name: name.clone(),
                 };
-                queues::insert_queue(&mut state, key, config, BTreeMap::new(), now);
+                state.insert_queue(key, config, BTreeMap::new(), now);
             }
         }
         engine
@@ -149,10 +149,7 @@ impl Engine {
     /// Moves the engine's clock forward and wakes waiting long polls.
     pub fn advance_clock(&self, by: Duration) {
         self.shared.clock.advance(by);
-        let mut state = self.lock();
-        for queue in state.queues.values_mut() {
-            queue.waiters.wake_all();
-        }
+        self.lock().wake_all();
         self.shared.background.ticks.notify_waiters();
     }
 
@@ -184,7 +181,11 @@ impl Engine {
     /// StartMessageMoveTask: records the task, then starts its runner.
     fn start_move_task(&self, ctx: &RequestContext, input: &Value) -> Result<Value, SqsError> {
         let now = self.now();
-        let started = move_tasks::start(&mut self.lock(), ctx, &Input::new(input), now)?;
+        let mut state = self.lock();
+        let started =
+            move_tasks::StartMessageMoveTaskRequest::parse(ctx, &Input::new(input), &state)?
+                .start(&mut state, now)?;
+        drop(state);
         let background = &self.shared.background;
         background.tracker.spawn(mover::run(
             self.clone(),
@@ -225,7 +226,7 @@ impl Engine {
     /// those servers; every other wake, and the deadline, sweeps the whole queue.
     async fn receive(&self, ctx: &RequestContext, input: &Value) -> Result<Value, SqsError> {
         let start = self.now();
-        let request = receive::parse(&mut self.lock(), ctx, &Input::new(input), start)?;
+        let request = receive::ReceiveMessageRequest::parse(ctx, &Input::new(input), &self.lock())?;
         let long_poll = request.wait > 0;
         let deadline = start.at + Duration::from_secs(request.wait);
         let mut listener: Option<Listener> = None;
@@ -245,7 +246,7 @@ impl Engine {
                     receive::ReceiveStep::Done(answer) => return Ok(answer),
                     receive::ReceiveStep::Wait { wake_at } => wake_at,
                 };
-                let incarnation = state.queues.get(&request.key).map(|q| q.incarnation);
+                let incarnation = state.queue(&request.key).ok().map(Queue::incarnation);
                 if listener.as_ref().map(|l| l.incarnation) != incarnation {
                     // First wait (or the queue was recreated): start listening. A stale
                     // registration is dropped once the lock is released.
@@ -289,10 +290,7 @@ impl Listener {
         key: &QueueKey,
         incarnation: u64,
     ) -> Option<Self> {
-        let State { queues, rng, .. } = state;
-        let queue = queues.get_mut(key)?;
-        let listens = standard::listening(rng, &queue.server_weights);
-        let (id, notify) = queue.waiters.register(listens);
+        let (id, listens, notify) = state.listen(key)?;
         Some(Self {
             engine: engine.clone(),
             key: key.clone(),
@@ -306,10 +304,8 @@ impl Listener {
     /// How to look after waking: the servers it listens to after a send there, else all.
     fn take_wake(&self, state: &mut State) -> Sweep {
         let wake = state
-            .queues
-            .get_mut(&self.key)
-            .filter(|q| q.incarnation == self.incarnation)
-            .and_then(|q| q.waiters.take_wake(self.id));
+            .incarnation_mut(&self.key, self.incarnation)
+            .and_then(|q| q.waiters().take_wake(self.id));
         match wake {
             Some(Wake::Listened) => Sweep::Listening(self.listens),
             Some(Wake::Sweep) | None => Sweep::Full,
@@ -320,12 +316,8 @@ impl Listener {
 impl Drop for Listener {
     fn drop(&mut self) {
         let mut state = self.engine.lock();
-        if let Some(queue) = state
-            .queues
-            .get_mut(&self.key)
-            .filter(|q| q.incarnation == self.incarnation)
-        {
-            queue.waiters.remove(self.id);
+        if let Some(queue) = state.incarnation_mut(&self.key, self.incarnation) {
+            queue.waiters().remove(self.id);
         }
     }
 }

@@ -22,7 +22,7 @@ use super::queue::Queue;
 #[must_use]
 pub fn candidates(queue: &Queue, now: Instant, limit: usize) -> Vec<u64> {
     let mut lanes: HashMap<&str, Lane> = HashMap::new();
-    for (key, message) in &queue.messages {
+    for (key, message) in queue.messages() {
         let group = message.group_id.as_deref().unwrap_or("");
         let lane = lanes.entry(group).or_insert(Lane {
             head_at: message.visible_at,
@@ -46,8 +46,7 @@ pub fn candidates(queue: &Queue, now: Instant, limit: usize) -> Vec<u64> {
             // Joined the back of the line: when the first message arrived (or became
             // visible), or when the group was last served or touched, whichever is later.
             let rank = queue
-                .group_marks
-                .get(group)
+                .group_mark(group)
                 .map_or((lane.head_at, lane.head_key), |mark| {
                     (mark.at.max(lane.head_at), mark.tick.max(lane.head_key))
                 });

@@ -5,6 +5,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use tokio::time::{Duration, Instant};
 
 use super::attributes::QueueConfig;
+use super::error::SqsError;
+use super::fifo;
 use super::md5::MessageAttribute;
 use super::waiting::Waiters;
 use crate::rules::DEDUP_WINDOW;
@@ -140,40 +142,40 @@ pub struct Attempt {
 #[derive(Debug)]
 pub struct Queue {
     /// Incarnation number, encoded in receipt handles (a recreated queue rejects old ones).
-    pub incarnation: u64,
+    incarnation: u64,
     /// Name, account, region.
-    pub key: QueueKey,
+    key: QueueKey,
     /// Settable attributes.
-    pub config: QueueConfig,
+    config: QueueConfig,
     /// `CreatedTimestamp` (epoch s).
-    pub created_s: u64,
+    created_s: u64,
     /// `LastModifiedTimestamp` (epoch s).
-    pub modified_s: u64,
+    modified_s: u64,
     /// Tags.
-    pub tags: BTreeMap<String, String>,
+    tags: BTreeMap<String, String>,
     /// Messages by key; keys grow with send order.
-    pub messages: BTreeMap<u64, Message>,
+    messages: BTreeMap<u64, Message>,
     /// Next message key (only [`Queue::push`] hands keys out).
     next_key: u64,
     /// Long polls waiting on this queue; woken when something they care about changes.
-    pub waiters: Waiters,
+    waiters: Waiters,
     /// When the last PurgeQueue happened (one per 60 s).
-    pub last_purge: Option<Instant>,
+    last_purge: Option<Instant>,
     /// FIFO: deduplicate per message group. Fixed when the queue is created: SQS reports a later
     /// change of DeduplicationScope but keeps deduplicating as before.
-    pub dedup_per_group: bool,
+    dedup_per_group: bool,
     /// FIFO dedup window, keyed by scope (`group\u{0}id` or `\u{0}id`).
-    pub dedup: HashMap<String, DedupRecord>,
+    dedup: HashMap<String, DedupRecord>,
     /// FIFO ReceiveRequestAttemptId answers.
-    pub attempts: HashMap<String, Attempt>,
+    attempts: HashMap<String, Attempt>,
     /// FIFO: when each message group was last served or unlocked (its place in the line).
-    pub group_marks: HashMap<String, GroupMark>,
+    group_marks: HashMap<String, GroupMark>,
     /// Standard queues: weight of each simulated storage server.
-    pub server_weights: Vec<f64>,
+    server_weights: Vec<f64>,
     /// Housekeeping is skipped until this instant: no message expires before it and the
     /// dedup/attempt records were pruned recently. `None` forces a full pass (set it when a
     /// message with an older enqueue time arrives or the retention period changes).
-    pub housekeeping_due: Option<Instant>,
+    housekeeping_due: Option<Instant>,
 }
 
 /// FIFO: the last time a message group was served (received) or touched by a delete or a
@@ -229,9 +231,117 @@ impl Queue {
         }
     }
 
+    /// Name, account and region.
+    #[must_use]
+    pub fn key(&self) -> &QueueKey {
+        &self.key
+    }
+
+    /// The incarnation receipt handles of this queue carry.
+    #[must_use]
+    pub fn incarnation(&self) -> u64 {
+        self.incarnation
+    }
+
+    /// The settable attributes.
+    #[must_use]
+    pub fn config(&self) -> &QueueConfig {
+        &self.config
+    }
+
+    /// `CreatedTimestamp` (epoch s).
+    #[must_use]
+    pub fn created_s(&self) -> u64 {
+        self.created_s
+    }
+
+    /// `LastModifiedTimestamp` (epoch s).
+    #[must_use]
+    pub fn modified_s(&self) -> u64 {
+        self.modified_s
+    }
+
+    /// Replaces the settable attributes (SetQueueAttributes). A FIFO queue's DelaySeconds
+    /// applies retroactively to messages not yet received; a standard queue's only to later
+    /// sends. A new retention period is applied at the next housekeeping, which runs at once.
+    pub fn set_config(&mut self, config: QueueConfig, now_epoch_s: u64) {
+        if config.fifo && config.delay_seconds != self.config.delay_seconds {
+            let delay = Duration::from_secs(u64::from(config.delay_seconds));
+            for message in self.messages.values_mut() {
+                if message.receipt.is_none() && !message.ghost {
+                    message.visible_at = message.enqueued_at + delay;
+                }
+            }
+        }
+        self.config = config;
+        self.housekeeping_due = None;
+        self.modified_s = now_epoch_s;
+        self.wake_waiters();
+    }
+
+    /// Sets the `Policy` attribute as AddPermission and RemovePermission leave it (unlike
+    /// SetQueueAttributes, LastModifiedTimestamp stays).
+    pub fn set_policy(&mut self, policy: Option<String>) {
+        self.config.policy = policy;
+    }
+
+    /// The tags.
+    #[must_use]
+    pub fn tags(&self) -> &BTreeMap<String, String> {
+        &self.tags
+    }
+
+    /// Adds tags, overwriting existing keys.
+    pub fn tag(&mut self, tags: BTreeMap<String, String>) {
+        self.tags.extend(tags);
+    }
+
+    /// Removes the tags with these keys (missing ones are ignored).
+    pub fn untag(&mut self, keys: &[String]) {
+        for key in keys {
+            self.tags.remove(key);
+        }
+    }
+
+    /// Simulated storage servers and their weights (one for FIFO and ordered queues).
+    #[must_use]
+    pub fn server_weights(&self) -> &[f64] {
+        &self.server_weights
+    }
+
+    /// The messages by key, in send order.
+    #[must_use]
+    pub fn messages(&self) -> &BTreeMap<u64, Message> {
+        &self.messages
+    }
+
+    /// The message stored under `key`.
+    #[must_use]
+    pub fn message(&self, key: u64) -> Option<&Message> {
+        self.messages.get(&key)
+    }
+
+    /// The message stored under `key`, to change.
+    pub fn message_mut(&mut self, key: u64) -> Option<&mut Message> {
+        self.messages.get_mut(&key)
+    }
+
+    /// Takes the message stored under `key` out of the queue (a delete, or a move).
+    pub fn remove(&mut self, key: u64) -> Option<Message> {
+        self.messages.remove(&key)
+    }
+
     /// Stores `message` after every message already here (keys grow with arrival order) and
-    /// returns its key.
+    /// returns its key. A message that keeps an older enqueue time (a move to a standard
+    /// dead-letter queue) brings the next housekeeping forward if it expires sooner.
     pub fn push(&mut self, message: Message) -> u64 {
+        let retention = Duration::from_secs(u64::from(self.config.message_retention_period));
+        if self
+            .housekeeping_due
+            .is_some_and(|due| message.enqueued_at + retention < due)
+        {
+            self.housekeeping_due = None;
+        }
         let key = self.next_key;
         self.next_key += 1;
         self.messages.insert(key, message);
@@ -250,13 +360,68 @@ impl Queue {
             .insert(group.unwrap_or("").to_string(), GroupMark { at: now, tick });
     }
 
-    /// PurgeQueue: every message goes, and with them the FIFO deduplication window, the
-    /// ReceiveRequestAttemptId answers and the groups' places in the line.
-    pub fn purge(&mut self) {
+    /// FIFO: where `group` stands in the line (see [`Queue::touch_group`]).
+    #[must_use]
+    pub fn group_mark(&self, group: &str) -> Option<&GroupMark> {
+        self.group_marks.get(group)
+    }
+
+    /// PurgeQueue: every message goes, in flight or not, and with them the FIFO
+    /// deduplication window (a delete does not forget it), the ReceiveRequestAttemptId
+    /// answers and the groups' places in the line; one purge per 60 s.
+    ///
+    /// # Errors
+    /// PurgeQueueInProgress within 60 s of the last purge.
+    pub fn purge(&mut self, now: Instant) -> Result<(), SqsError> {
+        if self
+            .last_purge
+            .is_some_and(|at| at + Duration::from_secs(60) > now)
+        {
+            return Err(SqsError::purge_queue_in_progress(&self.key.name));
+        }
+        self.last_purge = Some(now);
         self.messages.clear();
         self.attempts.clear();
         self.dedup.clear();
         self.group_marks.clear();
+        Ok(())
+    }
+
+    /// FIFO: the record of an accepted send with this deduplication id (scoped by
+    /// DeduplicationScope) while its 5-minute window is open.
+    #[must_use]
+    pub fn duplicate_of(&self, group: &str, dedup_id: &str, now: Instant) -> Option<&DedupRecord> {
+        self.dedup
+            .get(&fifo::dedup_key(self.dedup_per_group, group, dedup_id))
+            .filter(|r| r.expires > now)
+    }
+
+    /// FIFO: opens the 5-minute deduplication window of an accepted send.
+    pub fn remember_send(&mut self, group: &str, dedup_id: &str, record: DedupRecord) {
+        let key = fifo::dedup_key(self.dedup_per_group, group, dedup_id);
+        self.dedup.insert(key, record);
+    }
+
+    /// FIFO: the stored answer to a ReceiveRequestAttemptId, if it is still kept.
+    #[must_use]
+    pub fn attempt(&self, id: &str) -> Option<&Attempt> {
+        self.attempts.get(id)
+    }
+
+    /// FIFO: keeps the answer to a ReceiveRequestAttemptId for replay.
+    pub fn remember_attempt(&mut self, id: String, attempt: Attempt) {
+        self.attempts.insert(id, attempt);
+    }
+
+    /// The long polls waiting on this queue: registered, woken and forgotten through it.
+    pub fn waiters(&mut self) -> &mut Waiters {
+        &mut self.waiters
+    }
+
+    /// Wakes every long poll waiting on this queue for a full sweep (something other than a
+    /// new message changed; see [`Waiters::wake_all`]).
+    pub fn wake_waiters(&mut self) {
+        self.waiters.wake_all();
     }
 
     /// Drops messages past the retention period (SQS deletes them silently).

@@ -90,7 +90,7 @@ pub enum Sweep {
 #[must_use]
 pub fn is_busy(queue: &Queue, now: Instant) -> bool {
     queue
-        .messages
+        .messages()
         .values()
         .filter(|m| m.is_visible(now))
         .nth(BUSY_BACKLOG)
@@ -124,11 +124,11 @@ pub fn candidates(
 ) -> Vec<u64> {
     let visible = || {
         queue
-            .messages
+            .messages()
             .iter()
             .filter(move |(_, m)| m.is_visible(now))
     };
-    let weights = &queue.server_weights;
+    let weights = queue.server_weights();
     if weights.len() <= 1 {
         return visible().map(|(k, _)| *k).take(limit).collect();
     }

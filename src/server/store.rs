@@ -1,18 +1,24 @@
 //! The engine's state behind the mutex: every queue, recently deleted names, the one seeded
-//! RNG, and the lookups shared by actions (queue URLs, ARNs, ids).
+//! RNG, and the lookups shared by actions (queue URLs, ARNs, ids). Its fields are private:
+//! actions resolve, add and remove queues and draw ids and random choices through methods.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use rand::rngs::StdRng;
 use rand::{Rng, RngCore};
+use tokio::sync::Notify;
 use tokio::time::{Duration, Instant};
 
+use super::attributes::QueueConfig;
 use super::engine::RequestContext;
 use super::error::SqsError;
+use super::fifo;
 use super::move_tasks::MoveTasks;
 use super::queue::{Queue, QueueKey};
 use super::queue_url;
 use super::receipt::{self, ReceiptRef};
+use super::standard::{self, Sweep};
 use super::validate::Input;
 
 /// The simulation knobs, from `ServeOptions`.
@@ -32,23 +38,23 @@ pub struct Simulation {
 #[derive(Debug)]
 pub struct State {
     /// Queues by key.
-    pub queues: HashMap<QueueKey, Queue>,
+    queues: HashMap<QueueKey, Queue>,
     /// When each recently deleted name was deleted (reuse needs 60 s).
-    pub deleted: HashMap<QueueKey, Instant>,
+    deleted: HashMap<QueueKey, Instant>,
     /// The only source of randomness.
-    pub rng: StdRng,
+    rng: StdRng,
     /// Simulation knobs.
-    pub sim: Simulation,
+    sim: Simulation,
     /// Key for receipt-handle checks.
-    pub secret: [u8; 16],
+    secret: [u8; 16],
     /// Next queue incarnation.
-    pub next_incarnation: u64,
+    next_incarnation: u64,
     /// Next receive serial.
-    pub next_serial: u64,
+    next_serial: u64,
     /// Last FIFO sequence number handed out (20 digits, increasing).
-    pub last_sequence: u128,
+    last_sequence: u128,
     /// Message move tasks (DLQ redrive).
-    pub move_tasks: MoveTasks,
+    move_tasks: MoveTasks,
 }
 
 /// Epoch seconds and the like for "now", read once per request.
@@ -108,23 +114,153 @@ impl State {
         })
     }
 
-    /// The queue a request names, retention applied.
+    /// The key of the existing queue a request names: the request's side of "which queue".
+    ///
+    /// # Errors
+    /// No QueueUrl (MissingParameter), or one naming no queue (QueueDoesNotExist).
+    pub fn resolve_queue(
+        &self,
+        ctx: &RequestContext,
+        input: &Input<'_>,
+    ) -> Result<QueueKey, SqsError> {
+        let key = Self::key_of(ctx, input)?;
+        self.queue(&key)?;
+        Ok(key)
+    }
+
+    /// The queue `key`.
     ///
     /// # Errors
     /// QueueDoesNotExist.
-    pub fn queue_mut(
-        &mut self,
-        ctx: &RequestContext,
-        input: &Input<'_>,
-        now: Now,
-    ) -> Result<&mut Queue, SqsError> {
-        let key = Self::key_of(ctx, input)?;
+    pub fn queue(&self, key: &QueueKey) -> Result<&Queue, SqsError> {
+        self.queues
+            .get(key)
+            .ok_or_else(SqsError::queue_does_not_exist)
+    }
+
+    /// The queue `key` to change, retention applied.
+    ///
+    /// # Errors
+    /// QueueDoesNotExist.
+    pub fn queue_mut(&mut self, key: &QueueKey, now: Now) -> Result<&mut Queue, SqsError> {
         let queue = self
             .queues
-            .get_mut(&key)
+            .get_mut(key)
             .ok_or_else(SqsError::queue_does_not_exist)?;
         queue.expire(now.at);
         Ok(queue)
+    }
+
+    /// Queue `key` if it is still incarnation `incarnation` (not deleted and recreated since),
+    /// to change; retention is not applied.
+    pub fn incarnation_mut(&mut self, key: &QueueKey, incarnation: u64) -> Option<&mut Queue> {
+        self.queues
+            .get_mut(key)
+            .filter(|q| q.incarnation() == incarnation)
+    }
+
+    /// Registers a long poll as a waiter on queue `key`, listening to a weighted half of its
+    /// servers (see [`standard::listening`]); returns its registration id, the servers it
+    /// listens to, and the signal it waits on.
+    pub fn listen(&mut self, key: &QueueKey) -> Option<(u64, u64, Arc<Notify>)> {
+        let queue = self.queues.get_mut(key)?;
+        let listens = standard::listening(&mut self.rng, queue.server_weights());
+        let (id, notify) = queue.waiters().register(listens);
+        Some((id, listens, notify))
+    }
+
+    /// The message move tasks.
+    #[must_use]
+    pub fn move_tasks(&self) -> &MoveTasks {
+        &self.move_tasks
+    }
+
+    /// The message move tasks, to start, cancel or step one.
+    pub fn move_tasks_mut(&mut self) -> &mut MoveTasks {
+        &mut self.move_tasks
+    }
+
+    /// Every queue, in no particular order.
+    pub fn queues(&self) -> impl Iterator<Item = &Queue> {
+        self.queues.values()
+    }
+
+    /// Adds a queue (no checks): a new incarnation, and its simulated storage servers (one
+    /// for FIFO queues and in ordered mode).
+    pub fn insert_queue(
+        &mut self,
+        key: QueueKey,
+        config: QueueConfig,
+        tags: BTreeMap<String, String>,
+        now: Now,
+    ) {
+        let servers = if self.sim.ordered || config.fifo {
+            1
+        } else {
+            self.sim.servers
+        };
+        let server_weights = standard::server_weights(&mut self.rng, servers);
+        let incarnation = self.next_incarnation;
+        self.next_incarnation += 1;
+        let queue = Queue::new(
+            incarnation,
+            key.clone(),
+            config,
+            tags,
+            server_weights,
+            now.epoch_ms / 1000,
+        );
+        self.queues.insert(key, queue);
+    }
+
+    /// Deletes queue `key`, wakes its long polls, and remembers when (the name can be reused
+    /// after 60 s).
+    ///
+    /// # Errors
+    /// QueueDoesNotExist.
+    pub fn remove_queue(&mut self, key: &QueueKey, now: Now) -> Result<(), SqsError> {
+        let mut queue = self
+            .queues
+            .remove(key)
+            .ok_or_else(SqsError::queue_does_not_exist)?;
+        queue.wake_waiters();
+        self.deleted.insert(key.clone(), now.at);
+        Ok(())
+    }
+
+    /// Wakes the long polls of every queue (the clock moved).
+    pub fn wake_all(&mut self) {
+        for queue in self.queues.values_mut() {
+            queue.wake_waiters();
+        }
+    }
+
+    /// Keys of the messages a receive on queue `key` can see, in the order it takes them, at
+    /// most `limit`: FIFO by its group rules (`fifo.rs`), standard from the simulated servers
+    /// that answer (`standard.rs`).
+    pub fn candidates(
+        &mut self,
+        key: &QueueKey,
+        now: Instant,
+        long_poll: bool,
+        sweep: Sweep,
+        limit: usize,
+    ) -> Vec<u64> {
+        let Some(queue) = self.queues.get(key) else {
+            return Vec::new();
+        };
+        if queue.config().fifo {
+            fifo::candidates(queue, now, limit)
+        } else {
+            standard::candidates(queue, &mut self.rng, now, long_poll, sweep, limit)
+        }
+    }
+
+    /// The simulated servers that will hold a new message on standard queue `key`.
+    pub fn place(&mut self, key: &QueueKey) -> u64 {
+        self.queues
+            .get(key)
+            .map_or(1, |q| standard::place(&mut self.rng, q.server_weights()))
     }
 
     /// A random lower-case UUID v4 from the seeded RNG.
@@ -165,16 +301,39 @@ impl State {
         let incarnation = self
             .queues
             .get(key)
-            .map(|q| q.incarnation)
+            .map(Queue::incarnation)
             .ok_or_else(SqsError::queue_does_not_exist)?;
         receipt::decode(&self.secret, handle)
             .filter(|r| r.incarnation == incarnation)
             .ok_or_else(|| SqsError::receipt_handle_is_invalid(handle))
     }
 
-    /// True with probability `p`.
-    pub fn chance(&mut self, p: f64) -> bool {
+    /// Whether `--fail-rate` fails this batch entry.
+    pub fn entry_fails(&mut self) -> bool {
+        let p = self.sim.fail_rate;
         p > 0.0 && self.rng.random::<f64>() < p
+    }
+
+    /// Whether this delete of a standard message misses a replica (`--duplicate-rate`; never
+    /// in ordered mode), so a copy is delivered again later.
+    pub fn delete_misses_replica(&mut self) -> bool {
+        let rate = if self.sim.ordered {
+            0.0
+        } else {
+            self.sim.duplicate_rate
+        };
+        rate > 0.0 && self.rng.random_bool(rate.min(1.0))
+    }
+
+    /// How long a message that arrived where no waiting long poll listens stays out of sight
+    /// (see [`standard::settle_delay`]).
+    pub fn settle_delay(&mut self) -> Duration {
+        standard::settle_delay(&mut self.rng)
+    }
+
+    /// How long after a delete that missed a replica the surviving copy is delivered again.
+    pub fn duplicate_delay(&mut self) -> Duration {
+        standard::duplicate_delay(&mut self.rng)
     }
 
     /// Forgets deletions older than 60 s and says whether `key` was deleted more recently.

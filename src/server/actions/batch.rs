@@ -68,24 +68,53 @@ pub fn result(successful: Vec<Value>, failed: Vec<Value>) -> Value {
     Value::Object(answer)
 }
 
-/// Runs `one` on each entry of a checked batch (except those `--fail-rate` fails) and returns
-/// the batch answer: an entry that succeeds is reported by its Id, one that fails in `Failed`.
-pub fn each(
-    state: &mut State,
-    ids: &[String],
+/// One entry of a checked batch: its Id, and its parameters or why they are invalid (which
+/// fails this entry only).
+#[derive(Debug)]
+pub struct Entry<T> {
+    /// The entry's `Id`.
+    pub id: String,
+    /// The entry's checked parameters.
+    pub parsed: Result<T, SqsError>,
+}
+
+/// Checks the entry list (see [`check_entries`]) and parses each entry with `parse`.
+///
+/// # Errors
+/// The whole-request batch errors of [`check_entries`].
+pub fn parse_entries<T>(
     entries: &[Value],
-    mut one: impl FnMut(&mut State, &Input<'_>) -> Result<(), SqsError>,
+    entry_type: &str,
+    mut parse: impl FnMut(&Input<'_>) -> Result<T, SqsError>,
+) -> Result<Vec<Entry<T>>, SqsError> {
+    let ids = check_entries(entries, entry_type)?;
+    Ok(ids
+        .into_iter()
+        .zip(entries)
+        .map(|(id, entry)| Entry {
+            id,
+            parsed: parse(&Input::new(entry)),
+        })
+        .collect())
+}
+
+/// Runs `one` on each parsed entry (except those `--fail-rate` fails) and returns the batch
+/// answer: an entry that succeeds is reported by its Id, one that fails in `Failed`.
+pub fn each<T>(
+    state: &mut State,
+    entries: Vec<Entry<T>>,
+    mut one: impl FnMut(&mut State, T) -> Result<(), SqsError>,
 ) -> Value {
     let mut successful = Vec::new();
     let mut failures = Vec::new();
-    for (id, entry) in ids.iter().zip(entries) {
-        if state.chance(state.sim.fail_rate) {
-            failures.push(injected_failure(id));
+    for Entry { id, parsed } in entries {
+        if state.entry_fails() {
+            failures.push(injected_failure(&id));
             continue;
         }
-        match one(state, &Input::new(entry)) {
+        match parsed.and_then(|entry| one(state, entry)) {
             Ok(()) => successful.push(json!({ "Id": id })),
-            Err(error) => failures.push(failed(id, &error)),
+            Err(error) => failures.push(failed(&id, &error)),
         }
     }
     result(successful, failures)

@@ -4,64 +4,79 @@
 
 use serde_json::{Value, json};
 
+use super::Action;
 use super::batch;
 use crate::server::engine::RequestContext;
 use crate::server::error::SqsError;
 use crate::server::queue::QueueKey;
-use crate::server::standard;
 use crate::server::store::{Now, State};
 use crate::server::validate::Input;
 
 /// DeleteMessage.
-///
-/// # Errors
-/// ReceiptHandleIsInvalid, an expired FIFO handle, QueueDoesNotExist.
-pub fn delete_message(
-    state: &mut State,
-    ctx: &RequestContext,
-    input: &Input<'_>,
-    now: Now,
-) -> Result<Value, SqsError> {
-    let key = State::key_of(ctx, input)?;
-    state.queue_mut(ctx, input, now)?;
-    let handle = input.str_req("ReceiptHandle")?;
-    delete_one(state, &key, handle, now)?;
-    Ok(json!({}))
+#[derive(Debug)]
+pub struct DeleteMessageRequest {
+    /// The queue.
+    key: QueueKey,
+    /// The receipt handle, as given.
+    handle: String,
+}
+
+impl Action for DeleteMessageRequest {
+    /// # Errors
+    /// QueueDoesNotExist, no ReceiptHandle.
+    fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {
+        let key = state.resolve_queue(ctx, input)?;
+        let handle = input.str_req("ReceiptHandle")?.to_string();
+        Ok(Self { key, handle })
+    }
+
+    /// # Errors
+    /// ReceiptHandleIsInvalid, an expired FIFO handle.
+    fn apply(self, state: &mut State, now: Now) -> Result<Value, SqsError> {
+        state.queue_mut(&self.key, now)?;
+        delete_one(state, &self.key, &self.handle, now)?;
+        Ok(json!({}))
+    }
 }
 
 /// DeleteMessageBatch.
-///
-/// # Errors
-/// Whole-request batch errors; per-entry ones go in `Failed`.
-pub fn delete_message_batch(
-    state: &mut State,
-    ctx: &RequestContext,
-    input: &Input<'_>,
-    now: Now,
-) -> Result<Value, SqsError> {
-    let key = State::key_of(ctx, input)?;
-    state.queue_mut(ctx, input, now)?;
-    let entries = input.list("Entries")?;
-    let ids = batch::check_entries(entries, "DeleteMessageBatchRequestEntry")?;
-    Ok(batch::each(state, &ids, entries, |state, entry| {
-        let handle = entry.str_req("ReceiptHandle")?;
-        delete_one(state, &key, handle, now)
-    }))
+#[derive(Debug)]
+pub struct DeleteMessageBatchRequest {
+    /// The queue.
+    key: QueueKey,
+    /// Each entry's receipt handle.
+    entries: Vec<batch::Entry<String>>,
 }
 
+impl Action for DeleteMessageBatchRequest {
+    /// # Errors
+    /// QueueDoesNotExist, whole-request batch errors; per-entry ones go in `Failed`.
+    fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {
+        let key = state.resolve_queue(ctx, input)?;
+        let entries = batch::parse_entries(
+            input.list("Entries")?,
+            "DeleteMessageBatchRequestEntry",
+            |entry| Ok(entry.str_req("ReceiptHandle")?.to_string()),
+        )?;
+        Ok(Self { key, entries })
+    }
+
+    fn apply(self, state: &mut State, now: Now) -> Result<Value, SqsError> {
+        state.queue_mut(&self.key, now)?;
+        Ok(batch::each(state, self.entries, |state, handle| {
+            delete_one(state, &self.key, &handle, now)
+        }))
+    }
+}
+
+/// Deletes the message `handle` names: the latest handle deletes; a stale one succeeds
+/// without deleting; a FIFO handle expires with its visibility timeout. A standard delete
+/// may miss a replica, which delivers the message again later.
 fn delete_one(state: &mut State, key: &QueueKey, handle: &str, now: Now) -> Result<(), SqsError> {
     let r = state.decode_handle(handle, key)?;
-    let duplicate_rate = if state.sim.ordered {
-        0.0
-    } else {
-        state.sim.duplicate_rate
-    };
-    let State { queues, rng, .. } = state;
-    let Some(queue) = queues.get_mut(key) else {
-        return Err(SqsError::queue_does_not_exist());
-    };
-    let fifo = queue.config.fifo;
-    let Some(message) = queue.messages.get_mut(&r.message) else {
+    let queue = state.queue(key)?;
+    let fifo = queue.config().fifo;
+    let Some(message) = queue.message(r.message) else {
         // Already deleted: repeating a delete succeeds silently.
         return Ok(());
     };
@@ -75,26 +90,26 @@ fn delete_one(state: &mut State, key: &QueueKey, handle: &str, now: Now) -> Resu
         // receive happened, we do not delete.
         return Ok(());
     }
-    if !fifo
-        && !message.ghost
-        && message.raced
-        && duplicate_rate > 0.0
-        && rand::Rng::random_bool(rng, duplicate_rate.min(1.0))
-    {
+    if !fifo && !message.ghost && message.raced && state.delete_misses_replica() {
         // A replica missed the delete: that copy is delivered again later.
-        message.ghost = true;
-        message.receipt = None;
-        message.settling = false;
-        message.visible_at = now.at + standard::duplicate_delay(rng);
-        queue.waiters.wake_all();
+        let visible_at = now.at + state.duplicate_delay();
+        let queue = state.queue_mut(key, now)?;
+        if let Some(message) = queue.message_mut(r.message) {
+            message.ghost = true;
+            message.receipt = None;
+            message.settling = false;
+            message.visible_at = visible_at;
+        }
+        queue.wake_waiters();
         return Ok(());
     }
-    if let Some(message) = queue.messages.remove(&r.message)
+    let queue = state.queue_mut(key, now)?;
+    if let Some(message) = queue.remove(r.message)
         && fifo
     {
         // The group may be unlocked now: its next message is for a waiting long poll.
         queue.touch_group(message.group_id.as_deref(), now.at);
-        queue.waiters.wake_all();
+        queue.wake_waiters();
     }
     Ok(())
 }

@@ -8,9 +8,11 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::Action;
 use crate::rules::MAX_PERMISSION_ACTIONS;
 use crate::server::engine::RequestContext;
 use crate::server::error::SqsError;
+use crate::server::queue::QueueKey;
 use crate::server::store::{Now, State};
 use crate::server::validate::Input;
 
@@ -217,94 +219,117 @@ fn statement_text(statement: &Value) -> String {
 }
 
 /// AddPermission.
-///
-/// # Errors
-/// A bad label, account or action list (InvalidParameterValue, MissingParameter, OverLimit);
-/// a label already in the policy; QueueDoesNotExist.
-pub fn add_permission(
-    state: &mut State,
-    ctx: &RequestContext,
-    input: &Input<'_>,
-    now: Now,
-) -> Result<Value, SqsError> {
-    let request = parse_add(input)?;
-    let queue = state.queue_mut(ctx, input, now)?;
-    let arn = queue.key.arn();
-    let (document, mut statements) = queue
-        .config
-        .policy
-        .as_deref()
-        .and_then(statements)
-        .unwrap_or_else(|| {
-            (
-                json!({"Version": POLICY_VERSION, "Id": format!("{arn}/SQSDefaultPolicy")}),
-                Vec::new(),
-            )
-        });
-    if has_label(&statements, &request.label) {
-        return Err(SqsError::invalid_parameter_value(format!(
-            "Value {} for parameter Label is invalid. Reason: Already exists.",
-            request.label
-        )));
+#[derive(Debug)]
+pub struct AddPermissionRequest {
+    /// The queue.
+    key: QueueKey,
+    /// The checked label, accounts and actions.
+    add: AddRequest,
+}
+
+impl Action for AddPermissionRequest {
+    /// # Errors
+    /// A bad label, account or action list (InvalidParameterValue, MissingParameter,
+    /// OverLimit); QueueDoesNotExist.
+    fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {
+        let add = parse_add(input)?;
+        let key = state.resolve_queue(ctx, input)?;
+        Ok(Self { key, add })
     }
-    let statement = Statement {
-        sid: request.label,
-        effect: "Allow",
-        principal: Principal {
-            aws: one_or_many(
+
+    /// # Errors
+    /// A label already in the policy.
+    fn apply(self, state: &mut State, now: Now) -> Result<Value, SqsError> {
+        let request = self.add;
+        let queue = state.queue_mut(&self.key, now)?;
+        let arn = queue.key().arn();
+        let (document, mut statements) = queue
+            .config()
+            .policy
+            .as_deref()
+            .and_then(statements)
+            .unwrap_or_else(|| {
+                (
+                    json!({"Version": POLICY_VERSION, "Id": format!("{arn}/SQSDefaultPolicy")}),
+                    Vec::new(),
+                )
+            });
+        if has_label(&statements, &request.label) {
+            return Err(SqsError::invalid_parameter_value(format!(
+                "Value {} for parameter Label is invalid. Reason: Already exists.",
+                request.label
+            )));
+        }
+        let statement = Statement {
+            sid: request.label,
+            effect: "Allow",
+            principal: Principal {
+                aws: one_or_many(
+                    request
+                        .accounts
+                        .iter()
+                        .map(|id| format!("arn:aws:iam::{id}:root"))
+                        .collect(),
+                ),
+            },
+            action: one_or_many(
                 request
-                    .accounts
+                    .actions
                     .iter()
-                    .map(|id| format!("arn:aws:iam::{id}:root"))
+                    .map(|action| format!("SQS:{action}"))
                     .collect(),
             ),
-        },
-        action: one_or_many(
-            request
-                .actions
-                .iter()
-                .map(|action| format!("SQS:{action}"))
-                .collect(),
-        ),
-        resource: arn.clone(),
-    };
-    statements.push(serde_json::to_value(&statement).unwrap_or(Value::Null));
-    queue.config.policy = Some(render(&document, &statements, &arn));
-    Ok(json!({}))
+            resource: arn.clone(),
+        };
+        statements.push(serde_json::to_value(&statement).unwrap_or(Value::Null));
+        queue.set_policy(Some(render(&document, &statements, &arn)));
+        Ok(json!({}))
+    }
 }
 
 /// RemovePermission.
-///
-/// # Errors
-/// No Label (MissingParameter), a label not in the policy (InvalidParameterValue),
-/// QueueDoesNotExist.
-pub fn remove_permission(
-    state: &mut State,
-    ctx: &RequestContext,
-    input: &Input<'_>,
-    now: Now,
-) -> Result<Value, SqsError> {
-    let label = input.str_req("Label")?;
-    let queue = state.queue_mut(ctx, input, now)?;
-    let arn = queue.key.arn();
-    let found = queue
-        .config
-        .policy
-        .as_deref()
-        .and_then(statements)
-        .filter(|(_, statements)| has_label(statements, label));
-    let Some((document, mut statements)) = found else {
-        return Err(SqsError::invalid_parameter_value(format!(
-            "Value {label} for parameter Label is invalid. Reason: can't find label."
-        )));
-    };
-    statements.retain(|statement| statement.get("Sid").and_then(Value::as_str) != Some(label));
-    queue.config.policy = if statements.is_empty() {
-        None
-    } else {
-        Some(render(&document, &statements, &arn))
-    };
-    Ok(json!({}))
+#[derive(Debug)]
+pub struct RemovePermissionRequest {
+    /// The queue.
+    key: QueueKey,
+    /// The statement's label (`Sid`).
+    label: String,
+}
+
+impl Action for RemovePermissionRequest {
+    /// # Errors
+    /// No Label (MissingParameter), QueueDoesNotExist.
+    fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {
+        let label = input.str_req("Label")?.to_string();
+        let key = state.resolve_queue(ctx, input)?;
+        Ok(Self { key, label })
+    }
+
+    /// # Errors
+    /// A label not in the policy (InvalidParameterValue).
+    fn apply(self, state: &mut State, now: Now) -> Result<Value, SqsError> {
+        let label = self.label.as_str();
+        let queue = state.queue_mut(&self.key, now)?;
+        let arn = queue.key().arn();
+        let found = queue
+            .config()
+            .policy
+            .as_deref()
+            .and_then(statements)
+            .filter(|(_, statements)| has_label(statements, label));
+        let Some((document, mut statements)) = found else {
+            return Err(SqsError::invalid_parameter_value(format!(
+                "Value {label} for parameter Label is invalid. Reason: can't find label."
+            )));
+        };
+        statements.retain(|statement| statement.get("Sid").and_then(Value::as_str) != Some(label));
+        queue.set_policy(if statements.is_empty() {
+            None
+        } else {
+            Some(render(&document, &statements, &arn))
+        });
+        Ok(json!({}))
+    }
 }
 
 #[cfg(test)]

@@ -6,50 +6,73 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as TOKEN;
 use serde_json::{Value, json};
-use tokio::time::Duration;
 
+use super::Action;
 use super::tags::check_tags;
 use crate::server::attributes::QueueConfig;
 use crate::server::engine::RequestContext;
 use crate::server::error::SqsError;
 use crate::server::queue::{Queue, QueueKey};
-use crate::server::standard;
 use crate::server::store::{Now, State};
 use crate::server::validate::{self, Input};
 
-/// CreateQueue.
-///
-/// # Errors
-/// Name and attribute validation, QueueNameExists, QueueDeletedRecently.
-pub fn create_queue(
-    state: &mut State,
-    ctx: &RequestContext,
-    input: &Input<'_>,
-    now: Now,
-) -> Result<Value, SqsError> {
-    let name = input.str_req("QueueName")?;
-    validate::queue_name(name)?;
-    let attributes = input.str_map("Attributes")?;
-    let tags = input.str_map("tags")?;
-    check_tags(&tags)?;
-    let key = QueueKey {
-        account: ctx.account.clone(),
-        region: ctx.region.clone(),
-        name: name.to_string(),
-    };
-    let config = QueueConfig::for_create(name, &attributes)?;
-    if let Some(existing) = state.queues.get(&key) {
-        if let Some(different) = existing.config.first_difference(&attributes) {
-            return Err(SqsError::queue_name_exists(&different));
+/// CreateQueue: a new queue, or the URL of an identical one.
+#[derive(Debug)]
+pub struct CreateQueueRequest {
+    /// Who asked: the answer's URL is built for the host the caller used.
+    ctx: RequestContext,
+    /// The new queue's key (the caller's account and region).
+    key: QueueKey,
+    /// The attributes as given, compared with an existing queue's.
+    attributes: BTreeMap<String, String>,
+    /// The checked attributes.
+    config: QueueConfig,
+    /// Checked tags.
+    tags: BTreeMap<String, String>,
+}
+
+impl Action for CreateQueueRequest {
+    /// # Errors
+    /// Name, attribute and tag validation.
+    fn parse(ctx: &RequestContext, input: &Input<'_>, _state: &State) -> Result<Self, SqsError> {
+        let name = input.str_req("QueueName")?;
+        validate::queue_name(name)?;
+        let attributes = input.str_map("Attributes")?;
+        let tags = input.str_map("tags")?;
+        check_tags(&tags)?;
+        let key = QueueKey {
+            account: ctx.account.clone(),
+            region: ctx.region.clone(),
+            name: name.to_string(),
+        };
+        let config = QueueConfig::for_create(name, &attributes)?;
+        Ok(Self {
+            ctx: ctx.clone(),
+            key,
+            attributes,
+            config,
+            tags,
+        })
+    }
+
+    /// # Errors
+    /// QueueNameExists (same name, other attributes), an invalid redrive target,
+    /// QueueDeletedRecently.
+    fn apply(self, state: &mut State, now: Now) -> Result<Value, SqsError> {
+        let url = State::url(&self.ctx, &self.key);
+        if let Ok(existing) = state.queue(&self.key) {
+            if let Some(different) = existing.config().first_difference(&self.attributes) {
+                return Err(SqsError::queue_name_exists(&different));
+            }
+            return Ok(json!({ "QueueUrl": url }));
         }
-        return Ok(json!({ "QueueUrl": State::url(ctx, &key) }));
+        check_redrive_target(state, &self.config)?;
+        if state.deleted_recently(&self.key, now.at) {
+            return Err(SqsError::queue_deleted_recently());
+        }
+        state.insert_queue(self.key, self.config, self.tags, now);
+        Ok(json!({ "QueueUrl": url }))
     }
-    check_redrive_target(state, &config)?;
-    if state.deleted_recently(&key, now.at) {
-        return Err(SqsError::queue_deleted_recently());
-    }
-    insert_queue(state, key.clone(), config, tags, now);
-    Ok(json!({ "QueueUrl": State::url(ctx, &key) }))
 }
 
 /// A redrive policy must name an existing queue of the same type.
@@ -67,9 +90,9 @@ pub fn check_redrive_target(state: &State, config: &QueueConfig) -> Result<(), S
         ))
     };
     let target = QueueKey::from_arn(&policy.target_arn)
-        .and_then(|k| state.queues.get(&k))
+        .and_then(|k| state.queue(&k).ok())
         .ok_or_else(|| invalid("Dead-letter target does not exist."))?;
-    if target.config.fifo != config.fifo {
+    if target.config().fifo != config.fifo {
         return Err(invalid(
             "Dead-letter queue must be same type of queue as the source.",
         ));
@@ -77,170 +100,188 @@ pub fn check_redrive_target(state: &State, config: &QueueConfig) -> Result<(), S
     Ok(())
 }
 
-/// Adds a queue (no checks).
-pub fn insert_queue(
-    state: &mut State,
+/// GetQueueUrl.
+#[derive(Debug)]
+pub struct GetQueueUrlRequest {
+    /// Who asked: the URL is built for the host the caller used.
+    ctx: RequestContext,
+    /// The queue (QueueOwnerAWSAccountId's account, else the caller's).
     key: QueueKey,
-    config: QueueConfig,
-    tags: BTreeMap<String, String>,
-    now: Now,
-) {
-    let servers = if state.sim.ordered || config.fifo {
-        1
-    } else {
-        state.sim.servers
-    };
-    let server_weights = standard::server_weights(&mut state.rng, servers);
-    let incarnation = state.next_incarnation;
-    state.next_incarnation += 1;
-    let queue = Queue::new(
-        incarnation,
-        key.clone(),
-        config,
-        tags,
-        server_weights,
-        now.epoch_ms / 1000,
-    );
-    state.queues.insert(key, queue);
 }
 
-/// GetQueueUrl.
-///
-/// # Errors
-/// QueueDoesNotExist.
-pub fn get_queue_url(
-    state: &mut State,
-    ctx: &RequestContext,
-    input: &Input<'_>,
-    _now: Now,
-) -> Result<Value, SqsError> {
-    let name = input.str_req("QueueName")?;
-    let account = input
-        .str_opt("QueueOwnerAWSAccountId")?
-        .unwrap_or(&ctx.account);
-    let key = QueueKey {
-        account: account.to_string(),
-        region: ctx.region.clone(),
-        name: name.to_string(),
-    };
-    if state.queues.contains_key(&key) {
-        Ok(json!({ "QueueUrl": State::url(ctx, &key) }))
-    } else {
-        Err(SqsError::queue_does_not_exist())
+impl Action for GetQueueUrlRequest {
+    /// # Errors
+    /// QueueDoesNotExist.
+    fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {
+        let name = input.str_req("QueueName")?;
+        let account = input
+            .str_opt("QueueOwnerAWSAccountId")?
+            .unwrap_or(&ctx.account);
+        let key = QueueKey {
+            account: account.to_string(),
+            region: ctx.region.clone(),
+            name: name.to_string(),
+        };
+        state.queue(&key)?;
+        Ok(Self {
+            ctx: ctx.clone(),
+            key,
+        })
+    }
+
+    fn apply(self, _state: &mut State, _now: Now) -> Result<Value, SqsError> {
+        Ok(json!({ "QueueUrl": State::url(&self.ctx, &self.key) }))
     }
 }
 
 /// A page of queue URLs: `MaxResults` (1–1000) and an opaque `NextToken` (the last name
 /// returned). Without MaxResults: up to 1000 and never a token.
-///
-/// # Errors
-/// MaxResults out of range, a bad token.
-pub fn page(
-    ctx: &RequestContext,
-    mut keys: Vec<QueueKey>,
-    input: &Input<'_>,
-    member: &str,
-) -> Result<Value, SqsError> {
-    keys.sort();
-    let max = input
-        .int_opt("MaxResults")?
-        .map(|m| validate::int_in_range("MaxResults", m, 1, 1000))
-        .transpose()?;
-    if let Some(token) = input.str_opt("NextToken")? {
-        let after = TOKEN
-            .decode(token)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .ok_or_else(|| SqsError::invalid_parameter_value("Invalid NextToken value."))?;
-        keys.retain(|k| k.name > after);
-    }
-    let limit = max.map_or(1000, |m| usize::try_from(m).unwrap_or(1000));
-    let more = keys.len() > limit;
-    keys.truncate(limit);
-    let urls: Vec<String> = keys.iter().map(|k| State::url(ctx, k)).collect();
-    let mut out = serde_json::Map::new();
-    out.insert(member.into(), json!(urls));
-    if more
-        && max.is_some()
-        && let Some(last) = keys.last()
-    {
-        out.insert("NextToken".into(), json!(TOKEN.encode(&last.name)));
-    }
-    Ok(Value::Object(out))
+#[derive(Debug)]
+pub struct Page {
+    /// Who asked: the URLs are built for the host the caller used.
+    ctx: RequestContext,
+    /// MaxResults, if given.
+    max: Option<i64>,
+    /// The last name of the previous page (from NextToken).
+    after: Option<String>,
 }
 
-/// ListQueues.
-///
-/// # Errors
-/// MaxResults out of range, a bad token.
-pub fn list_queues(
-    state: &mut State,
-    ctx: &RequestContext,
-    input: &Input<'_>,
-    _now: Now,
-) -> Result<Value, SqsError> {
-    let prefix = input.str_opt("QueueNamePrefix")?.unwrap_or("");
-    let keys = state
-        .queues
-        .keys()
-        .filter(|k| k.account == ctx.account && k.region == ctx.region)
-        .filter(|k| k.name.starts_with(prefix))
-        .cloned()
-        .collect();
-    let mut answer = page(ctx, keys, input, "QueueUrls")?;
-    // SQS leaves the list out when nothing matches.
-    if let Value::Object(members) = &mut answer
-        && members
-            .get("QueueUrls")
-            .and_then(Value::as_array)
-            .is_some_and(Vec::is_empty)
-    {
-        members.remove("QueueUrls");
+impl Page {
+    /// Reads MaxResults and NextToken.
+    ///
+    /// # Errors
+    /// MaxResults out of range, a bad token.
+    pub fn parse(ctx: &RequestContext, input: &Input<'_>) -> Result<Self, SqsError> {
+        let max = input
+            .int_opt("MaxResults")?
+            .map(|m| validate::int_in_range("MaxResults", m, 1, 1000))
+            .transpose()?;
+        let after = input
+            .str_opt("NextToken")?
+            .map(|token| {
+                TOKEN
+                    .decode(token)
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .ok_or_else(|| SqsError::invalid_parameter_value("Invalid NextToken value."))
+            })
+            .transpose()?;
+        Ok(Self {
+            ctx: ctx.clone(),
+            max,
+            after,
+        })
     }
-    Ok(answer)
+
+    /// This page of `keys` as URLs under `member`, with a NextToken when more follow.
+    #[must_use]
+    pub fn render(&self, mut keys: Vec<QueueKey>, member: &str) -> Value {
+        keys.sort();
+        if let Some(after) = &self.after {
+            keys.retain(|k| k.name > *after);
+        }
+        let limit = self
+            .max
+            .map_or(1000, |m| usize::try_from(m).unwrap_or(1000));
+        let more = keys.len() > limit;
+        keys.truncate(limit);
+        let urls: Vec<String> = keys.iter().map(|k| State::url(&self.ctx, k)).collect();
+        let mut out = serde_json::Map::new();
+        out.insert(member.into(), json!(urls));
+        if more
+            && self.max.is_some()
+            && let Some(last) = keys.last()
+        {
+            out.insert("NextToken".into(), json!(TOKEN.encode(&last.name)));
+        }
+        Value::Object(out)
+    }
+}
+
+/// ListQueues: the caller's account and region, by name prefix.
+#[derive(Debug)]
+pub struct ListQueuesRequest {
+    /// QueueNamePrefix (empty: all).
+    prefix: String,
+    /// Which page.
+    page: Page,
+}
+
+impl Action for ListQueuesRequest {
+    /// # Errors
+    /// MaxResults out of range, a bad token.
+    fn parse(ctx: &RequestContext, input: &Input<'_>, _state: &State) -> Result<Self, SqsError> {
+        let prefix = input.str_opt("QueueNamePrefix")?.unwrap_or("").to_string();
+        let page = Page::parse(ctx, input)?;
+        Ok(Self { prefix, page })
+    }
+
+    fn apply(self, state: &mut State, _now: Now) -> Result<Value, SqsError> {
+        let ctx = &self.page.ctx;
+        let keys = state
+            .queues()
+            .map(Queue::key)
+            .filter(|k| k.account == ctx.account && k.region == ctx.region)
+            .filter(|k| k.name.starts_with(&self.prefix))
+            .cloned()
+            .collect();
+        let mut answer = self.page.render(keys, "QueueUrls");
+        // SQS leaves the list out when nothing matches.
+        if let Value::Object(members) = &mut answer
+            && members
+                .get("QueueUrls")
+                .and_then(Value::as_array)
+                .is_some_and(Vec::is_empty)
+        {
+            members.remove("QueueUrls");
+        }
+        Ok(answer)
+    }
 }
 
 /// DeleteQueue. [U] A missing queue answers QueueDoesNotExist (the current model), not success.
-///
-/// # Errors
-/// QueueDoesNotExist.
-pub fn delete_queue(
-    state: &mut State,
-    ctx: &RequestContext,
-    input: &Input<'_>,
-    now: Now,
-) -> Result<Value, SqsError> {
-    let key = State::key_of(ctx, input)?;
-    let mut queue = state
-        .queues
-        .remove(&key)
-        .ok_or_else(SqsError::queue_does_not_exist)?;
-    queue.waiters.wake_all();
-    state.deleted.insert(key, now.at);
-    Ok(json!({}))
+#[derive(Debug)]
+pub struct DeleteQueueRequest {
+    /// The queue.
+    key: QueueKey,
+}
+
+impl Action for DeleteQueueRequest {
+    /// # Errors
+    /// QueueDoesNotExist.
+    fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {
+        let key = state.resolve_queue(ctx, input)?;
+        Ok(Self { key })
+    }
+
+    fn apply(self, state: &mut State, now: Now) -> Result<Value, SqsError> {
+        state.remove_queue(&self.key, now)?;
+        Ok(json!({}))
+    }
 }
 
 /// PurgeQueue: removes every message, in flight or not, and forgets the FIFO deduplication
-/// window (a delete does not); one purge per queue per 60 s.
-///
-/// # Errors
-/// PurgeQueueInProgress, QueueDoesNotExist.
-pub fn purge_queue(
-    state: &mut State,
-    ctx: &RequestContext,
-    input: &Input<'_>,
-    now: Now,
-) -> Result<Value, SqsError> {
-    let queue = state.queue_mut(ctx, input, now)?;
-    if queue
-        .last_purge
-        .is_some_and(|at| at + Duration::from_secs(60) > now.at)
-    {
-        return Err(SqsError::purge_queue_in_progress(&queue.key.name));
+/// window (a delete does not); one purge per queue per 60 s (see [`Queue::purge`]).
+#[derive(Debug)]
+pub struct PurgeQueueRequest {
+    /// The queue.
+    key: QueueKey,
+}
+
+impl Action for PurgeQueueRequest {
+    /// # Errors
+    /// QueueDoesNotExist.
+    fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {
+        let key = state.resolve_queue(ctx, input)?;
+        Ok(Self { key })
     }
-    queue.last_purge = Some(now.at);
-    queue.purge();
-    Ok(json!({}))
+
+    /// # Errors
+    /// PurgeQueueInProgress.
+    fn apply(self, state: &mut State, now: Now) -> Result<Value, SqsError> {
+        state.queue_mut(&self.key, now)?.purge(now.at)?;
+        Ok(json!({}))
+    }
 }
 
 #[cfg(test)]

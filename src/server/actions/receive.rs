@@ -11,7 +11,6 @@ use tokio::time::{Duration, Instant};
 use crate::rules::{DEDUP_WINDOW, MAX_VISIBILITY_SECS};
 use crate::server::engine::RequestContext;
 use crate::server::error::SqsError;
-use crate::server::fifo;
 use crate::server::md5::md5_of_attributes;
 use crate::server::queue::{Attempt, Message, QueueKey, Receipt};
 use crate::server::receipt::ReceiptRef;
@@ -34,7 +33,7 @@ const SYSTEM_NAMES: [&str; 9] = [
 
 /// A validated ReceiveMessage.
 #[derive(Debug, Clone)]
-pub struct ReceiveRequest {
+pub struct ReceiveMessageRequest {
     /// The queue.
     pub key: QueueKey,
     /// 1–10.
@@ -62,67 +61,68 @@ pub enum ReceiveStep {
     },
 }
 
-/// Validates a ReceiveMessage and resolves its queue.
-///
-/// # Errors
-/// Range errors, QueueDoesNotExist.
-pub fn parse(
-    state: &mut State,
-    ctx: &RequestContext,
-    input: &Input<'_>,
-    now: Now,
-) -> Result<ReceiveRequest, SqsError> {
-    let key = State::key_of(ctx, input)?;
-    let queue = state.queue_mut(ctx, input, now)?;
-    let max = match input.int_opt("MaxNumberOfMessages")? {
-        None => 1,
-        Some(n) if (1..=10).contains(&n) => n.unsigned_abs(),
-        Some(n) => {
-            return Err(SqsError::invalid_parameter_value(format!(
-                "Value {n} for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided."
-            )));
+impl ReceiveMessageRequest {
+    /// Validates a ReceiveMessage and resolves its queue: [`Action::parse`]'s rule, although
+    /// a receive is no [`Action`] (a long poll attempts it more than once, see [`attempt`]).
+    ///
+    /// [`Action::parse`]: super::Action::parse
+    /// [`Action`]: super::Action
+    ///
+    /// # Errors
+    /// QueueDoesNotExist, range errors.
+    pub fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {
+        let key = state.resolve_queue(ctx, input)?;
+        let queue = state.queue(&key)?;
+        let max = match input.int_opt("MaxNumberOfMessages")? {
+            None => 1,
+            Some(n) if (1..=10).contains(&n) => n.unsigned_abs(),
+            Some(n) => {
+                return Err(SqsError::invalid_parameter_value(format!(
+                    "Value {n} for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided."
+                )));
+            }
+        };
+        let wait = match input.int_opt("WaitTimeSeconds")? {
+            None => u64::from(queue.config().receive_message_wait_time_seconds),
+            Some(n) if (0..=20).contains(&n) => n.unsigned_abs(),
+            Some(n) => {
+                return Err(SqsError::invalid_parameter_value(format!(
+                    "Value {n} for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided."
+                )));
+            }
+        };
+        let visibility = input
+            .int_opt("VisibilityTimeout")?
+            .map(|v| validate::int_in_range("VisibilityTimeout", v, 0, MAX_VISIBILITY_SECS))
+            .transpose()?
+            .map(i64::unsigned_abs);
+        let mut system = BTreeSet::new();
+        for name in input
+            .str_list("AttributeNames")?
+            .into_iter()
+            .chain(input.str_list("MessageSystemAttributeNames")?)
+        {
+            if name == "All" {
+                system.extend(SYSTEM_NAMES.iter().map(|s| (*s).to_string()));
+            } else if SYSTEM_NAMES.contains(&name.as_str()) {
+                system.insert(name);
+            }
+            // [U] Unknown names are ignored, as for MessageAttributeNames.
         }
-    };
-    let wait = match input.int_opt("WaitTimeSeconds")? {
-        None => u64::from(queue.config.receive_message_wait_time_seconds),
-        Some(n) if (0..=20).contains(&n) => n.unsigned_abs(),
-        Some(n) => {
-            return Err(SqsError::invalid_parameter_value(format!(
-                "Value {n} for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided."
-            )));
+        let attempt_id = input.str_opt("ReceiveRequestAttemptId")?;
+        if let Some(id) = attempt_id {
+            validate::fifo_token("ReceiveRequestAttemptId", id)?;
         }
-    };
-    let visibility = input
-        .int_opt("VisibilityTimeout")?
-        .map(|v| validate::int_in_range("VisibilityTimeout", v, 0, MAX_VISIBILITY_SECS))
-        .transpose()?
-        .map(i64::unsigned_abs);
-    let mut system = BTreeSet::new();
-    for name in input
-        .str_list("AttributeNames")?
-        .into_iter()
-        .chain(input.str_list("MessageSystemAttributeNames")?)
-    {
-        if name == "All" {
-            system.extend(SYSTEM_NAMES.iter().map(|s| (*s).to_string()));
-        } else if SYSTEM_NAMES.contains(&name.as_str()) {
-            system.insert(name);
-        }
-        // [U] Unknown names are ignored, as for MessageAttributeNames.
+        Ok(Self {
+            key,
+            max: usize::try_from(max).unwrap_or(10),
+            wait,
+            visibility,
+            system,
+            attribute_filters: input.str_list("MessageAttributeNames")?,
+            attempt_id: attempt_id.map(str::to_string),
+        })
     }
-    let attempt_id = input.str_opt("ReceiveRequestAttemptId")?;
-    if let Some(id) = attempt_id {
-        validate::fifo_token("ReceiveRequestAttemptId", id)?;
-    }
-    Ok(ReceiveRequest {
-        key,
-        max: usize::try_from(max).unwrap_or(10),
-        wait,
-        visibility,
-        system,
-        attribute_filters: input.str_list("MessageAttributeNames")?,
-        attempt_id: attempt_id.map(str::to_string),
-    })
 }
 
 /// One attempt: returns messages if any are receivable (or `last` is set), else says what to
@@ -132,37 +132,34 @@ pub fn parse(
 /// None today beyond a vanished queue answering empty; kept fallible for symmetry.
 pub fn attempt(
     state: &mut State,
-    req: &ReceiveRequest,
+    req: &ReceiveMessageRequest,
     now: Now,
     long_poll: bool,
     sweep: Sweep,
     last: bool,
 ) -> Result<ReceiveStep, SqsError> {
-    let Some(queue) = state.queues.get_mut(&req.key) else {
+    let Ok(queue) = state.queue_mut(&req.key, now) else {
         // [U] The queue was deleted while we waited: answer empty.
         return Ok(ReceiveStep::Done(json!({})));
     };
-    queue.expire(now.at);
-    let fifo = queue.config.fifo;
+    let fifo = queue.config().fifo;
     if fifo && let Some(answer) = replay_attempt(state, req, now) {
         return Ok(ReceiveStep::Done(answer));
     }
     let dlq = dead_letter_target(state, &req.key);
-    let State { queues, rng, .. } = &mut *state;
-    let Some(queue) = queues.get_mut(&req.key) else {
-        return Ok(ReceiveStep::Done(json!({})));
-    };
     // Enough candidates to fill the answer even if some are moved to the dead-letter queue.
     let limit = req.max * 20 + 100;
+    let Ok(queue) = state.queue(&req.key) else {
+        return Ok(ReceiveStep::Done(json!({})));
+    };
     // A standard message received in a race with a send, or from a busy queue, may come back
     // after its delete (a replica missed it).
     let raced = !fifo
-        && queue.server_weights.len() > 1
+        && queue.server_weights().len() > 1
         && (matches!(sweep, Sweep::Listening(_)) || standard::is_busy(queue, now.at));
-    let candidates = if fifo {
-        fifo::candidates(queue, now.at, limit)
-    } else {
-        standard::candidates(queue, rng, now.at, long_poll, sweep, limit)
+    let candidates = state.candidates(&req.key, now.at, long_poll, sweep, limit);
+    let Ok(queue) = state.queue_mut(&req.key, now) else {
+        return Ok(ReceiveStep::Done(json!({})));
     };
     let mut chosen = Vec::new();
     let mut moved = Vec::new();
@@ -170,7 +167,7 @@ pub fn attempt(
         if chosen.len() >= req.max {
             break;
         }
-        let Some(message) = queue.messages.get(&key) else {
+        let Some(message) = queue.message(key) else {
             continue;
         };
         // A message moved here from a dead-letter source is delivered here at least once
@@ -180,7 +177,7 @@ pub fn attempt(
             && message.receive_count >= *max_receives
             && !just_moved
         {
-            if let Some(message) = queue.messages.remove(&key) {
+            if let Some(message) = queue.remove(key) {
                 moved.push(message);
             }
             continue;
@@ -193,7 +190,7 @@ pub fn attempt(
         move_to_dlq(state, &req.key, dlq_key, moved, now);
     }
     if chosen.is_empty() {
-        let Some(queue) = state.queues.get(&req.key) else {
+        let Ok(queue) = state.queue(&req.key) else {
             return Ok(ReceiveStep::Done(json!({})));
         };
         if last {
@@ -209,13 +206,12 @@ pub fn attempt(
 
 /// The DLQ key and maxReceiveCount when the queue has a redrive policy whose target exists.
 fn dead_letter_target(state: &State, key: &QueueKey) -> Option<(QueueKey, u32)> {
-    let policy = state.queues.get(key)?.config.redrive_policy.clone()?;
+    let policy = state.queue(key).ok()?.config().redrive_policy.clone()?;
     let target = QueueKey::from_arn(&policy.target_arn)?;
     // [U] A policy pointing at a missing queue, or at the queue itself (moving a message into
     // its own queue would hide it for good and wake its long polls in a loop): messages are
     // delivered normally.
-    (target != *key && state.queues.contains_key(&target))
-        .then_some((target, policy.max_receive_count))
+    (target != *key && state.queue(&target).is_ok()).then_some((target, policy.max_receive_count))
 }
 
 /// Moves messages whose receive count reached maxReceiveCount into the DLQ, keeping
@@ -229,8 +225,7 @@ fn move_to_dlq(
     now: Now,
 ) {
     let source_arn = source.arn();
-    let State { queues, rng, .. } = state;
-    let Some(dlq) = queues.get_mut(target) else {
+    let Ok(fifo) = state.queue(target).map(|dlq| dlq.config().fifo) else {
         return;
     };
     for mut message in moved {
@@ -240,32 +235,32 @@ fn move_to_dlq(
         message.ghost = false;
         message.raced = false;
         message.settling = false;
-        if dlq.config.fifo {
+        if fifo {
             message.enqueued_at = now.at;
         } else {
-            message.servers = standard::place(rng, &dlq.server_weights);
+            message.servers = state.place(target);
         }
-        dlq.push(message);
+        if let Ok(dlq) = state.queue_mut(target, now) {
+            dlq.push(message);
+        }
     }
-    // A standard DLQ keeps the original enqueue time, which may expire sooner.
-    dlq.housekeeping_due = None;
-    dlq.waiters.wake_all();
+    if let Ok(dlq) = state.queue_mut(target, now) {
+        dlq.wake_waiters();
+    }
 }
 
 /// FIFO: the stored answer for a repeated ReceiveRequestAttemptId, if nothing changed since
 /// (every message still in flight from that receive); visibility is reset.
-fn replay_attempt(state: &mut State, req: &ReceiveRequest, now: Now) -> Option<Value> {
+fn replay_attempt(state: &mut State, req: &ReceiveMessageRequest, now: Now) -> Option<Value> {
     let id = req.attempt_id.as_ref()?;
-    let queue = state.queues.get_mut(&req.key)?;
+    let queue = state.queue_mut(&req.key, now).ok()?;
     let attempt = queue
-        .attempts
-        .get(id)
+        .attempt(id)
         .filter(|a| a.at + DEDUP_WINDOW > now.at)?
         .clone();
     let unchanged = attempt.messages.iter().all(|(key, serial)| {
         queue
-            .messages
-            .get(key)
+            .message(*key)
             .and_then(|m| m.receipt)
             .is_some_and(|r| r.serial == *serial)
     });
@@ -274,10 +269,10 @@ fn replay_attempt(state: &mut State, req: &ReceiveRequest, now: Now) -> Option<V
     }
     let visibility = Duration::from_secs(
         req.visibility
-            .unwrap_or(u64::from(queue.config.visibility_timeout)),
+            .unwrap_or(u64::from(queue.config().visibility_timeout)),
     );
     for (key, _) in &attempt.messages {
-        if let Some(message) = queue.messages.get_mut(key) {
+        if let Some(message) = queue.message_mut(*key) {
             message.visible_at = now.at + visibility;
         }
     }
@@ -287,7 +282,7 @@ fn replay_attempt(state: &mut State, req: &ReceiveRequest, now: Now) -> Option<V
 /// Marks the chosen messages received and renders the answer.
 fn deliver(
     state: &mut State,
-    req: &ReceiveRequest,
+    req: &ReceiveMessageRequest,
     chosen: &[u64],
     raced: bool,
     now: Now,
@@ -296,13 +291,13 @@ fn deliver(
     let mut record = Vec::new();
     for key in chosen {
         let serial = state.next_serial();
-        let Some(queue) = state.queues.get(&req.key) else {
+        let Ok(queue) = state.queue(&req.key) else {
             break;
         };
-        let incarnation = queue.incarnation;
+        let incarnation = queue.incarnation();
         let visibility = Duration::from_secs(
             req.visibility
-                .unwrap_or(u64::from(queue.config.visibility_timeout)),
+                .unwrap_or(u64::from(queue.config().visibility_timeout)),
         );
         let handle = state.receipt_handle(ReceiptRef {
             incarnation,
@@ -310,9 +305,9 @@ fn deliver(
             serial,
         });
         let Some(message) = state
-            .queues
-            .get_mut(&req.key)
-            .and_then(|q| q.messages.get_mut(key))
+            .queue_mut(&req.key, now)
+            .ok()
+            .and_then(|q| q.message_mut(*key))
         else {
             continue;
         };
@@ -329,15 +324,15 @@ fn deliver(
         record.push((*key, serial));
         rendered.push(render(message, &handle, req));
         // FIFO: the group goes to the back of the line once it is available again.
-        if let Some(queue) = state.queues.get_mut(&req.key) {
+        if let Ok(queue) = state.queue_mut(&req.key, now) {
             queue.touch_group(group.as_deref(), now.at);
         }
     }
     let answer = json!({ "Messages": rendered });
-    if let (Some(id), Some(queue)) = (&req.attempt_id, state.queues.get_mut(&req.key))
-        && queue.config.fifo
+    if let (Some(id), Ok(queue)) = (&req.attempt_id, state.queue_mut(&req.key, now))
+        && queue.config().fifo
     {
-        queue.attempts.insert(
+        queue.remember_attempt(
             id.clone(),
             Attempt {
                 at: now.at,
@@ -360,7 +355,7 @@ fn wanted(name: &str, filters: &[String]) -> bool {
     })
 }
 
-fn render(message: &Message, handle: &str, req: &ReceiveRequest) -> Value {
+fn render(message: &Message, handle: &str, req: &ReceiveMessageRequest) -> Value {
     let mut out = Map::new();
     out.insert("MessageId".into(), json!(message.id));
     out.insert("ReceiptHandle".into(), json!(handle));

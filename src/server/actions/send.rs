@@ -1,18 +1,19 @@
 //! SendMessage and SendMessageBatch: body, attribute and size rules, delays, FIFO groups,
 //! deduplication and sequence numbers.
 
-use rand::rngs::StdRng;
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value, json};
 use tokio::time::Duration;
 
+use super::Action;
 use super::batch;
 use crate::rules::{DEDUP_WINDOW, content_dedup_id};
+use crate::server::attributes::QueueConfig;
 use crate::server::engine::RequestContext;
 use crate::server::error::SqsError;
-use crate::server::fifo;
 use crate::server::md5::{MessageAttribute, md5_of_attributes, md5_of_body};
-use crate::server::queue::{DedupRecord, Message, Queue, QueueKey};
-use crate::server::standard;
+use crate::server::queue::{DedupRecord, Message, QueueKey};
 use crate::server::store::{Now, State};
 use crate::server::validate::{self, Input};
 
@@ -20,87 +21,139 @@ use crate::server::validate::{self, Input};
 const BATCH_LIMIT: usize = 1_048_576;
 
 /// SendMessage.
-///
-/// # Errors
-/// Validation errors, QueueDoesNotExist.
-pub fn send_message(
-    state: &mut State,
-    ctx: &RequestContext,
-    input: &Input<'_>,
-    now: Now,
-) -> Result<Value, SqsError> {
-    let key = State::key_of(ctx, input)?;
-    state.queue_mut(ctx, input, now)?;
-    let fifo = state.queues.get(&key).is_some_and(|q| q.config.fifo);
-    if fifo {
-        fifo_group_and_dedup(state, &key, input, false)?;
+#[derive(Debug)]
+pub struct SendMessageRequest {
+    /// The queue.
+    key: QueueKey,
+    /// The SenderId to record.
+    sender_id: String,
+    /// The message.
+    message: Outgoing,
+}
+
+impl Action for SendMessageRequest {
+    /// # Errors
+    /// QueueDoesNotExist, validation errors.
+    fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {
+        let key = state.resolve_queue(ctx, input)?;
+        let config = state.queue(&key)?.config();
+        if config.fifo {
+            fifo_group_and_dedup(config, input, false)?;
+        }
+        let message = Outgoing::parse(config, ctx, input, false)?;
+        Ok(Self {
+            key,
+            sender_id: ctx.sender_id.clone(),
+            message,
+        })
     }
-    enqueue(state, &key, ctx, input, now, false)
+
+    fn apply(self, state: &mut State, now: Now) -> Result<Value, SqsError> {
+        enqueue(state, &self.key, &self.sender_id, self.message, now)
+    }
 }
 
 /// SendMessageBatch.
-///
-/// # Errors
-/// Whole-request errors; per-entry ones go in `Failed`.
-pub fn send_message_batch(
-    state: &mut State,
-    ctx: &RequestContext,
-    input: &Input<'_>,
-    now: Now,
-) -> Result<Value, SqsError> {
-    let key = State::key_of(ctx, input)?;
-    state.queue_mut(ctx, input, now)?;
-    let entries = input.list("Entries")?;
-    let ids = batch::check_entries(entries, "SendMessageBatchRequestEntry")?;
-    let total: usize = entries.iter().map(raw_size).sum();
-    if total > BATCH_LIMIT {
-        return Err(SqsError::batch_request_too_long(BATCH_LIMIT, total));
-    }
-    let fifo = state.queues.get(&key).is_some_and(|q| q.config.fifo);
-    if fifo {
-        for entry in entries {
-            fifo_group_and_dedup(state, &key, &Input::new(entry), true)?;
-        }
-    }
-    let mut successful = Vec::new();
-    let mut failed = Vec::new();
-    // FIFO order holds across a failure: once an entry of a group fails, the later entries of
-    // that group in this batch fail too, so a sender that retries the failed ones keeps its
-    // order. [U] SQS does not document this case; it is the only behaviour that keeps the
-    // in-group order guarantee.
-    let mut failed_groups: Vec<String> = Vec::new();
-    for (id, entry) in ids.iter().zip(entries) {
-        let group = fifo
-            .then(|| entry.get("MessageGroupId").and_then(Value::as_str))
-            .flatten();
-        if group.is_some_and(|g| failed_groups.iter().any(|f| f == g)) {
-            failed.push(batch::injected_failure(id));
-            continue;
-        }
-        let outcome = if state.chance(state.sim.fail_rate) {
-            Err(batch::injected_failure(id))
-        } else {
-            enqueue(state, &key, ctx, &Input::new(entry), now, true)
-                .map_err(|error| batch::failed(id, &error))
-        };
-        match outcome {
-            Ok(mut value) => {
-                if let Some(map) = value.as_object_mut() {
-                    map.insert("Id".into(), Value::String(id.clone()));
-                }
-                successful.push(value);
-            }
-            Err(failure) => {
-                if let Some(group) = group {
-                    failed_groups.push(group.to_string());
-                }
-                failed.push(failure);
-            }
-        }
-    }
-    Ok(batch::result(successful, failed))
+#[derive(Debug)]
+pub struct SendMessageBatchRequest {
+    /// The queue.
+    key: QueueKey,
+    /// The SenderId to record.
+    sender_id: String,
+    /// The entries, in order.
+    entries: Vec<SendEntry>,
 }
 
+/// One entry of a SendMessageBatch.
+#[derive(Debug)]
+struct SendEntry {
+    /// The entry's `Id`.
+    id: String,
+    /// FIFO: the entry's MessageGroupId (a failed entry fails the later ones of its group).
+    group: Option<String>,
+    /// The message, or why this entry fails.
+    message: Result<Outgoing, SqsError>,
+}
+
+impl Action for SendMessageBatchRequest {
+    /// # Errors
+    /// QueueDoesNotExist, whole-request errors; per-entry ones go in `Failed`.
+    fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {
+        let key = state.resolve_queue(ctx, input)?;
+        let config = state.queue(&key)?.config();
+        let entries = input.list("Entries")?;
+        let ids = batch::check_entries(entries, "SendMessageBatchRequestEntry")?;
+        let total: usize = entries.iter().map(raw_size).sum();
+        if total > BATCH_LIMIT {
+            return Err(SqsError::batch_request_too_long(BATCH_LIMIT, total));
+        }
+        if config.fifo {
+            for entry in entries {
+                fifo_group_and_dedup(config, &Input::new(entry), true)?;
+            }
+        }
+        let entries = ids
+            .into_iter()
+            .zip(entries)
+            .map(|(id, entry)| {
+                let group = config
+                    .fifo
+                    .then(|| entry.get("MessageGroupId").and_then(Value::as_str))
+                    .flatten()
+                    .map(str::to_string);
+                let message = Outgoing::parse(config, ctx, &Input::new(entry), true);
+                SendEntry { id, group, message }
+            })
+            .collect();
+        Ok(Self {
+            key,
+            sender_id: ctx.sender_id.clone(),
+            entries,
+        })
+    }
+
+    fn apply(self, state: &mut State, now: Now) -> Result<Value, SqsError> {
+        state.queue_mut(&self.key, now)?;
+        let mut successful = Vec::new();
+        let mut failed = Vec::new();
+        // FIFO order holds across a failure: once an entry of a group fails, the later entries
+        // of that group in this batch fail too, so a sender that retries the failed ones keeps
+        // its order. [U] SQS does not document this case; it is the only behaviour that keeps
+        // the in-group order guarantee.
+        let mut failed_groups: Vec<String> = Vec::new();
+        for SendEntry { id, group, message } in self.entries {
+            if group
+                .as_ref()
+                .is_some_and(|g| failed_groups.iter().any(|f| f == g))
+            {
+                failed.push(batch::injected_failure(&id));
+                continue;
+            }
+            let outcome = if state.entry_fails() {
+                Err(batch::injected_failure(&id))
+            } else {
+                message
+                    .and_then(|message| enqueue(state, &self.key, &self.sender_id, message, now))
+                    .map_err(|error| batch::failed(&id, &error))
+            };
+            match outcome {
+                Ok(mut value) => {
+                    if let Some(map) = value.as_object_mut() {
+                        map.insert("Id".into(), Value::String(id.clone()));
+                    }
+                    successful.push(value);
+                }
+                Err(failure) => {
+                    if let Some(group) = group {
+                        failed_groups.push(group);
+                    }
+                    failed.push(failure);
+                }
+            }
+        }
+        Ok(batch::result(successful, failed))
+    }
+}
 /// Bytes an entry counts toward the batch limit: body plus attribute names, types, values.
 fn raw_size(entry: &Value) -> usize {
     let input = Input::new(entry);
@@ -129,8 +182,7 @@ fn raw_size(entry: &Value) -> usize {
 /// The FIFO checks that fail a whole request: a group id, and a dedup id or content-based
 /// deduplication.
 fn fifo_group_and_dedup(
-    state: &State,
-    key: &QueueKey,
+    config: &QueueConfig,
     input: &Input<'_>,
     batch: bool,
 ) -> Result<(), SqsError> {
@@ -144,11 +196,7 @@ fn fifo_group_and_dedup(
             SqsError::missing_parameter("MessageGroupId")
         });
     }
-    let cbd = state
-        .queues
-        .get(key)
-        .is_some_and(|q| q.config.content_based_deduplication);
-    if input.str_opt("MessageDeduplicationId")?.is_none() && !cbd {
+    if input.str_opt("MessageDeduplicationId")?.is_none() && !config.content_based_deduplication {
         return Err(SqsError::invalid_parameter_value(
             "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
         ));
@@ -156,131 +204,161 @@ fn fifo_group_and_dedup(
     Ok(())
 }
 
-/// Validates one message and stores it (or, for a FIFO duplicate, answers the original).
+/// One message to send, checked against its queue's settings.
+#[derive(Debug)]
+struct Outgoing {
+    /// The body.
+    body: String,
+    /// MD5 of the body.
+    md5_body: String,
+    /// User attributes.
+    attributes: BTreeMap<String, MessageAttribute>,
+    /// MD5 of the user attributes, if any.
+    md5_attributes: Option<String>,
+    /// MD5 of the system attributes, if any.
+    md5_system: Option<String>,
+    /// `AWSTraceHeader`: the system attribute, else the request's X-Amzn-Trace-Id.
+    trace_header: Option<String>,
+    /// DelaySeconds (the queue's unless the message sets one; FIFO: always the queue's).
+    delay: Duration,
+    /// MessageGroupId.
+    group: Option<String>,
+    /// FIFO: MessageDeduplicationId, explicit or content-based.
+    dedup_id: Option<String>,
+}
+
+impl Outgoing {
+    /// Checks one message (body, attributes, size, delay, group and dedup ids) against the
+    /// queue's settings.
+    fn parse(
+        config: &QueueConfig,
+        ctx: &RequestContext,
+        input: &Input<'_>,
+        in_batch: bool,
+    ) -> Result<Self, SqsError> {
+        let body = input.str_opt("MessageBody")?.unwrap_or("");
+        if body.is_empty() {
+            return Err(SqsError::missing_parameter("MessageBody"));
+        }
+        validate::body_chars(body)?;
+        let attributes = validate::message_attributes(input.get("MessageAttributes"), false)?;
+        let system = validate::message_attributes(input.get("MessageSystemAttributes"), true)?;
+        let size = body.len() + attributes.iter().map(|(n, a)| a.size(n)).sum::<usize>();
+        if size > config.maximum_message_size as usize {
+            let verb = if in_batch {
+                "cannot be validated"
+            } else {
+                "are invalid"
+            };
+            return Err(SqsError::invalid_parameter_value(format!(
+                "One or more parameters {verb}. Reason: Message must be shorter than {} bytes.",
+                config.maximum_message_size
+            )));
+        }
+        let delay = match input.int_opt("DelaySeconds")? {
+            None => u64::from(config.delay_seconds),
+            Some(d) if config.fifo => {
+                if d != 0 {
+                    return Err(SqsError::invalid_parameter_value(format!(
+                        "Value {d} for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type."
+                    )));
+                }
+                u64::from(config.delay_seconds)
+            }
+            Some(d) => {
+                if !(0..=900).contains(&d) {
+                    return Err(SqsError::invalid_parameter_value(format!(
+                        "Value {d} for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900."
+                    )));
+                }
+                d.unsigned_abs()
+            }
+        };
+        let group = input.str_opt("MessageGroupId")?;
+        if let Some(group) = group {
+            validate::fifo_token("MessageGroupId", group)?;
+        }
+        let explicit_dedup = input.str_opt("MessageDeduplicationId")?;
+        if let Some(id) = explicit_dedup {
+            if !config.fifo {
+                // [U] AWS text unrecorded; LocalStack and ElasticMQ reject it like this.
+                return Err(SqsError::invalid_parameter_value(format!(
+                    "Value {id} for parameter MessageDeduplicationId is invalid. Reason: The request include parameter that is not valid for this queue type."
+                )));
+            }
+            validate::fifo_token("MessageDeduplicationId", id)?;
+        }
+        let trace_header = match system.get("AWSTraceHeader") {
+            Some(MessageAttribute {
+                value: crate::server::md5::AttributeValue::Text(t),
+                ..
+            }) => Some(t.clone()),
+            _ => ctx.trace_header.clone(),
+        };
+        Ok(Self {
+            body: body.to_string(),
+            md5_body: md5_of_body(body),
+            md5_attributes: md5_of_attributes(&attributes),
+            md5_system: md5_of_attributes(&system),
+            attributes,
+            trace_header,
+            delay: Duration::from_secs(delay),
+            group: group.map(str::to_string),
+            dedup_id: config
+                .fifo
+                .then(|| explicit_dedup.map_or_else(|| content_dedup_id(body), str::to_string)),
+        })
+    }
+}
+
+/// Stores a checked message (or, for a FIFO duplicate, answers the original).
 fn enqueue(
     state: &mut State,
     key: &QueueKey,
-    ctx: &RequestContext,
-    input: &Input<'_>,
+    sender_id: &str,
+    outgoing: Outgoing,
     now: Now,
-    in_batch: bool,
 ) -> Result<Value, SqsError> {
-    let Some(queue) = state.queues.get(key) else {
-        return Err(SqsError::queue_does_not_exist());
-    };
-    let config = queue.config.clone();
-    let body = input.str_opt("MessageBody")?.unwrap_or("");
-    if body.is_empty() {
-        return Err(SqsError::missing_parameter("MessageBody"));
+    let queue = state.queue_mut(key, now)?;
+    let fifo = queue.config().fifo;
+    let group = outgoing.group.as_deref().unwrap_or("");
+    if let Some(dedup_id) = &outgoing.dedup_id
+        && let Some(record) = queue.duplicate_of(group, dedup_id, now.at)
+    {
+        // [U] Duplicates are accepted and answered with the original MessageId and
+        // SequenceNumber (what emulators say AWS does).
+        return Ok(send_result(
+            &outgoing.md5_body,
+            outgoing.md5_attributes.as_deref(),
+            outgoing.md5_system.as_deref(),
+            &record.message_id,
+            Some(&record.sequence_number),
+        ));
     }
-    validate::body_chars(body)?;
-    let attributes = validate::message_attributes(input.get("MessageAttributes"), false)?;
-    let system = validate::message_attributes(input.get("MessageSystemAttributes"), true)?;
-    let size = body.len() + attributes.iter().map(|(n, a)| a.size(n)).sum::<usize>();
-    if size > config.maximum_message_size as usize {
-        let verb = if in_batch {
-            "cannot be validated"
-        } else {
-            "are invalid"
-        };
-        return Err(SqsError::invalid_parameter_value(format!(
-            "One or more parameters {verb}. Reason: Message must be shorter than {} bytes.",
-            config.maximum_message_size
-        )));
-    }
-    let delay = match input.int_opt("DelaySeconds")? {
-        None => u64::from(config.delay_seconds),
-        Some(d) if config.fifo => {
-            if d != 0 {
-                return Err(SqsError::invalid_parameter_value(format!(
-                    "Value {d} for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type."
-                )));
-            }
-            u64::from(config.delay_seconds)
-        }
-        Some(d) => {
-            if !(0..=900).contains(&d) {
-                return Err(SqsError::invalid_parameter_value(format!(
-                    "Value {d} for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900."
-                )));
-            }
-            d.unsigned_abs()
-        }
-    };
-    let group = input.str_opt("MessageGroupId")?;
-    if let Some(group) = group {
-        validate::fifo_token("MessageGroupId", group)?;
-    }
-    let explicit_dedup = input.str_opt("MessageDeduplicationId")?;
-    if let Some(id) = explicit_dedup {
-        if !config.fifo {
-            // [U] AWS text unrecorded; LocalStack and ElasticMQ reject it like this.
-            return Err(SqsError::invalid_parameter_value(format!(
-                "Value {id} for parameter MessageDeduplicationId is invalid. Reason: The request include parameter that is not valid for this queue type."
-            )));
-        }
-        validate::fifo_token("MessageDeduplicationId", id)?;
-    }
-    let md5_body = md5_of_body(body);
-    let md5_attributes = md5_of_attributes(&attributes);
-    let md5_system = md5_of_attributes(&system);
-    let trace_header = match system.get("AWSTraceHeader") {
-        Some(MessageAttribute {
-            value: crate::server::md5::AttributeValue::Text(t),
-            ..
-        }) => Some(t.clone()),
-        _ => ctx.trace_header.clone(),
-    };
-
-    let mut dedup = None;
-    if config.fifo {
-        let dedup_id = explicit_dedup.map_or_else(|| content_dedup_id(body), str::to_string);
-        let per_group = state.queues.get(key).is_some_and(|q| q.dedup_per_group);
-        let dedup_key = fifo::dedup_key(per_group, group.unwrap_or(""), &dedup_id);
-        if let Some(record) = state
-            .queues
-            .get(key)
-            .and_then(|q| q.dedup.get(&dedup_key))
-            .filter(|r| r.expires > now.at)
-        {
-            // [U] Duplicates are accepted and answered with the original MessageId and
-            // SequenceNumber (what emulators say AWS does).
-            return Ok(send_result(
-                &md5_body,
-                md5_attributes.as_deref(),
-                md5_system.as_deref(),
-                &record.message_id,
-                Some(&record.sequence_number),
-            ));
-        }
-        dedup = Some((dedup_key, dedup_id));
-    }
-
     let message_id = state.new_message_id();
-    let sequence_number = config.fifo.then(|| state.next_sequence_number());
-    let State { queues, rng, .. } = state;
-    let Some(queue) = queues.get_mut(key) else {
-        return Err(SqsError::queue_does_not_exist());
-    };
-    let servers = if config.fifo {
-        1
-    } else {
-        standard::place(rng, &queue.server_weights)
-    };
+    let sequence_number = fifo.then(|| state.next_sequence_number());
+    let servers = if fifo { 1 } else { state.place(key) };
+    let answer = send_result(
+        &outgoing.md5_body,
+        outgoing.md5_attributes.as_deref(),
+        outgoing.md5_system.as_deref(),
+        &message_id,
+        sequence_number.as_deref(),
+    );
     let mut message = Message {
         id: message_id.clone(),
-        body: body.to_string(),
-        md5_body: md5_body.clone(),
-        attributes,
-        sender_id: ctx.sender_id.clone(),
+        body: outgoing.body,
+        md5_body: outgoing.md5_body,
+        attributes: outgoing.attributes,
+        sender_id: sender_id.to_string(),
         sent_ms: now.epoch_ms,
-        trace_header,
-        group_id: group.map(str::to_string),
-        dedup_id: dedup.as_ref().map(|(_, id)| id.clone()),
-        sequence_number: sequence_number.clone(),
+        trace_header: outgoing.trace_header,
+        group_id: outgoing.group,
+        dedup_id: outgoing.dedup_id,
+        sequence_number,
         dlq_source_arn: None,
         enqueued_at: now.at,
-        visible_at: now.at + Duration::from_secs(delay),
+        visible_at: now.at + outgoing.delay,
         receive_count: 0,
         first_receive_ms: None,
         receipt: None,
@@ -289,9 +367,11 @@ fn enqueue(
         raced: false,
         settling: false,
     };
-    if let (Some((dedup_key, _)), Some(seq)) = (dedup, &sequence_number) {
-        queue.dedup.insert(
-            dedup_key,
+    let queue = state.queue_mut(key, now)?;
+    if let (Some(dedup_id), Some(seq)) = (&message.dedup_id, &message.sequence_number) {
+        queue.remember_send(
+            message.group_id.as_deref().unwrap_or(""),
+            dedup_id,
             DedupRecord {
                 expires: now.at + DEDUP_WINDOW,
                 message_id: message_id.clone(),
@@ -299,36 +379,37 @@ fn enqueue(
             },
         );
     }
-    announce(queue, &mut message, rng, now);
-    queue.push(message);
-    Ok(send_result(
-        &md5_body,
-        md5_attributes.as_deref(),
-        md5_system.as_deref(),
-        &message_id,
-        sequence_number.as_deref(),
-    ))
+    announce(state, key, &mut message, now)?;
+    state.queue_mut(key, now)?.push(message);
+    Ok(answer)
 }
 
-/// Tells the long polls waiting on `queue` about a new message. A standard queue (realism on)
-/// wakes one poll listening to a server that holds it; when none listens there, the message
-/// settles for a moment before any receive sees it (see `standard.rs`). FIFO queues and
-/// `--ordered` wake every poll.
-fn announce(queue: &mut Queue, message: &mut Message, rng: &mut StdRng, now: Now) {
-    if queue.waiters.is_empty() {
-        return;
+/// Tells the long polls waiting on queue `key` about a new message. A standard queue (realism
+/// on) wakes one poll listening to a server that holds it; when none listens there, the
+/// message settles for a moment before any receive sees it (see `standard.rs`). FIFO queues
+/// and `--ordered` wake every poll.
+fn announce(
+    state: &mut State,
+    key: &QueueKey,
+    message: &mut Message,
+    now: Now,
+) -> Result<(), SqsError> {
+    let queue = state.queue_mut(key, now)?;
+    if queue.waiters().is_empty() {
+        return Ok(());
     }
-    if queue.server_weights.len() <= 1 || !message.is_visible(now.at) {
-        queue.waiters.wake_all();
-        return;
+    if queue.server_weights().len() <= 1 || !message.is_visible(now.at) {
+        queue.wake_waiters();
+        return Ok(());
     }
     message.raced = true;
-    if !queue.waiters.offer(message.servers) {
+    if !queue.waiters().offer(message.servers) {
         message.settling = true;
-        message.visible_at = now.at + standard::settle_delay(rng);
+        message.visible_at = now.at + state.settle_delay();
         // The waiting polls look again and learn when it becomes visible.
-        queue.waiters.wake_all();
+        state.queue_mut(key, now)?.wake_waiters();
     }
+    Ok(())
 }
 
 fn send_result(

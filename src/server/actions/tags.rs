@@ -4,8 +4,10 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use super::Action;
 use crate::server::engine::RequestContext;
 use crate::server::error::SqsError;
+use crate::server::queue::QueueKey;
 use crate::server::store::{Now, State};
 use crate::server::validate::Input;
 
@@ -30,55 +32,76 @@ pub fn check_tags(tags: &BTreeMap<String, String>) -> Result<(), SqsError> {
 }
 
 /// TagQueue: adds tags, overwriting existing keys.
-///
-/// # Errors
-/// Bad tags, QueueDoesNotExist.
-pub fn tag_queue(
-    state: &mut State,
-    ctx: &RequestContext,
-    input: &Input<'_>,
-    now: Now,
-) -> Result<Value, SqsError> {
-    let tags = input.str_map("Tags")?;
-    check_tags(&tags)?;
-    let queue = state.queue_mut(ctx, input, now)?;
-    queue.tags.extend(tags);
-    Ok(json!({}))
+#[derive(Debug)]
+pub struct TagQueueRequest {
+    /// The queue.
+    key: QueueKey,
+    /// Checked tags.
+    tags: BTreeMap<String, String>,
+}
+
+impl Action for TagQueueRequest {
+    /// # Errors
+    /// Bad tags, QueueDoesNotExist.
+    fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {
+        let tags = input.str_map("Tags")?;
+        check_tags(&tags)?;
+        let key = state.resolve_queue(ctx, input)?;
+        Ok(Self { key, tags })
+    }
+
+    fn apply(self, state: &mut State, now: Now) -> Result<Value, SqsError> {
+        state.queue_mut(&self.key, now)?.tag(self.tags);
+        Ok(json!({}))
+    }
 }
 
 /// UntagQueue.
-///
-/// # Errors
-/// QueueDoesNotExist.
-pub fn untag_queue(
-    state: &mut State,
-    ctx: &RequestContext,
-    input: &Input<'_>,
-    now: Now,
-) -> Result<Value, SqsError> {
-    let keys = input.str_list("TagKeys")?;
-    let queue = state.queue_mut(ctx, input, now)?;
-    for key in keys {
-        queue.tags.remove(&key);
+#[derive(Debug)]
+pub struct UntagQueueRequest {
+    /// The queue.
+    key: QueueKey,
+    /// Tag keys to remove.
+    keys: Vec<String>,
+}
+
+impl Action for UntagQueueRequest {
+    /// # Errors
+    /// QueueDoesNotExist.
+    fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {
+        let keys = input.str_list("TagKeys")?;
+        let key = state.resolve_queue(ctx, input)?;
+        Ok(Self { key, keys })
     }
-    Ok(json!({}))
+
+    fn apply(self, state: &mut State, now: Now) -> Result<Value, SqsError> {
+        state.queue_mut(&self.key, now)?.untag(&self.keys);
+        Ok(json!({}))
+    }
 }
 
 /// ListQueueTags. [U] `Tags` is omitted when the queue has none.
-///
-/// # Errors
-/// QueueDoesNotExist.
-pub fn list_queue_tags(
-    state: &mut State,
-    ctx: &RequestContext,
-    input: &Input<'_>,
-    now: Now,
-) -> Result<Value, SqsError> {
-    let queue = state.queue_mut(ctx, input, now)?;
-    if queue.tags.is_empty() {
-        return Ok(json!({}));
+#[derive(Debug)]
+pub struct ListQueueTagsRequest {
+    /// The queue.
+    key: QueueKey,
+}
+
+impl Action for ListQueueTagsRequest {
+    /// # Errors
+    /// QueueDoesNotExist.
+    fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {
+        let key = state.resolve_queue(ctx, input)?;
+        Ok(Self { key })
     }
-    Ok(json!({ "Tags": queue.tags }))
+
+    fn apply(self, state: &mut State, now: Now) -> Result<Value, SqsError> {
+        let queue = state.queue_mut(&self.key, now)?;
+        if queue.tags().is_empty() {
+            return Ok(json!({}));
+        }
+        Ok(json!({ "Tags": queue.tags() }))
+    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use serde_json::{Value, json};
 use tokio::time::Duration;
 
+use super::Action;
 use super::batch;
 use crate::rules::MAX_VISIBILITY_SECS;
 use crate::server::engine::RequestContext;
@@ -12,71 +13,106 @@ use crate::server::queue::QueueKey;
 use crate::server::store::{Now, State};
 use crate::server::validate::{self, Input};
 
+/// One visibility change: a receipt handle and the new timeout.
+#[derive(Debug)]
+pub struct Change {
+    /// The receipt handle, as given.
+    handle: String,
+    /// The new timeout, from now (0–12 hours).
+    timeout: Duration,
+}
+
+impl Change {
+    /// Reads ReceiptHandle and VisibilityTimeout.
+    fn parse(input: &Input<'_>) -> Result<Self, SqsError> {
+        let handle = input.str_req("ReceiptHandle")?.to_string();
+        let seconds = input
+            .int_opt("VisibilityTimeout")?
+            .ok_or_else(|| SqsError::missing_parameter("VisibilityTimeout"))?;
+        let seconds = validate::int_in_range("VisibilityTimeout", seconds, 0, MAX_VISIBILITY_SECS)?;
+        Ok(Self {
+            handle,
+            timeout: Duration::from_secs(seconds.unsigned_abs()),
+        })
+    }
+}
+
 /// ChangeMessageVisibility.
-///
-/// # Errors
-/// ReceiptHandleIsInvalid, InvalidParameterValue (range, deleted or expired), QueueDoesNotExist.
-pub fn change_message_visibility(
-    state: &mut State,
-    ctx: &RequestContext,
-    input: &Input<'_>,
-    now: Now,
-) -> Result<Value, SqsError> {
-    let key = State::key_of(ctx, input)?;
-    state.queue_mut(ctx, input, now)?;
-    let handle = input.str_req("ReceiptHandle")?;
-    let timeout = timeout_of(input)?;
-    change_one(state, &key, handle, timeout, now)?;
-    Ok(json!({}))
+#[derive(Debug)]
+pub struct ChangeMessageVisibilityRequest {
+    /// The queue.
+    key: QueueKey,
+    /// The change.
+    change: Change,
+}
+
+impl Action for ChangeMessageVisibilityRequest {
+    /// # Errors
+    /// QueueDoesNotExist, a missing handle, a timeout out of range.
+    fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {
+        let key = state.resolve_queue(ctx, input)?;
+        let change = Change::parse(input)?;
+        Ok(Self { key, change })
+    }
+
+    /// # Errors
+    /// ReceiptHandleIsInvalid, InvalidParameterValue (deleted, stale or past 12 hours), an
+    /// expired FIFO handle.
+    fn apply(self, state: &mut State, now: Now) -> Result<Value, SqsError> {
+        state.queue_mut(&self.key, now)?;
+        change_one(state, &self.key, &self.change, now)?;
+        Ok(json!({}))
+    }
 }
 
 /// ChangeMessageVisibilityBatch.
-///
-/// # Errors
-/// Whole-request batch errors; per-entry ones go in `Failed`.
-pub fn change_message_visibility_batch(
-    state: &mut State,
-    ctx: &RequestContext,
-    input: &Input<'_>,
-    now: Now,
-) -> Result<Value, SqsError> {
-    let key = State::key_of(ctx, input)?;
-    state.queue_mut(ctx, input, now)?;
-    let entries = input.list("Entries")?;
-    let ids = batch::check_entries(entries, "ChangeMessageVisibilityBatchRequestEntry")?;
-    Ok(batch::each(state, &ids, entries, |state, entry| {
-        let handle = entry.str_req("ReceiptHandle")?;
-        let timeout = timeout_of(entry)?;
-        change_one(state, &key, handle, timeout, now)
-    }))
+#[derive(Debug)]
+pub struct ChangeMessageVisibilityBatchRequest {
+    /// The queue.
+    key: QueueKey,
+    /// Each entry's change.
+    entries: Vec<batch::Entry<Change>>,
 }
 
-fn timeout_of(input: &Input<'_>) -> Result<Duration, SqsError> {
-    let seconds = input
-        .int_opt("VisibilityTimeout")?
-        .ok_or_else(|| SqsError::missing_parameter("VisibilityTimeout"))?;
-    let seconds = validate::int_in_range("VisibilityTimeout", seconds, 0, MAX_VISIBILITY_SECS)?;
-    Ok(Duration::from_secs(seconds.unsigned_abs()))
+impl Action for ChangeMessageVisibilityBatchRequest {
+    /// # Errors
+    /// QueueDoesNotExist, whole-request batch errors; per-entry ones go in `Failed`.
+    fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {
+        let key = state.resolve_queue(ctx, input)?;
+        let entries = batch::parse_entries(
+            input.list("Entries")?,
+            "ChangeMessageVisibilityBatchRequestEntry",
+            Change::parse,
+        )?;
+        Ok(Self { key, entries })
+    }
+
+    fn apply(self, state: &mut State, now: Now) -> Result<Value, SqsError> {
+        state.queue_mut(&self.key, now)?;
+        Ok(batch::each(state, self.entries, |state, change| {
+            change_one(state, &self.key, &change, now)
+        }))
+    }
 }
 
+/// A new timeout from now, capped at 12 hours after the receive, for the latest receipt
+/// handle.
 fn change_one(
     state: &mut State,
     key: &QueueKey,
-    handle: &str,
-    timeout: Duration,
+    change: &Change,
     now: Now,
 ) -> Result<(), SqsError> {
+    let Change { handle, timeout } = change;
     let r = state.decode_handle(handle, key)?;
-    let Some(queue) = state.queues.get_mut(key) else {
-        return Err(SqsError::queue_does_not_exist());
-    };
-    let fifo = queue.config.fifo;
+    let queue = state.queue_mut(key, now)?;
+    let fifo = queue.config().fifo;
     let missing = || {
         SqsError::invalid_parameter_value(format!(
             "Value {handle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change."
         ))
     };
-    let Some(message) = queue.messages.get_mut(&r.message) else {
+    let Some(message) = queue.message_mut(r.message) else {
         return Err(missing());
     };
     // A standard queue accepts the handle of an earlier receive of a message that has been
@@ -95,7 +131,7 @@ fn change_one(
     if fifo && message.is_visible(now.at) {
         return Err(SqsError::receipt_handle_expired(handle));
     }
-    if now.at + timeout
+    if now.at + *timeout
         > receipt.received_at + Duration::from_secs(MAX_VISIBILITY_SECS.unsigned_abs())
     {
         // [U] SQS refuses rather than clamps; exact text unrecorded.
@@ -104,10 +140,10 @@ fn change_one(
             timeout.as_secs()
         )));
     }
-    message.visible_at = now.at + timeout;
+    message.visible_at = now.at + *timeout;
     let group = message.group_id.clone();
     queue.touch_group(group.as_deref(), now.at);
-    queue.waiters.wake_all();
+    queue.wake_waiters();
     Ok(())
 }
 

@@ -13,7 +13,6 @@ use tokio_util::sync::CancellationToken;
 use super::Status;
 use crate::server::engine::Engine;
 use crate::server::queue::{Queue, QueueKey};
-use crate::server::standard;
 use crate::server::store::{Now, State};
 
 /// Most messages moved under one hold of the lock (an unpaced task moves in such batches,
@@ -34,7 +33,7 @@ pub enum Step {
 
 /// Runs one step of task `id`.
 pub fn step(state: &mut State, id: &str, now: Now) -> Step {
-    let Some(task) = state.move_tasks.get_mut(id) else {
+    let Some(task) = state.move_tasks_mut().get_mut(id) else {
         return Step::Finished;
     };
     match task.status {
@@ -53,13 +52,12 @@ pub fn step(state: &mut State, id: &str, now: Now) -> Step {
     let mut moved = 0;
     let outcome = loop {
         let Some(queue) = state
-            .queues
-            .get_mut(&source)
-            .filter(|q| q.incarnation == incarnation)
+            .queue_mut(&source, now)
+            .ok()
+            .filter(|q| q.incarnation() == incarnation)
         else {
             break Err(QUEUE_GONE);
         };
-        queue.expire(now.at);
         let Some(key) = next_message(queue, horizon, now.at) else {
             break Ok(true);
         };
@@ -68,14 +66,9 @@ pub fn step(state: &mut State, id: &str, now: Now) -> Step {
         }
         let target = destination
             .clone()
-            .or_else(|| {
-                queue
-                    .messages
-                    .get(&key)
-                    .and_then(|m| m.dlq_source_arn.clone())
-            })
+            .or_else(|| queue.message(key).and_then(|m| m.dlq_source_arn.clone()))
             .and_then(|arn| QueueKey::from_arn(&arn))
-            .filter(|target| state.queues.contains_key(target));
+            .filter(|target| state.queue(target).is_ok());
         let Some(target) = target else {
             // [U] A message sent straight to the DLQ has no source to go back to; SQS's
             // behaviour is unrecorded, we fail the task as for a deleted destination.
@@ -84,7 +77,7 @@ pub fn step(state: &mut State, id: &str, now: Now) -> Step {
         move_one(state, &source, key, &target, now);
         moved += 1;
     };
-    let Some(task) = state.move_tasks.get_mut(id) else {
+    let Some(task) = state.move_tasks_mut().get_mut(id) else {
         return Step::Finished;
     };
     task.moved += moved;
@@ -128,7 +121,7 @@ fn next_due(rate: Option<u32>, started: Instant, moved: u64, now: Instant) -> In
 /// The oldest message stored before the task started that is visible now.
 fn next_message(queue: &Queue, horizon: u64, now: Instant) -> Option<u64> {
     queue
-        .messages
+        .messages()
         .range(..horizon)
         .find(|(_, message)| message.is_visible(now))
         .map(|(key, _)| *key)
@@ -136,13 +129,13 @@ fn next_message(queue: &Queue, horizon: u64, now: Instant) -> Option<u64> {
 
 /// Moves message `key` from `source` to `target` (both exist).
 fn move_one(state: &mut State, source: &QueueKey, key: u64, target: &QueueKey, now: Now) {
-    let fifo = state.queues.get(target).is_some_and(|q| q.config.fifo);
+    let fifo = state.queue(target).is_ok_and(|q| q.config().fifo);
     let sequence_number = fifo.then(|| state.next_sequence_number());
-    let State { queues, rng, .. } = state;
-    let Some(mut message) = queues.get_mut(source).and_then(|q| q.messages.remove(&key)) else {
-        return;
-    };
-    let Some(queue) = queues.get_mut(target) else {
+    let Some(mut message) = state
+        .queue_mut(source, now)
+        .ok()
+        .and_then(|q| q.remove(key))
+    else {
         return;
     };
     message.sequence_number = sequence_number;
@@ -155,14 +148,13 @@ fn move_one(state: &mut State, source: &QueueKey, key: u64, target: &QueueKey, n
     message.ghost = false;
     message.raced = false;
     message.settling = false;
-    message.servers = if fifo {
-        1
-    } else {
-        standard::place(rng, &queue.server_weights)
+    message.servers = if fifo { 1 } else { state.place(target) };
+    let Ok(queue) = state.queue_mut(target, now) else {
+        return;
     };
     queue.push(message);
     // A message moved in wakes every waiting poll for a full sweep.
-    queue.waiters.wake_all();
+    queue.wake_waiters();
 }
 
 /// The background runner of task `id`: steps, then sleeps until the next message is due, the
