@@ -1,6 +1,6 @@
 //! The router's own wire rules, tested without a socket: each request goes through
 //! [`router`] with `tower::ServiceExt::oneshot`, as axum's testing example does. Full
-//! conversations over TCP with the real SDK live in `tests/server_protocol.rs`.
+//! conversations over TCP with the real SDK live in the integration crate (`tests/server_*.rs`).
 
 use axum::Router;
 use axum::body::Body;
