@@ -14,46 +14,19 @@ use aws_sdk_sqs::types::{
 use queue::server::{LocalServer, ServeOptions};
 
 use crate::util::http::{query_post, xml_all, xml_text};
+use crate::util::sdk;
 use crate::util::server::{as_shipped, client, create_queue, start_with};
 
 /// Seeds every randomised case runs with.
 const SEEDS: std::ops::Range<u64> = 0..20;
-
-async fn receive_with(
-    client: &Client,
-    url: &str,
-    max: i32,
-    visibility: Option<i32>,
-) -> Vec<Message> {
-    client
-        .receive_message()
-        .queue_url(url)
-        .max_number_of_messages(max)
-        .set_visibility_timeout(visibility)
-        .message_attribute_names("All")
-        .send()
-        .await
-        .expect("receive")
-        .messages
-        .unwrap_or_default()
-}
-
-async fn short_poll(client: &Client, url: &str) -> Vec<Message> {
-    receive_with(client, url, 1, None).await
-}
 
 fn bodies(messages: &[Message]) -> Vec<&str> {
     messages.iter().filter_map(Message::body).collect()
 }
 
 async fn send(client: &Client, url: &str, body: &str) -> String {
-    client
-        .send_message()
-        .queue_url(url)
-        .message_body(body)
-        .send()
+    sdk::send(client, url, body)
         .await
-        .expect("send")
         .message_id
         .expect("message id")
 }
@@ -65,9 +38,9 @@ async fn a_short_poll_with_visibility_zero_returns_the_message_again_on_every_se
         let client = client(&server);
         let url = create_queue(&client, "vt0").await;
         send(&client, &url, "foobar").await;
-        let first = receive_with(&client, &url, 1, Some(0)).await;
-        let second = receive_with(&client, &url, 1, Some(0)).await;
-        let third = short_poll(&client, &url).await;
+        let first = sdk::short_poll(&client, &url, 1, Some(0)).await;
+        let second = sdk::short_poll(&client, &url, 1, Some(0)).await;
+        let third = sdk::short_poll(&client, &url, 1, None).await;
         assert_eq!(bodies(&first), ["foobar"], "seed {seed}");
         assert_eq!(bodies(&second), ["foobar"], "seed {seed}");
         assert_eq!(bodies(&third), ["foobar"], "seed {seed}");
@@ -81,7 +54,7 @@ async fn a_short_poll_with_visibility_zero_returns_the_message_again_on_every_se
             "a new receipt handle each time (seed {seed})"
         );
         assert!(
-            short_poll(&client, &url).await.is_empty(),
+            sdk::short_poll(&client, &url, 1, None).await.is_empty(),
             "hidden (seed {seed})"
         );
         server.stop().await.expect("stop");
@@ -111,9 +84,9 @@ async fn a_batch_of_two_comes_back_one_by_one_in_order_on_every_seed() {
             .await
             .expect("batch");
         let got = [
-            short_poll(&client, &url).await,
-            short_poll(&client, &url).await,
-            short_poll(&client, &url).await,
+            sdk::short_poll(&client, &url, 1, None).await,
+            sdk::short_poll(&client, &url, 1, None).await,
+            sdk::short_poll(&client, &url, 1, None).await,
         ];
         let got: Vec<Vec<&str>> = got.iter().map(|m| bodies(m)).collect();
         assert_eq!(
@@ -132,11 +105,11 @@ async fn a_message_back_from_its_visibility_timeout_comes_before_a_later_one_on_
         let client = client(&server);
         let url = create_queue(&client, "requeue").await;
         send(&client, &url, "test1").await;
-        let first = receive_with(&client, &url, 1, Some(3)).await;
+        let first = sdk::short_poll(&client, &url, 1, Some(3)).await;
         server.advance_clock(Duration::from_millis(1_500));
         send(&client, &url, "test2").await;
         server.advance_clock(Duration::from_secs(3));
-        let again = receive_with(&client, &url, 1, Some(3)).await;
+        let again = sdk::short_poll(&client, &url, 1, Some(3)).await;
         assert_eq!(bodies(&first), ["test1"], "seed {seed}");
         assert_eq!(bodies(&again), ["test1"], "seed {seed}");
         server.stop().await.expect("stop");
@@ -166,7 +139,7 @@ async fn a_short_poll_straight_after_a_send_gets_attributes_and_encoded_content_
             .send()
             .await
             .expect("send");
-        let got = short_poll(&client, &url).await;
+        let got = sdk::short_poll(&client, &url, 1, None).await;
         assert_eq!(got.len(), 1, "seed {seed}");
         assert_eq!(got[0].message_id(), sent.message_id(), "seed {seed}");
         assert_eq!(
@@ -182,7 +155,7 @@ async fn a_short_poll_straight_after_a_send_gets_attributes_and_encoded_content_
                 .send()
                 .await
                 .expect("send");
-            let got = short_poll(&client, &url).await;
+            let got = sdk::short_poll(&client, &url, 1, None).await;
             assert_eq!(bodies(&got), [body], "seed {seed}");
             assert_eq!(
                 got[0].md5_of_body(),
@@ -216,7 +189,7 @@ async fn a_dead_letter_queue_gets_the_message_after_max_receive_count_receives_o
             .expect("url");
         let id = send(&client, &url, "poison").await;
         for receive in 1..=max_receives {
-            let got = short_poll(&client, &url).await;
+            let got = sdk::short_poll(&client, &url, 1, None).await;
             assert_eq!(
                 got.iter()
                     .filter_map(Message::message_id)
@@ -226,10 +199,10 @@ async fn a_dead_letter_queue_gets_the_message_after_max_receive_count_receives_o
             );
         }
         assert!(
-            short_poll(&client, &url).await.is_empty(),
+            sdk::short_poll(&client, &url, 1, None).await.is_empty(),
             "moved (seed {seed})"
         );
-        let moved = receive_with(&client, &dlq, 10, None).await;
+        let moved = sdk::short_poll(&client, &dlq, 10, None).await;
         assert_eq!(
             moved
                 .iter()
@@ -345,7 +318,7 @@ async fn sequential_send_receive_delete_is_never_duplicated_on_every_seed() {
         }
         let mut order = Vec::new();
         loop {
-            let got = receive_with(&client, &url, 10, None).await;
+            let got = sdk::short_poll(&client, &url, 10, None).await;
             if got.is_empty() {
                 break;
             }
@@ -367,7 +340,7 @@ async fn sequential_send_receive_delete_is_never_duplicated_on_every_seed() {
         );
         server.advance_clock(Duration::from_secs(60));
         assert!(
-            receive_with(&client, &url, 10, None).await.is_empty(),
+            sdk::short_poll(&client, &url, 10, None).await.is_empty(),
             "no copy comes back (seed {seed})"
         );
         server.stop().await.expect("stop");

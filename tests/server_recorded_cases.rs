@@ -7,22 +7,11 @@ use std::collections::HashMap;
 
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::error::ProvideErrorMetadata;
-use aws_sdk_sqs::types::{Message, MessageAttributeValue, QueueAttributeName};
+use aws_sdk_sqs::types::{MessageAttributeValue, QueueAttributeName};
 
 use crate::util::http::{query_post, xml_all, xml_text};
+use crate::util::sdk;
 use crate::util::server::{create_queue, rejected, start_and_connect};
-
-async fn receive(sqs: &Client, url: &str, visibility: Option<i32>) -> Vec<Message> {
-    sqs.receive_message()
-        .queue_url(url)
-        .set_visibility_timeout(visibility)
-        .message_attribute_names("All")
-        .send()
-        .await
-        .expect("receive")
-        .messages
-        .unwrap_or_default()
-}
 
 async fn redrive_policy(sqs: &Client, url: &str) -> Option<String> {
     attributes(sqs, url)
@@ -60,8 +49,8 @@ async fn an_earlier_receipt_handle_still_changes_visibility() {
         .send()
         .await
         .expect("send");
-    let first = receive(&sqs, &url, Some(0)).await;
-    let second = receive(&sqs, &url, Some(30)).await;
+    let first = sdk::short_poll(&sqs, &url, 1, Some(0)).await;
+    let second = sdk::short_poll(&sqs, &url, 1, Some(30)).await;
     assert_eq!(second.len(), 1);
     assert_ne!(first[0].receipt_handle(), second[0].receipt_handle());
     sqs.change_message_visibility()
@@ -71,7 +60,7 @@ async fn an_earlier_receipt_handle_still_changes_visibility() {
         .send()
         .await
         .expect("the earlier handle is accepted");
-    let again = receive(&sqs, &url, None).await;
+    let again = sdk::short_poll(&sqs, &url, 1, None).await;
     assert_eq!(again.len(), 1, "the change took effect");
     // Over the Query protocol too, with the first handle once more.
     let answer = query_post(
@@ -216,7 +205,7 @@ async fn attribute_names_may_hold_letters_of_any_script() {
             .await
             .unwrap_or_else(|e| panic!("{name} is valid: {e:?}"));
     }
-    let got = receive(&sqs, &url, None).await;
+    let got = sdk::short_poll(&sqs, &url, 1, None).await;
     assert!(
         got[0]
             .message_attributes()
@@ -343,7 +332,7 @@ async fn purge_forgets_fifo_deduplication_ids_and_delete_does_not() {
         .await
         .expect("purge");
     send(&sqs, &url, "message-2", "g", "dedup").await;
-    let got = receive(&sqs, &url, None).await;
+    let got = sdk::short_poll(&sqs, &url, 1, None).await;
     assert_eq!(
         got.iter().filter_map(|m| m.body()).collect::<Vec<_>>(),
         ["message-2"]

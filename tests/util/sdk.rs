@@ -25,6 +25,27 @@ pub async fn send(client: &Client, url: &str, body: impl Into<String>) -> SendMe
         .expect("send")
 }
 
+/// A receive that leaves WaitTimeSeconds to the queue (a short poll on a default queue), with
+/// every message attribute and, when given, this visibility timeout.
+pub async fn short_poll(
+    client: &Client,
+    url: &str,
+    max: i32,
+    visibility: Option<i32>,
+) -> Vec<Message> {
+    client
+        .receive_message()
+        .queue_url(url)
+        .max_number_of_messages(max)
+        .set_visibility_timeout(visibility)
+        .message_attribute_names("All")
+        .send()
+        .await
+        .expect("receive")
+        .messages
+        .unwrap_or_default()
+}
+
 /// Sends `bodies` as one SendMessageBatch with entry ids `e0`, `e1`, …
 pub async fn send_batch(
     client: &Client,
