@@ -66,6 +66,8 @@ pub enum Command {
     Redrive(RedriveArgs),
     /// The whole practical in one terminal: standard and FIFO side by side
     Demo(DemoArgs),
+    /// Load-test a queue: throughput, latency percentiles, duplicates and the AWS cost
+    Bench(BenchArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
     /// Print the man page (roff)
@@ -289,6 +291,95 @@ pub struct DemoArgs {
     pub rounds: u32,
 }
 
+/// `bench --delete`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum DeleteMode {
+    /// One DeleteMessageBatch per received batch
+    #[default]
+    Batch,
+    /// One DeleteMessage per message (all of a batch at once)
+    Single,
+}
+
+/// `bench --output`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum BenchOutput {
+    /// Lines for people
+    #[default]
+    Plain,
+    /// One JSON object per interval and a last one for the summary
+    Json,
+}
+
+/// `queue bench`.
+#[derive(Debug, Args, Clone)]
+#[command(
+    after_help = "Examples:\n  queue bench --local --duration 10\n  queue bench --local --fifo --fifo-groups 8 --count 100000\n  queue bench --name my-queue --rate 100 --duration 60   (real SQS: shows the cost first)"
+)]
+pub struct BenchArgs {
+    /// Queue name or URL to load (default: a temporary queue, created and deleted after)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Create the --name queue for this run and delete it after (it must not exist yet)
+    #[arg(long, requires = "name")]
+    pub create: bool,
+    /// Make the queue it creates a FIFO queue
+    #[arg(long)]
+    pub fifo: bool,
+    /// With --create --fifo: high-throughput FIFO (dedup and throughput per message group)
+    #[arg(long, requires = "fifo")]
+    pub high_throughput: bool,
+    /// Sending tasks
+    #[arg(long, value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(0..=256))]
+    pub producers: u16,
+    /// Receiving tasks (each receives, then deletes what it got)
+    #[arg(long, value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(0..=256))]
+    pub consumers: u16,
+    /// Messages per second over all producers (0 = as fast as the queue takes them)
+    #[arg(long, value_name = "MSG/S", default_value_t = 0.0, value_parser = rate_or_unlimited)]
+    pub rate: f64,
+    /// Body size in bytes (at least 80: the body carries its sender, number and send time)
+    #[arg(long, value_name = "BYTES", default_value_t = 256,
+          value_parser = clap::value_parser!(u32).range(80..=i64::from(crate::rules::MAX_MESSAGE_BYTES)))]
+    pub size: u32,
+    /// Messages per send, receive and delete request (1 sends with SendMessage)
+    #[arg(long, value_name = "N", default_value_t = 10,
+          value_parser = clap::value_parser!(u8).range(1..=10))]
+    pub batch: u8,
+    /// Long-poll wait of each receive, in seconds (0 = short polls)
+    #[arg(long, value_name = "SECS", default_value_t = 1,
+          value_parser = clap::value_parser!(u8).range(0..=20))]
+    pub wait: u8,
+    /// How long to send, in seconds (after --warmup)
+    #[arg(long, value_name = "SECS", conflicts_with = "count", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub duration: u64,
+    /// Send this many messages instead of sending for --duration
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+    /// Seconds of load before measuring starts (those messages are not counted)
+    #[arg(long, value_name = "SECS", default_value_t = 0)]
+    pub warmup: u64,
+    /// FIFO queues: spread messages over this many message groups
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub fifo_groups: u32,
+    /// How received messages are deleted
+    #[arg(long, value_enum, default_value_t = DeleteMode::Batch)]
+    pub delete: DeleteMode,
+    /// Seconds between report lines
+    #[arg(long, value_name = "SECS", default_value_t = 1.0, value_parser = positive_seconds)]
+    pub interval: f64,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = BenchOutput::Plain)]
+    pub output: BenchOutput,
+    /// Do not ask before sending more than 10,000 messages to a non-local endpoint
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
 /// `queue completions`.
 #[derive(Debug, Args, Clone)]
 pub struct CompletionsArgs {
@@ -319,6 +410,26 @@ fn positive_rate(text: &str) -> Result<f64, String> {
         Ok(rate)
     } else {
         Err(format!("--rate must be above 0, got {rate}"))
+    }
+}
+
+/// `bench --rate`: messages per second, 0 for as fast as possible.
+fn rate_or_unlimited(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate >= 0.0 => Ok(rate),
+        _ => Err(format!(
+            "must be a number of messages per second, 0 for unlimited (got {text:?})"
+        )),
+    }
+}
+
+/// `bench --interval`: seconds, at least 0.1.
+fn positive_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && seconds >= 0.1 => Ok(seconds),
+        _ => Err(format!(
+            "must be a number of seconds, at least 0.1 (got {text:?})"
+        )),
     }
 }
 

@@ -40,6 +40,8 @@ pub struct Config {
     pub local: bool,
     /// Whether stdout is a terminal (or `QUEUE_TEST_PRETEND_TTY` is set).
     pub stdout_is_tty: bool,
+    /// Whether stdin is a terminal (someone can answer a question).
+    pub stdin_is_tty: bool,
     /// `--output` when it is not given: the live view when stdout is a terminal, else plain
     /// lines.
     pub default_output: OutputMode,
@@ -66,6 +68,7 @@ impl Default for Config {
             profile: None,
             local: false,
             stdout_is_tty: false,
+            stdin_is_tty: false,
             default_output: OutputMode::Plain,
             color: false,
             local_offset: FixedOffset::east_opt(0).expect("0 is a valid offset"),
@@ -137,6 +140,7 @@ pub fn resolve(global: &GlobalArgs) -> Result<Config> {
         profile: global.profile.clone(),
         local: global.local,
         stdout_is_tty,
+        stdin_is_tty: std::io::stdin().is_terminal(),
         default_output: if stdout_is_tty {
             OutputMode::Tui
         } else {

@@ -18,9 +18,11 @@
 //!   tables, one event loop); it depends on neither `receive` nor `demo`.
 //! - [`redrive`]: moves a dead-letter queue's messages back (a message move task).
 //! - [`demo`]: the whole practical in one terminal.
+//! - [`bench`]: the load generator (throughput, HDR latency percentiles, cost on AWS).
 //! - [`server`]: the embedded SQS-compatible server behind `queue serve`.
 //! - [`completions`]: shell completions and the man page.
 
+pub mod bench;
 pub mod cli;
 pub mod completions;
 pub mod config;
@@ -64,6 +66,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Command::Serve(args) => server::serve(args, &config).await,
             Command::Redrive(args) => redrive::run(args, &config).await,
             Command::Demo(args) => demo::run(args, &config).await,
+            Command::Bench(args) => bench::run(args, &config).await,
             Command::Completions(_) | Command::Man => unreachable!("handled above"),
         }
     })

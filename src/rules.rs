@@ -5,6 +5,9 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
+/// The largest message body (and batch) SQS takes, in bytes (1 MiB since August 2025).
+pub const MAX_MESSAGE_BYTES: u32 = 1_048_576;
+
 /// Region used when neither a flag, the environment nor a profile names one; also the
 /// embedded server's home region.
 pub const DEFAULT_REGION: &str = "us-east-1";

@@ -6,6 +6,8 @@ mod util;
 
 // Benchmarks, ignored by default: `cargo test --release --test integration -- --ignored --nocapture --test-threads 1`.
 mod bench;
+// `queue bench` through the built binary: counts, temporary queues, FIFO order, confirmation.
+mod cli_bench;
 // `queue send`/`receive` errors a user meets, each one line with a hint.
 mod cli_errors;
 // `queue receive` through the built binary.
