@@ -1,10 +1,12 @@
 //! The embedded server in-process for the tests: started on `127.0.0.1:0` with deterministic
-//! options, a real `aws-sdk-sqs` client for it (any region), queue creation, and a blocking
-//! handle with its own runtime for the tests that run the built binary against it.
+//! options, a real `aws-sdk-sqs` client for it (any region), queue creation (standard, FIFO,
+//! with attributes), and a blocking handle with its own runtime for the tests that run the
+//! built binary against it.
 
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region, retry::RetryConfig};
 use aws_sdk_sqs::error::SdkError;
+use aws_sdk_sqs::types::QueueAttributeName;
 use queue::server::{LocalServer, ServeOptions};
 
 /// Access key id the test clients sign with (not a secret; the server derives SenderId from it).
@@ -161,11 +163,15 @@ impl BlockingServer {
         queue::sqs::connect_local(&self.endpoint, "us-east-1")
     }
 
-    /// Creates a queue with these attributes, returns its URL.
+    /// Creates a queue (FIFO when `name` ends in `.fifo`) with these attributes, returns its
+    /// URL.
     pub fn create_queue(&self, name: &str, attributes: &[(&str, &str)]) -> String {
         let sqs = self.sqs();
         self.block_on(async {
             let mut request = sqs.client.create_queue().queue_name(name);
+            if name.ends_with(".fifo") {
+                request = request.attributes(QueueAttributeName::FifoQueue, "true");
+            }
             for (key, value) in attributes {
                 request = request.attributes((*key).into(), (*value).to_string());
             }
