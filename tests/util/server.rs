@@ -37,6 +37,14 @@ pub async fn start_with_queue(name: &str) -> (LocalServer, Client, String) {
     (server, client, url)
 }
 
+/// A server and client as [`start_and_connect`] gives, with one FIFO queue as [`create_fifo`]
+/// makes it: its URL third.
+pub async fn start_with_fifo(name: &str) -> (LocalServer, Client, String) {
+    let (server, client) = start_and_connect().await;
+    let url = create_fifo(&client, name).await;
+    (server, client, url)
+}
+
 /// [`ServeOptions::deterministic`] with the practical's two queues at start, as `queue serve`
 /// creates them.
 #[must_use]
@@ -107,11 +115,23 @@ fn client_at_with(endpoint: &str, region: &str, retry: RetryConfig) -> Client {
     Client::from_conf(config)
 }
 
-/// Creates a queue and returns its URL.
+/// Creates a queue (FIFO when `name` ends in `.fifo`) and returns its URL.
 pub async fn create_queue(client: &Client, name: &str) -> String {
+    create_queue_with(client, name, &[]).await
+}
+
+/// Creates a queue (FIFO when `name` ends in `.fifo`) with these attributes, returns its URL.
+pub async fn create_queue_with(
+    client: &Client,
+    name: &str,
+    attributes: &[(QueueAttributeName, &str)],
+) -> String {
     let mut request = client.create_queue().queue_name(name);
     if name.ends_with(".fifo") {
-        request = request.attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true");
+        request = request.attributes(QueueAttributeName::FifoQueue, "true");
+    }
+    for (attribute, value) in attributes {
+        request = request.attributes(attribute.clone(), *value);
     }
     request
         .send()
@@ -119,6 +139,13 @@ pub async fn create_queue(client: &Client, name: &str) -> String {
         .expect("create queue")
         .queue_url
         .expect("queue url")
+}
+
+/// Creates a FIFO queue (`name` ends in `.fifo`) with content-based deduplication, so that
+/// sends need only a group; returns its URL.
+pub async fn create_fifo(client: &Client, name: &str) -> String {
+    let deduplicate_by_content = [(QueueAttributeName::ContentBasedDeduplication, "true")];
+    create_queue_with(client, name, &deduplicate_by_content).await
 }
 
 /// The embedded server, kept alive (with its runtime) for the test.
