@@ -44,6 +44,13 @@ fn send_without_credentials(dir: &TempDir) -> Run {
     )
 }
 
+/// [`send_without_credentials`] from a folder whose `aws.env` holds `contents`.
+fn send_with_aws_env(contents: &str) -> Run {
+    let dir = TempDir::new();
+    dir.write("aws.env", contents);
+    send_without_credentials(&dir)
+}
+
 /// `queue VERB --name q` against a fake of AWS that answers with `error`.
 fn answered_by(error: &AwsError, verb: &str) -> Run {
     let dir = TempDir::new();
@@ -74,24 +81,16 @@ fn unreachable_endpoint_fails_fast_naming_it() {
 
 #[test]
 fn ini_format_aws_env_is_named_when_credentials_are_missing() {
-    let dir = TempDir::new();
-    dir.write(
-        "aws.env",
+    let run = send_with_aws_env(
         "[default]\naws_access_key_id = ASIAEXAMPLE\naws_secret_access_key = hidden-secret\n",
     );
-    let run = send_without_credentials(&dir);
     assert_friendly(&run, "no AWS credentials found", "INI format");
     assert!(!run.stderr.contains("hidden-secret") && !run.stderr.contains("ASIAEXAMPLE"));
 }
 
 #[test]
 fn lower_case_names_in_aws_env_are_named() {
-    let dir = TempDir::new();
-    dir.write(
-        "aws.env",
-        "aws_access_key_id=ASIAEXAMPLE\naws_secret_access_key=s\n",
-    );
-    let run = send_without_credentials(&dir);
+    let run = send_with_aws_env("aws_access_key_id=ASIAEXAMPLE\naws_secret_access_key=s\n");
     assert_friendly(&run, "no AWS credentials found", "lower-case");
     assert_eq!(
         run.stderr.matches("lower").count(),
@@ -279,8 +278,7 @@ fn wrong_queue_name_lists_similar_names_with_region_and_endpoint() {
 #[test]
 fn missing_fifo_suffix_is_suggested() {
     let cli = Cli::ordered();
-    cli.server
-        .create_queue("orders.fifo", &[("FifoQueue", "true")]);
+    cli.server.create_queue("orders.fifo", &[]);
     let run = cli.run(&["send", "--name", "orders"]);
     assert_friendly(&run, "queue orders not found", "--name orders.fifo");
 }
@@ -300,8 +298,7 @@ fn fifo_name_of_a_standard_queue_is_explained() {
 #[test]
 fn dedup_none_on_a_fifo_queue_without_content_based_dedup_is_explained() {
     let cli = Cli::ordered();
-    cli.server
-        .create_queue("plain.fifo", &[("FifoQueue", "true")]);
+    cli.server.create_queue("plain.fifo", &[]);
     let run = cli.run(&["send", "--name", "plain.fifo", "--dedup-id", "none"]);
     assert_friendly(
         &run,

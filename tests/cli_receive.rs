@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::util::binary::{json_lines, numbers};
 use crate::util::cli::{Cli, sigterm};
+use crate::util::sdk;
 use crate::util::server::practical;
 
 /// `queue send --count COUNT --client-name "Client 1"` into `queue`, which must succeed.
@@ -116,13 +117,7 @@ fn foreign_messages_are_shown_as_they_are() {
     let url = cli.server.create_queue("foreign", &[]);
     cli.server.block_on(async {
         for body in ["hello from the console", "Message x", "line one\nline two"] {
-            sqs.client
-                .send_message()
-                .queue_url(&url)
-                .message_body(body)
-                .send()
-                .await
-                .expect("send");
+            sdk::send(&sqs.client, &url, body).await;
         }
     });
     let run = cli.receive("foreign", &["--count", "3", "--output", "json"]);

@@ -139,8 +139,7 @@ fn fifo_keeps_order_and_a_rerun_without_prepend_is_deduplicated() {
 #[test]
 fn fifo_without_content_based_dedup_gets_sha256_ids_and_dedups_too() {
     let cli = Cli::ordered();
-    cli.server
-        .create_queue("nocbd.fifo", &[("FifoQueue", "true")]);
+    cli.server.create_queue("nocbd.fifo", &[]);
     for _ in 0..2 {
         let sent = cli.send("nocbd.fifo", &["--count", "15", "--group", "g1"]);
         assert_eq!(sent.code, Some(0), "{}", sent.stderr);

@@ -2,53 +2,18 @@
 //! DeleteMessageBatch and ChangeMessageVisibilityBatch, their per-entry failures and the
 //! errors for the batch as a whole.
 
-use aws_sdk_sqs::Client;
-use aws_sdk_sqs::operation::send_message_batch::builders::SendMessageBatchFluentBuilder;
-use aws_sdk_sqs::types::{
-    ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry,
-    SendMessageBatchRequestEntry,
-};
+use aws_sdk_sqs::types::ChangeMessageVisibilityBatchRequestEntry;
 
 use crate::util::md5_hex;
+use crate::util::requests::{
+    delete_batch_of, delete_entry, send_batch_of, visibility_batch_of, visibility_entry,
+};
 use crate::util::sdk::{missing_queue, receive};
 use crate::util::server::{rejected, start_with_queue};
 
-fn entry(id: &str, body: &str) -> SendMessageBatchRequestEntry {
-    SendMessageBatchRequestEntry::builder()
-        .id(id)
-        .message_body(body)
-        .build()
-        .unwrap()
-}
-
-/// A SendMessageBatch request to `url` with these (id, body) entries, ready to send.
-fn send_batch_of(
-    sqs: &Client,
-    url: &str,
-    entries: &[(&str, &str)],
-) -> SendMessageBatchFluentBuilder {
-    let entries = entries.iter().map(|(id, body)| entry(id, body)).collect();
-    sqs.send_message_batch()
-        .queue_url(url)
-        .set_entries(Some(entries))
-}
-
 /// A ChangeMessageVisibilityBatch entry that hides the message for a minute.
-fn visibility_entry(id: &str, handle: &str) -> ChangeMessageVisibilityBatchRequestEntry {
-    ChangeMessageVisibilityBatchRequestEntry::builder()
-        .id(id)
-        .receipt_handle(handle)
-        .visibility_timeout(60)
-        .build()
-        .unwrap()
-}
-
-fn delete_entry(id: &str, handle: &str) -> DeleteMessageBatchRequestEntry {
-    DeleteMessageBatchRequestEntry::builder()
-        .id(id)
-        .receipt_handle(handle)
-        .build()
-        .unwrap()
+fn hide_entry(id: &str, handle: &str) -> ChangeMessageVisibilityBatchRequestEntry {
+    visibility_entry(id, handle, 60)
 }
 
 #[tokio::test]
@@ -104,47 +69,26 @@ async fn delete_and_change_visibility_batches_report_per_entry_failures() {
         .map(|m| m.receipt_handle().unwrap().to_string())
         .collect();
 
-    let changed = sqs
-        .change_message_visibility_batch()
-        .queue_url(&url)
-        .entries(visibility_entry("ok", &handles[0]))
-        .entries(visibility_entry("bad", "garbage"))
-        .send()
-        .await
-        .unwrap();
+    let hide = vec![hide_entry("ok", &handles[0]), hide_entry("bad", "garbage")];
+    let changed = visibility_batch_of(&sqs, &url, hide).send().await.unwrap();
     assert_eq!(changed.successful().len(), 1);
     assert_eq!(changed.failed().len(), 1);
     assert_eq!(changed.failed()[0].id(), "bad");
     assert_eq!(changed.failed()[0].code(), "ReceiptHandleIsInvalid");
     assert!(changed.failed()[0].sender_fault());
 
-    let deleted = sqs
-        .delete_message_batch()
-        .queue_url(&url)
-        .entries(delete_entry("one", &handles[0]))
-        .entries(delete_entry("two", &handles[1]))
-        .entries(delete_entry("bad", "garbage"))
-        .send()
-        .await
-        .unwrap();
+    let delete = vec![
+        delete_entry("one", &handles[0]),
+        delete_entry("two", &handles[1]),
+        delete_entry("bad", "garbage"),
+    ];
+    let deleted = delete_batch_of(&sqs, &url, delete).send().await.unwrap();
     assert_eq!(deleted.successful().len(), 2);
     assert_eq!(deleted.failed().len(), 1);
     assert_eq!(deleted.failed()[0].code(), "ReceiptHandleIsInvalid");
 
-    let error = rejected(
-        sqs.delete_message_batch()
-            .queue_url(&url)
-            .set_entries(Some(Vec::new()))
-            .send(),
-    )
-    .await;
+    let error = rejected(delete_batch_of(&sqs, &url, Vec::new()).send()).await;
     assert!(error.is_empty_batch_request(), "{error:?}");
-    let error = rejected(
-        sqs.change_message_visibility_batch()
-            .queue_url(&url)
-            .set_entries(Some(Vec::new()))
-            .send(),
-    )
-    .await;
+    let error = rejected(visibility_batch_of(&sqs, &url, Vec::new()).send()).await;
     assert!(error.is_empty_batch_request(), "{error:?}");
 }

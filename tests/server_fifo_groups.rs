@@ -7,32 +7,17 @@ use std::time::Duration;
 
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::{Message, QueueAttributeName};
+use queue::server::LocalServer;
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use crate::util::http::{query_post, xml_all};
-use crate::util::server::{as_shipped, client, start, start_and_connect, start_with};
+use crate::util::http::{query, query_send, xml_all};
+use crate::util::sdk::{self, send_to_group, set_attributes};
+use crate::util::server::{as_shipped, client, create_fifo, start, start_with, start_with_fifo};
 
-async fn fifo(sqs: &Client, name: &str) -> String {
-    sqs.create_queue()
-        .queue_name(name)
-        .attributes(QueueAttributeName::FifoQueue, "true")
-        .attributes(QueueAttributeName::ContentBasedDeduplication, "true")
-        .send()
-        .await
-        .expect("create fifo")
-        .queue_url
-        .expect("url")
-}
-
+/// Sends `body` (`g1-m1`, say) in the group its name starts with (`g1`).
 async fn send(sqs: &Client, url: &str, body: &str) {
     let group = body.split('-').next().unwrap_or(body);
-    sqs.send_message()
-        .queue_url(url)
-        .message_body(body)
-        .message_group_id(group)
-        .send()
-        .await
-        .expect("send");
+    send_to_group(sqs, url, body, group).await;
 }
 
 async fn receive(sqs: &Client, url: &str, max: i32, visibility: Option<i32>) -> Vec<Message> {
@@ -52,22 +37,12 @@ fn bodies(messages: &[Message]) -> Vec<&str> {
 }
 
 async fn set_visibility(sqs: &Client, url: &str, message: &Message, seconds: i32) {
-    sqs.change_message_visibility()
-        .queue_url(url)
-        .receipt_handle(message.receipt_handle().unwrap_or_default())
-        .visibility_timeout(seconds)
-        .send()
-        .await
-        .expect("change visibility");
+    let handle = message.receipt_handle().unwrap_or_default();
+    sdk::change_visibility(sqs, url, handle, seconds).await;
 }
 
 async fn delete(sqs: &Client, url: &str, message: &Message) {
-    sqs.delete_message()
-        .queue_url(url)
-        .receipt_handle(message.receipt_handle().unwrap_or_default())
-        .send()
-        .await
-        .expect("delete");
+    sdk::delete(sqs, url, message.receipt_handle().unwrap_or_default()).await;
 }
 
 const ISSUE_EXAMPLE: [&str; 5] = ["g1-m1", "g2-m1", "g2-m2", "g3-m1", "g1-m2"];
@@ -82,7 +57,7 @@ async fn groups_take_turns_served_groups_go_to_the_back() {
             Some(seed) => start_with(as_shipped(seed)).await,
         };
         let sqs = client(&server);
-        let url = fifo(&sqs, "line.fifo").await;
+        let url = create_fifo(&sqs, "line.fifo").await;
         for body in ISSUE_EXAMPLE {
             send(&sqs, &url, body).await;
         }
@@ -107,30 +82,18 @@ async fn groups_take_turns_served_groups_go_to_the_back() {
 
 #[tokio::test]
 async fn groups_take_turns_over_the_query_protocol() {
-    let (server, sqs) = start_and_connect().await;
-    let url = fifo(&sqs, "query-line.fifo").await;
+    let (server, _sqs, url) = start_with_fifo("query-line.fifo").await;
     for body in ISSUE_EXAMPLE {
         let group = &body[..2];
-        let sent = query_post(
-            &server,
-            "/",
-            &[
-                ("Action", "SendMessage"),
-                ("QueueUrl", &url),
-                ("MessageBody", body),
-                ("MessageGroupId", group),
-            ],
-        )
-        .await;
+        let sent = query_send(&server, &url, body, &[("MessageGroupId", group)]).await;
         assert_eq!(sent.status, 200, "{}", sent.body);
     }
     let receive = |max: &'static str| {
         let url = url.clone();
         let server = &server;
         async move {
-            let answer = query_post(
+            let answer = query(
                 server,
-                "/",
                 &[
                     ("Action", "ReceiveMessage"),
                     ("QueueUrl", &url),
@@ -152,8 +115,7 @@ async fn groups_take_turns_over_the_query_protocol() {
 
 #[tokio::test]
 async fn a_served_group_rejoins_the_line_when_its_timeout_ends() {
-    let (server, sqs) = start_and_connect().await;
-    let url = fifo(&sqs, "shared.fifo").await;
+    let (server, sqs, url) = start_with_fifo("shared.fifo").await;
     for body in ["g1-m1", "g1-m2", "g1-m3", "g1-m4", "g2-m1", "g3-m1"] {
         send(&sqs, &url, body).await;
     }
@@ -170,14 +132,20 @@ async fn a_served_group_rejoins_the_line_when_its_timeout_ends() {
     );
 }
 
-#[tokio::test]
-async fn a_group_stays_locked_from_its_first_in_flight_message_on() {
-    let (_server, sqs) = start_and_connect().await;
-    let url = fifo(&sqs, "lock.fifo").await;
+/// A FIFO queue with g1-m1, g1-m2 and g2-m1 sent and a receive of two: g1's two messages
+/// are in flight.
+async fn group_one_in_flight(name: &str) -> (LocalServer, Client, String, Vec<Message>) {
+    let (server, sqs, url) = start_with_fifo(name).await;
     for body in ["g1-m1", "g1-m2", "g2-m1"] {
         send(&sqs, &url, body).await;
     }
     let held = receive(&sqs, &url, 2, None).await;
+    (server, sqs, url, held)
+}
+
+#[tokio::test]
+async fn a_group_stays_locked_from_its_first_in_flight_message_on() {
+    let (_server, sqs, url, held) = group_one_in_flight("lock.fifo").await;
     assert_eq!(bodies(&held), ["g1-m1", "g1-m2"]);
     // Making the second of two in-flight messages visible does not unlock the group: g1-m1
     // is still in flight ahead of it.
@@ -194,12 +162,7 @@ async fn a_group_stays_locked_from_its_first_in_flight_message_on() {
 
 #[tokio::test]
 async fn terminating_the_first_in_flight_message_returns_it_behind_the_waiting_group() {
-    let (_server, sqs) = start_and_connect().await;
-    let url = fifo(&sqs, "terminate.fifo").await;
-    for body in ["g1-m1", "g1-m2", "g2-m1"] {
-        send(&sqs, &url, body).await;
-    }
-    let held = receive(&sqs, &url, 2, None).await;
+    let (_server, sqs, url, held) = group_one_in_flight("terminate.fifo").await;
     assert_eq!(bodies(&held), ["g1-m1", "g1-m2"]);
     set_visibility(&sqs, &url, &held[0], 0).await;
     // As recorded on SQS: g1-m1 comes back, behind g2 (g1 was served); g1-m2, still in
@@ -212,8 +175,7 @@ async fn terminating_the_first_in_flight_message_returns_it_behind_the_waiting_g
 
 #[tokio::test]
 async fn a_partial_delete_keeps_the_group_locked() {
-    let (_server, sqs) = start_and_connect().await;
-    let url = fifo(&sqs, "partial.fifo").await;
+    let (_server, sqs, url) = start_with_fifo("partial.fifo").await;
     for body in [
         "g1-m1", "g2-m1", "g1-m2", "g2-m2", "g1-m3", "g1-m4", "g3-m1",
     ] {
@@ -284,8 +246,7 @@ async fn second_message_locked(
 
 #[tokio::test]
 async fn a_delete_that_unlocks_a_group_wakes_the_waiting_long_polls() {
-    let (_server, sqs) = start_and_connect().await;
-    let url = fifo(&sqs, "wake-delete.fifo").await;
+    let (_server, sqs, url) = start_with_fifo("wake-delete.fifo").await;
     let mut rx = three_long_polls(&sqs, &url);
     let first = second_message_locked(&sqs, &url, &mut rx).await;
     delete(&sqs, &url, &first).await;
@@ -294,8 +255,7 @@ async fn a_delete_that_unlocks_a_group_wakes_the_waiting_long_polls() {
 
 #[tokio::test]
 async fn a_visibility_change_that_unlocks_a_group_wakes_the_waiting_long_polls() {
-    let (_server, sqs) = start_and_connect().await;
-    let url = fifo(&sqs, "wake-change.fifo").await;
+    let (_server, sqs, url) = start_with_fifo("wake-change.fifo").await;
     let mut rx = three_long_polls(&sqs, &url);
     let first = second_message_locked(&sqs, &url, &mut rx).await;
     set_visibility(&sqs, &url, &first, 0).await;
@@ -304,14 +264,8 @@ async fn a_visibility_change_that_unlocks_a_group_wakes_the_waiting_long_polls()
 
 #[tokio::test]
 async fn a_visibility_timeout_ending_wakes_the_waiting_long_polls() {
-    let (_server, sqs) = start_and_connect().await;
-    let url = fifo(&sqs, "wake-expiry.fifo").await;
-    sqs.set_queue_attributes()
-        .queue_url(&url)
-        .attributes(QueueAttributeName::VisibilityTimeout, "1")
-        .send()
-        .await
-        .expect("set timeout");
+    let (_server, sqs, url) = start_with_fifo("wake-expiry.fifo").await;
+    set_attributes(&sqs, &url, &[(QueueAttributeName::VisibilityTimeout, "1")]).await;
     let mut rx = three_long_polls(&sqs, &url);
     let _first = second_message_locked(&sqs, &url, &mut rx).await;
     // After one second g1-m1 is visible again (no request touches the queue) and a waiting

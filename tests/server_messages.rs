@@ -7,7 +7,8 @@ use aws_sdk_sqs::operation::change_message_visibility::builders::ChangeMessageVi
 use aws_sdk_sqs::operation::delete_message::builders::DeleteMessageFluentBuilder;
 use aws_sdk_sqs::types::{MessageAttributeValue, MessageSystemAttributeName};
 
-use crate::util::sdk::{change_visibility, delete, missing_queue, send};
+use crate::util::requests::send_message;
+use crate::util::sdk::{change_visibility, delete, missing_queue, receive_once, send};
 use crate::util::server::{ACCESS_KEY_ID, create_queue, rejected, start_with_queue};
 use crate::util::{is_request_id, md5_hex};
 
@@ -28,10 +29,7 @@ fn hide_request(sqs: &Client, url: &str, handle: &str) -> ChangeMessageVisibilit
 async fn send_receive_delete_with_attributes_and_digests() {
     let (_server, sqs, url) = start_with_queue("roundtrip").await;
     let body = "Message 1 \"quoted\" <tag> & \r\n line two";
-    let sent = sqs
-        .send_message()
-        .queue_url(&url)
-        .message_body(body)
+    let sent = send_message(&sqs, &url, body)
         .message_attributes(
             "client",
             MessageAttributeValue::builder()
@@ -87,32 +85,20 @@ async fn send_receive_delete_with_attributes_and_digests() {
     );
 
     delete(&sqs, &url, message.receipt_handle().unwrap()).await;
-    let empty = sqs.receive_message().queue_url(&url).send().await.unwrap();
-    assert!(empty.messages().is_empty());
+    let empty = receive_once(&sqs, &url).await;
+    assert!(empty.is_empty());
 }
 
 #[tokio::test]
 async fn send_and_receive_errors() {
     let (server, sqs, url) = start_with_queue("errors").await;
-    let error = rejected(sqs.send_message().queue_url(&url).message_body("").send()).await;
+    let error = rejected(send_message(&sqs, &url, "").send()).await;
     assert_eq!(error.code(), Some("MissingParameter"), "{error:?}");
 
-    let error = rejected(
-        sqs.send_message()
-            .queue_url(&url)
-            .message_body("bad \u{1} char")
-            .send(),
-    )
-    .await;
+    let error = rejected(send_message(&sqs, &url, "bad \u{1} char").send()).await;
     assert!(error.is_invalid_message_contents(), "{error:?}");
 
-    let error = rejected(
-        sqs.send_message()
-            .queue_url(&url)
-            .message_body("x".repeat(1_048_577))
-            .send(),
-    )
-    .await;
+    let error = rejected(send_message(&sqs, &url, "x".repeat(1_048_577)).send()).await;
     assert_eq!(error.code(), Some("InvalidParameterValue"), "{error:?}");
 
     let error = rejected(
@@ -131,24 +117,12 @@ async fn send_and_receive_errors() {
     );
 
     let fifo = create_queue(&sqs, "errors.fifo").await;
-    let error = rejected(
-        sqs.send_message()
-            .queue_url(&fifo)
-            .message_body("no group")
-            .message_deduplication_id("d")
-            .send(),
-    )
-    .await;
+    let ungrouped = send_message(&sqs, &fifo, "no group").message_deduplication_id("d");
+    let error = rejected(ungrouped.send()).await;
     assert_eq!(error.code(), Some("MissingParameter"), "{error:?}");
 
     let missing = missing_queue(&server);
-    let error = rejected(
-        sqs.send_message()
-            .queue_url(&missing)
-            .message_body("x")
-            .send(),
-    )
-    .await;
+    let error = rejected(send_message(&sqs, &missing, "x").send()).await;
     assert!(error.is_queue_does_not_exist(), "{error:?}");
     let error = rejected(sqs.receive_message().queue_url(&missing).send()).await;
     assert!(error.is_queue_does_not_exist(), "{error:?}");
@@ -167,13 +141,13 @@ async fn delete_and_change_visibility_errors() {
     assert!(error.is_receipt_handle_is_invalid(), "{error:?}");
 
     send(&sqs, &url, "m").await;
-    let received = sqs.receive_message().queue_url(&url).send().await.unwrap();
-    let handle = received.messages()[0].receipt_handle().unwrap().to_string();
+    let received = receive_once(&sqs, &url).await;
+    let handle = received[0].receipt_handle().unwrap().to_string();
     change_visibility(&sqs, &url, &handle, 0).await;
     // Visible again at once.
-    let again = sqs.receive_message().queue_url(&url).send().await.unwrap();
-    assert_eq!(again.messages().len(), 1);
-    let handle = again.messages()[0].receipt_handle().unwrap().to_string();
+    let again = receive_once(&sqs, &url).await;
+    assert_eq!(again.len(), 1);
+    let handle = again[0].receipt_handle().unwrap().to_string();
     delete(&sqs, &url, &handle).await;
     let error = rejected(hide_request(&sqs, &url, &handle).send()).await;
     assert_eq!(error.code(), Some("InvalidParameterValue"), "{error:?}");

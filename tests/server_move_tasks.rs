@@ -4,12 +4,14 @@
 
 use std::time::Duration;
 
-use crate::util::http::{json_post, query, xml_all, xml_text};
+use crate::util::http::{RawResponse, json_call, query, xml_all, xml_text};
 use crate::util::sdk::delete;
 use crate::util::sdk::{
-    dead_letter, queue_attribute, receive, redrive_after_one_receive, send, visible,
+    dead_letter, queue_attribute, receive, redrive_after_one_receive, send, send_to_group, visible,
 };
-use crate::util::server::{as_shipped, create_queue, rejected, start_and_connect, start_with};
+use crate::util::server::{
+    as_shipped, create_queue, create_queue_with, rejected, start_and_connect, start_with,
+};
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::error::ProvideErrorMetadata;
 use aws_sdk_sqs::operation::cancel_message_move_task::CancelMessageMoveTaskError;
@@ -23,16 +25,12 @@ use queue::server::LocalServer;
 /// A source queue whose dead letters go to `dlq` after one receive; a `.fifo` name makes a
 /// FIFO queue with content-based deduplication.
 async fn create_source(client: &Client, name: &str, dlq_arn: &str) -> String {
-    let mut request = client.create_queue().queue_name(name).attributes(
-        QueueAttributeName::RedrivePolicy,
-        redrive_after_one_receive(dlq_arn),
-    );
+    let policy = redrive_after_one_receive(dlq_arn);
+    let mut attributes = vec![(QueueAttributeName::RedrivePolicy, policy.as_str())];
     if name.ends_with(".fifo") {
-        request = request
-            .attributes(QueueAttributeName::FifoQueue, "true")
-            .attributes(QueueAttributeName::ContentBasedDeduplication, "true");
+        attributes.push((QueueAttributeName::ContentBasedDeduplication, "true"));
     }
-    request.send().await.unwrap().queue_url.unwrap()
+    create_queue_with(client, name, &attributes).await
 }
 
 /// Creates the queue `name`: its URL and ARN.
@@ -190,6 +188,14 @@ struct Pipe {
     source_arn: String,
     dlq: String,
     dlq_arn: String,
+}
+
+impl Pipe {
+    /// A Query-protocol `action` on the tasks out of the DLQ, with one more parameter.
+    async fn query_on_dlq(&self, action: &str, parameter: (&str, &str)) -> RawResponse {
+        let form = [("Action", action), ("SourceArn", &self.dlq_arn), parameter];
+        query(&self.server, &form).await
+    }
 }
 
 async fn pipe(bodies: &[&str]) -> Pipe {
@@ -458,28 +464,15 @@ async fn the_errors_are_sqs_s() {
 #[tokio::test]
 async fn both_protocols_carry_tasks_as_sqs_does() {
     let p = pipe(&["m0", "m1", "m2"]).await;
-    let started = query(
-        &p.server,
-        &[
-            ("Action", "StartMessageMoveTask"),
-            ("SourceArn", &p.dlq_arn),
-            ("MaxNumberOfMessagesPerSecond", "1"),
-        ],
-    )
-    .await;
+    let one_a_second = ("MaxNumberOfMessagesPerSecond", "1");
+    let started = p.query_on_dlq("StartMessageMoveTask", one_a_second).await;
     assert_eq!(started.status, 200, "{}", started.body);
     assert!(started.body.contains("<StartMessageMoveTaskResponse"));
     let handle = xml_text(&started.body, "TaskHandle").unwrap();
     until_moved(&p.client, &p.dlq_arn, 1).await;
-    let listed = query(
-        &p.server,
-        &[
-            ("Action", "ListMessageMoveTasks"),
-            ("SourceArn", &p.dlq_arn),
-            ("MaxResults", "10"),
-        ],
-    )
-    .await;
+    let listed = p
+        .query_on_dlq("ListMessageMoveTasks", ("MaxResults", "10"))
+        .await;
     assert_eq!(listed.status, 200, "{}", listed.body);
     let entries = xml_all(&listed.body, "ListMessageMoveTasksResultEntry");
     assert_eq!(entries.len(), 1, "{}", listed.body);
@@ -494,14 +487,10 @@ async fn both_protocols_carry_tasks_as_sqs_does() {
         Some("1")
     );
 
-    let json = json_post(
-        &p.server,
-        "ListMessageMoveTasks",
-        "us-east-1",
-        &format!(r#"{{"SourceArn":"{}"}}"#, p.dlq_arn),
-    )
-    .await
-    .json();
+    let from_dlq = format!(r#"{{"SourceArn":"{}"}}"#, p.dlq_arn);
+    let json = json_call(&p.server, "ListMessageMoveTasks", &from_dlq)
+        .await
+        .json();
     let entry = &json["Results"][0];
     assert_eq!(entry["ApproximateNumberOfMessagesMoved"], 1);
     assert!(entry["StartedTimestamp"].is_u64(), "{entry}");
@@ -529,13 +518,8 @@ async fn both_protocols_carry_tasks_as_sqs_does() {
         xml_text(&error.body, "Code").as_deref(),
         Some("ResourceNotFoundException")
     );
-    let error = json_post(
-        &p.server,
-        "CancelMessageMoveTask",
-        "us-east-1",
-        r#"{"TaskHandle":"foobared"}"#,
-    )
-    .await;
+    let unknown_task = r#"{"TaskHandle":"foobared"}"#;
+    let error = json_call(&p.server, "CancelMessageMoveTask", unknown_task).await;
     assert_eq!(error.status, 400);
     assert_eq!(
         error.header("x-amzn-query-error"),
@@ -560,14 +544,7 @@ async fn a_fifo_dead_letter_queue_goes_back_in_order_with_its_groups() {
     let source = create_source(&client, "jobs.fifo", &dlq_arn).await;
     let mut sequence_numbers = Vec::new();
     for body in ["f0", "f1", "f2"] {
-        let sent = client
-            .send_message()
-            .queue_url(&source)
-            .message_body(body)
-            .message_group_id("g")
-            .send()
-            .await
-            .unwrap();
+        let sent = send_to_group(&client, &source, body, "g").await;
         sequence_numbers.push(sent.sequence_number.unwrap());
     }
     for _ in 0..2 {

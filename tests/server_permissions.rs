@@ -1,24 +1,18 @@
 //! AddPermission and RemovePermission against the embedded server, through the SDK and the
 //! Query protocol: the `Policy` attribute as SQS writes it (recorded on AWS), and SQS's errors.
 
-use crate::util::http::{RawResponse, json_post, query, xml_text};
-use crate::util::server::{client, create_queue, start};
+use crate::util::http::{RawResponse, json_call, query, query_attributes, xml_text};
+use crate::util::sdk::attributes;
+use crate::util::server::start_with_queue;
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::error::ProvideErrorMetadata;
 use aws_sdk_sqs::types::QueueAttributeName;
 use queue::server::LocalServer;
 
 async fn policy(client: &Client, url: &str) -> Option<String> {
-    let answer = client
-        .get_queue_attributes()
-        .queue_url(url)
-        .attribute_names(QueueAttributeName::Policy)
-        .send()
+    attributes(client, url, QueueAttributeName::Policy)
         .await
-        .unwrap();
-    answer
-        .attributes
-        .and_then(|mut attributes| attributes.remove(&QueueAttributeName::Policy))
+        .remove(&QueueAttributeName::Policy)
 }
 
 async fn add(client: &Client, url: &str, label: &str, accounts: &[&str], actions: &[&str]) {
@@ -35,9 +29,7 @@ async fn add(client: &Client, url: &str, label: &str, accounts: &[&str], actions
 
 #[tokio::test]
 async fn permissions_live_in_the_policy_as_sqs_writes_it() {
-    let server = start().await;
-    let client = client(&server);
-    let url = create_queue(&client, "shared").await;
+    let (server, client, url) = start_with_queue("shared").await;
     let arn = "arn:aws:sqs:us-east-1:000000000000:shared";
     assert_eq!(policy(&client, &url).await, None);
 
@@ -117,15 +109,7 @@ async fn permissions_live_in_the_policy_as_sqs_writes_it() {
         None,
         "the last statement takes the policy"
     );
-    let all = client
-        .get_queue_attributes()
-        .queue_url(&url)
-        .attribute_names(QueueAttributeName::All)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap();
+    let all = attributes(&client, &url, QueueAttributeName::All).await;
     assert!(!all.contains_key(&QueueAttributeName::Policy));
     let error = client
         .remove_permission()
@@ -140,21 +124,14 @@ async fn permissions_live_in_the_policy_as_sqs_writes_it() {
     );
 
     // Over JSON the answer keeps an empty map, as recorded on AWS.
-    let raw = json_post(
-        &server,
-        "GetQueueAttributes",
-        "us-east-1",
-        &format!(r#"{{"QueueUrl":"{url}","AttributeNames":["Policy"]}}"#),
-    )
-    .await;
+    let ask_policy = format!(r#"{{"QueueUrl":"{url}","AttributeNames":["Policy"]}}"#);
+    let raw = json_call(&server, "GetQueueAttributes", &ask_policy).await;
     assert_eq!(raw.json(), serde_json::json!({"Attributes": {}}));
 }
 
 #[tokio::test]
 async fn bad_permissions_get_sqs_s_errors() {
-    let server = start().await;
-    let client = client(&server);
-    let url = create_queue(&client, "guarded").await;
+    let (_server, client, url) = start_with_queue("guarded").await;
     let attempt = |accounts: Vec<&str>, actions: Vec<&str>| {
         client
             .add_permission()
@@ -206,13 +183,29 @@ async fn bad_permissions_get_sqs_s_errors() {
     assert_eq!(policy(&client, &url).await, None, "nothing was written");
 }
 
-/// GetQueueAttributes of the queue's Policy over the Query protocol.
-async fn policy_by_query(server: &LocalServer, url: &str) -> RawResponse {
-    let form = [
-        ("Action", "GetQueueAttributes"),
+/// AddPermission of `label` for one account and these actions over the Query protocol.
+async fn add_by_query(
+    server: &LocalServer,
+    url: &str,
+    label: &str,
+    account: &str,
+    actions: &[&str],
+) -> RawResponse {
+    let names: Vec<String> = (1..=actions.len())
+        .map(|n| format!("ActionName.{n}"))
+        .collect();
+    let mut form = vec![
+        ("Action", "AddPermission"),
         ("QueueUrl", url),
-        ("AttributeName.1", "Policy"),
+        ("Label", label),
+        ("AWSAccountId.1", account),
     ];
+    form.extend(
+        names
+            .iter()
+            .map(String::as_str)
+            .zip(actions.iter().copied()),
+    );
     query(server, &form).await
 }
 
@@ -228,21 +221,9 @@ async fn remove_by_query(server: &LocalServer, url: &str, label: &str) -> RawRes
 
 #[tokio::test]
 async fn the_query_protocol_adds_and_removes_permissions() {
-    let server = start().await;
-    let client = client(&server);
-    let url = create_queue(&client, "by-query").await;
-    let added = query(
-        &server,
-        &[
-            ("Action", "AddPermission"),
-            ("QueueUrl", &url),
-            ("Label", "q1"),
-            ("AWSAccountId.1", "111111111111"),
-            ("ActionName.1", "SendMessage"),
-            ("ActionName.2", "ReceiveMessage"),
-        ],
-    )
-    .await;
+    let (server, _client, url) = start_with_queue("by-query").await;
+    let actions = ["SendMessage", "ReceiveMessage"];
+    let added = add_by_query(&server, &url, "q1", "111111111111", &actions).await;
     assert_eq!(added.status, 200, "{}", added.body);
     assert!(
         added.body.contains("<AddPermissionResponse"),
@@ -254,7 +235,7 @@ async fn the_query_protocol_adds_and_removes_permissions() {
         "{}",
         added.body
     );
-    let listed = policy_by_query(&server, &url).await;
+    let listed = query_attributes(&server, &url, "Policy").await;
     assert!(
         listed.body.contains(
             "&quot;Action&quot;:[&quot;SQS:SendMessage&quot;,&quot;SQS:ReceiveMessage&quot;]"
@@ -270,6 +251,6 @@ async fn the_query_protocol_adds_and_removes_permissions() {
         xml_text(&again.body, "Code").as_deref(),
         Some("InvalidParameterValue")
     );
-    let empty = policy_by_query(&server, &url).await;
+    let empty = query_attributes(&server, &url, "Policy").await;
     assert!(!empty.body.contains("<Attribute>"), "{}", empty.body);
 }

@@ -2,9 +2,11 @@
 //! responses and errors, `Accept: application/json`, GET with a presigned query string,
 //! queue-URL path addressing, bodies that are not UTF-8.
 
-use crate::util::http::{query, query_post, raw, xml_all, xml_text};
+use queue::server::LocalServer;
+
+use crate::util::http::{RawResponse, query, query_attributes, query_post, raw, xml_all, xml_text};
 use crate::util::md5_hex;
-use crate::util::sdk::{receive, send};
+use crate::util::sdk::{receive, receive_once, send};
 use crate::util::server::{
     ACCESS_KEY_ID, ACCOUNT, client_in, create_queue, start, start_with_queue,
 };
@@ -105,15 +107,7 @@ async fn query_protocol_roundtrip_in_xml() {
         Some("ReceiptHandleIsInvalid")
     );
 
-    let attrs = query(
-        &server,
-        &[
-            ("Action", "GetQueueAttributes"),
-            ("QueueUrl", &url),
-            ("AttributeName.1", "VisibilityTimeout"),
-        ],
-    )
-    .await;
+    let attrs = query_attributes(&server, &url, "VisibilityTimeout").await;
     assert!(attrs.body.contains(
         "<GetQueueAttributesResult><Attribute><Name>VisibilityTimeout</Name><Value>40</Value></Attribute></GetQueueAttributesResult>"
     ), "{}", attrs.body);
@@ -176,21 +170,20 @@ async fn query_errors_are_xml_error_responses() {
     );
 }
 
+/// A Query-protocol POST of the form-encoded `form` to `/` with `Accept: application/json`.
+async fn query_asking_for_json(server: &LocalServer, form: &str) -> RawResponse {
+    let headers = [
+        ("Content-Type", "application/x-www-form-urlencoded"),
+        ("Accept", "application/json"),
+    ];
+    raw(server, "POST", "/", &headers, form.as_bytes()).await
+}
+
 #[tokio::test]
 async fn query_with_accept_json_gets_json() {
     let server = start().await;
     let body = "Action=CreateQueue&Version=2012-11-05&QueueName=jsonq";
-    let response = raw(
-        &server,
-        "POST",
-        "/",
-        &[
-            ("Content-Type", "application/x-www-form-urlencoded"),
-            ("Accept", "application/json"),
-        ],
-        body.as_bytes(),
-    )
-    .await;
+    let response = query_asking_for_json(&server, body).await;
     assert_eq!(response.status, 200, "{response:?}");
     assert_eq!(response.header("content-type"), Some("application/json"));
     assert!(
@@ -199,17 +192,7 @@ async fn query_with_accept_json_gets_json() {
             .unwrap()
             .ends_with("/jsonq")
     );
-    let error = raw(
-        &server,
-        "POST",
-        "/",
-        &[
-            ("Content-Type", "application/x-www-form-urlencoded"),
-            ("Accept", "application/json"),
-        ],
-        b"Action=GetQueueUrl&QueueName=none",
-    )
-    .await;
+    let error = query_asking_for_json(&server, "Action=GetQueueUrl&QueueName=none").await;
     assert_eq!(error.status, 400);
     assert_eq!(
         error.json()["Error"]["Code"],
@@ -264,8 +247,8 @@ async fn queue_url_path_addressing_without_queue_url_parameter() {
     )
     .await;
     assert_eq!(sent.status, 200, "{sent:?}");
-    let received = sqs.receive_message().queue_url(&url).send().await.unwrap();
-    assert_eq!(received.messages()[0].body(), Some("via path"));
+    let received = receive_once(&sqs, &url).await;
+    assert_eq!(received[0].body(), Some("via path"));
 
     let missing = query_post(
         &server,

@@ -10,9 +10,12 @@ use aws_sdk_sqs::operation::create_queue::builders::CreateQueueFluentBuilder;
 use aws_sdk_sqs::operation::set_queue_attributes::builders::SetQueueAttributesFluentBuilder;
 use aws_sdk_sqs::types::QueueAttributeName;
 
-use crate::util::sdk::{missing_queue, send};
+use crate::util::sdk::{
+    attributes, dead_letter_sources, list_queues, missing_queue, queue_url, receive_once, send,
+};
 use crate::util::server::{
-    ACCOUNT, client_in, create_queue, rejected, start, start_and_connect, start_with_queue,
+    ACCOUNT, client_in, create_queue, create_queue_with, rejected, start, start_and_connect,
+    start_with_queue,
 };
 
 #[tokio::test]
@@ -24,23 +27,12 @@ async fn create_get_list_delete_queue() {
     assert!(url.ends_with(&format!("/{ACCOUNT}/orders")), "{url}");
     // Idempotent create with no attributes returns the same URL.
     assert_eq!(create_queue(&sqs, "orders").await, url);
-    let got = sqs
-        .get_queue_url()
-        .queue_name("orders")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(got.queue_url(), Some(url.as_str()));
+    assert_eq!(queue_url(&sqs, "orders").await, url);
     create_queue(&sqs, "other").await;
 
     let listed = sqs.list_queues().send().await.unwrap();
     assert_eq!(listed.queue_urls().len(), 2);
-    let prefixed = sqs
-        .list_queues()
-        .queue_name_prefix("ord")
-        .send()
-        .await
-        .unwrap();
+    let prefixed = list_queues(&sqs, "ord").await;
     assert_eq!(prefixed.queue_urls(), std::slice::from_ref(&url));
     let page = sqs.list_queues().max_results(1).send().await.unwrap();
     assert_eq!(page.queue_urls().len(), 1);
@@ -108,14 +100,7 @@ async fn queue_attributes_get_and_set() {
         .send()
         .await
         .unwrap();
-    let attrs = sqs
-        .get_queue_attributes()
-        .queue_url(&url)
-        .attribute_names(QueueAttributeName::All)
-        .send()
-        .await
-        .unwrap();
-    let attrs = attrs.attributes().unwrap();
+    let attrs = attributes(&sqs, &url, QueueAttributeName::All).await;
     assert_eq!(
         attrs
             .get(&QueueAttributeName::VisibilityTimeout)
@@ -157,8 +142,8 @@ async fn purge_queue_once_a_minute() {
     assert!(error.is_purge_queue_in_progress(), "{error:?}");
     server.advance_clock(Duration::from_secs(61));
     sqs.purge_queue().queue_url(&url).send().await.unwrap();
-    let empty = sqs.receive_message().queue_url(&url).send().await.unwrap();
-    assert!(empty.messages().is_empty());
+    let empty = receive_once(&sqs, &url).await;
+    assert!(empty.is_empty());
 }
 
 #[tokio::test]
@@ -207,19 +192,10 @@ async fn dead_letter_source_queues() {
     let policy = format!(
         r#"{{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:{ACCOUNT}:dlq","maxReceiveCount":"2"}}"#
     );
-    let source = create_with(&sqs, "source", QueueAttributeName::RedrivePolicy, &policy)
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
-    let sources = sqs
-        .list_dead_letter_source_queues()
-        .queue_url(&dlq)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(sources.queue_urls(), [source]);
+    let redrive = [(QueueAttributeName::RedrivePolicy, policy.as_str())];
+    let source = create_queue_with(&sqs, "source", &redrive).await;
+    let sources = dead_letter_sources(&sqs, &dlq).await;
+    assert_eq!(sources, [source]);
     let missing = missing_queue(&server);
     let error = rejected(
         sqs.list_dead_letter_source_queues()
@@ -267,28 +243,12 @@ async fn same_name_in_two_regions_is_two_queues() {
     let east_url = create_queue(&east, "twin").await;
     let west_url = create_queue(&west, "twin").await;
     assert_ne!(east_url, west_url);
-    east.send_message()
-        .queue_url(&east_url)
-        .message_body("east")
-        .send()
-        .await
-        .unwrap();
-    let received = west
-        .receive_message()
-        .queue_url(&west_url)
-        .send()
-        .await
-        .unwrap();
-    assert!(received.messages().is_empty());
-    let attrs = west
-        .get_queue_attributes()
-        .queue_url(&west_url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap();
+    send(&east, &east_url, "east").await;
+    let received = receive_once(&west, &west_url).await;
+    assert!(received.is_empty());
+    let attrs = attributes(&west, &west_url, QueueAttributeName::QueueArn).await;
     assert_eq!(
-        attrs.attributes().unwrap()[&QueueAttributeName::QueueArn],
+        attrs[&QueueAttributeName::QueueArn],
         format!("arn:aws:sqs:eu-west-1:{ACCOUNT}:twin")
     );
     assert_eq!(

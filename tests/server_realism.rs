@@ -8,14 +8,13 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use aws_sdk_sqs::Client;
-use aws_sdk_sqs::types::{
-    Message, MessageAttributeValue, QueueAttributeName, SendMessageBatchRequestEntry,
-};
+use aws_sdk_sqs::types::{Message, MessageAttributeValue, QueueAttributeName};
 use queue::server::{LocalServer, ServeOptions};
 
-use crate::util::http::{query_post, xml_all, xml_text};
+use crate::util::http::{query, query_send, xml_all, xml_text};
+use crate::util::requests::{send_batch_of, send_message};
 use crate::util::sdk;
-use crate::util::server::{as_shipped, client, create_queue, start_with};
+use crate::util::server::{as_shipped, client, create_queue, create_queue_with, start_with};
 
 /// Seeds every randomised case runs with.
 const SEEDS: std::ops::Range<u64> = 0..20;
@@ -31,12 +30,24 @@ async fn send(client: &Client, url: &str, body: &str) -> String {
         .expect("message id")
 }
 
+/// A server with the realism `queue serve` ships with, on `seed`, a client, and one queue:
+/// its URL third.
+async fn shipped_with_queue(seed: u64, name: &str) -> (LocalServer, Client, String) {
+    start_with_queue_in(as_shipped(seed), name).await
+}
+
+/// A server with `options`, a client, and one queue: its URL third.
+async fn start_with_queue_in(options: ServeOptions, name: &str) -> (LocalServer, Client, String) {
+    let server = start_with(options).await;
+    let client = client(&server);
+    let url = create_queue(&client, name).await;
+    (server, client, url)
+}
+
 #[tokio::test]
 async fn a_short_poll_with_visibility_zero_returns_the_message_again_on_every_seed() {
     for seed in SEEDS {
-        let server = start_with(as_shipped(seed)).await;
-        let client = client(&server);
-        let url = create_queue(&client, "vt0").await;
+        let (server, client, url) = shipped_with_queue(seed, "vt0").await;
         send(&client, &url, "foobar").await;
         let first = sdk::short_poll(&client, &url, 1, Some(0)).await;
         let second = sdk::short_poll(&client, &url, 1, Some(0)).await;
@@ -64,22 +75,8 @@ async fn a_short_poll_with_visibility_zero_returns_the_message_again_on_every_se
 #[tokio::test]
 async fn a_batch_of_two_comes_back_one_by_one_in_order_on_every_seed() {
     for seed in SEEDS {
-        let server = start_with(as_shipped(seed)).await;
-        let client = client(&server);
-        let url = create_queue(&client, "batch").await;
-        let entries = (0..2)
-            .map(|i| {
-                SendMessageBatchRequestEntry::builder()
-                    .id(i.to_string())
-                    .message_body(format!("message-{i}"))
-                    .build()
-                    .expect("entry")
-            })
-            .collect();
-        client
-            .send_message_batch()
-            .queue_url(&url)
-            .set_entries(Some(entries))
+        let (server, client, url) = shipped_with_queue(seed, "batch").await;
+        send_batch_of(&client, &url, &[("0", "message-0"), ("1", "message-1")])
             .send()
             .await
             .expect("batch");
@@ -101,9 +98,7 @@ async fn a_batch_of_two_comes_back_one_by_one_in_order_on_every_seed() {
 #[tokio::test]
 async fn a_message_back_from_its_visibility_timeout_comes_before_a_later_one_on_every_seed() {
     for seed in SEEDS {
-        let server = start_with(as_shipped(seed)).await;
-        let client = client(&server);
-        let url = create_queue(&client, "requeue").await;
+        let (server, client, url) = shipped_with_queue(seed, "requeue").await;
         send(&client, &url, "test1").await;
         let first = sdk::short_poll(&client, &url, 1, Some(3)).await;
         server.advance_clock(Duration::from_millis(1_500));
@@ -123,18 +118,13 @@ async fn a_short_poll_straight_after_a_send_gets_attributes_and_encoded_content_
         "{\r\n\"machineID\" : \"d357006e26ff47439e1ef894225d4307\"}",
     ];
     for seed in SEEDS {
-        let server = start_with(as_shipped(seed)).await;
-        let client = client(&server);
-        let url = create_queue(&client, "content").await;
+        let (server, client, url) = shipped_with_queue(seed, "content").await;
         let timestamp = MessageAttributeValue::builder()
             .data_type("Number")
             .string_value("1614717034367")
             .build()
             .expect("attribute");
-        let sent = client
-            .send_message()
-            .queue_url(&url)
-            .message_body("test")
+        let sent = send_message(&client, &url, "test")
             .message_attributes("timestamp", timestamp.clone())
             .send()
             .await
@@ -148,13 +138,7 @@ async fn a_short_poll_straight_after_a_send_gets_attributes_and_encoded_content_
             "seed {seed}"
         );
         for body in bodies_sent {
-            let sent = client
-                .send_message()
-                .queue_url(&url)
-                .message_body(body)
-                .send()
-                .await
-                .expect("send");
+            let sent = sdk::send(&client, &url, body).await;
             let got = sdk::short_poll(&client, &url, 1, None).await;
             assert_eq!(bodies(&got), [body], "seed {seed}");
             assert_eq!(
@@ -171,22 +155,15 @@ async fn a_short_poll_straight_after_a_send_gets_attributes_and_encoded_content_
 async fn a_dead_letter_queue_gets_the_message_after_max_receive_count_receives_on_every_seed() {
     for seed in SEEDS {
         let max_receives = 1 + seed % 3;
-        let server = start_with(as_shipped(seed)).await;
-        let client = client(&server);
-        let dlq = create_queue(&client, "dlq").await;
+        let (server, client, dlq) = shipped_with_queue(seed, "dlq").await;
         let policy = format!(
             r#"{{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:dlq","maxReceiveCount":{max_receives}}}"#
         );
-        let url = client
-            .create_queue()
-            .queue_name("source")
-            .attributes(QueueAttributeName::RedrivePolicy, policy)
-            .attributes(QueueAttributeName::VisibilityTimeout, "0")
-            .send()
-            .await
-            .expect("create")
-            .queue_url
-            .expect("url");
+        let redrive = [
+            (QueueAttributeName::RedrivePolicy, policy.as_str()),
+            (QueueAttributeName::VisibilityTimeout, "0"),
+        ];
+        let url = create_queue_with(&client, "source", &redrive).await;
         let id = send(&client, &url, "poison").await;
         for receive in 1..=max_receives {
             let got = sdk::short_poll(&client, &url, 1, None).await;
@@ -224,7 +201,7 @@ async fn query_receive(
 ) -> (Vec<String>, Vec<String>) {
     let mut form = vec![("Action", "ReceiveMessage"), ("QueueUrl", url)];
     form.extend_from_slice(extra);
-    let answer = query_post(server, "/", &form).await;
+    let answer = query(server, &form).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     (
         xml_all(&answer.body, "Body"),
@@ -237,16 +214,10 @@ async fn query_receive(
 async fn the_small_queue_cases_hold_over_the_query_protocol_on_every_seed() {
     for seed in SEEDS {
         let server = start_with(as_shipped(seed)).await;
-        let created = query_post(
-            &server,
-            "/",
-            &[("Action", "CreateQueue"), ("QueueName", "q")],
-        )
-        .await;
+        let created = query(&server, &[("Action", "CreateQueue"), ("QueueName", "q")]).await;
         let url = xml_text(&created.body, "QueueUrl").expect("queue url");
-        let sent = query_post(
+        let sent = query(
             &server,
-            "/",
             &[
                 ("Action", "SendMessageBatch"),
                 ("QueueUrl", &url),
@@ -271,16 +242,7 @@ async fn the_small_queue_cases_hold_over_the_query_protocol_on_every_seed() {
         // One message with encoded content: short polls with VisibilityTimeout=0 get it
         // again and again, a default receive hides it.
         let body = "\"&quot;&quot;\r";
-        let sent = query_post(
-            &server,
-            "/",
-            &[
-                ("Action", "SendMessage"),
-                ("QueueUrl", &url),
-                ("MessageBody", body),
-            ],
-        )
-        .await;
+        let sent = query_send(&server, &url, body, &[]).await;
         assert_eq!(sent.status, 200, "{}", sent.body);
         let mut handles = BTreeSet::new();
         for visibility in ["0", "0", "30"] {
@@ -306,13 +268,11 @@ async fn the_small_queue_cases_hold_over_the_query_protocol_on_every_seed() {
 async fn sequential_send_receive_delete_is_never_duplicated_on_every_seed() {
     for seed in SEEDS {
         // Every delete that could miss a replica would. 20 messages: the most a quiet queue holds.
-        let server = start_with(ServeOptions {
+        let always_duplicated = ServeOptions {
             duplicate_rate: 1.0,
             ..as_shipped(seed)
-        })
-        .await;
-        let client = client(&server);
-        let url = create_queue(&client, "seq").await;
+        };
+        let (server, client, url) = start_with_queue_in(always_duplicated, "seq").await;
         for i in 0..20 {
             send(&client, &url, &format!("m{i}")).await;
         }
@@ -324,13 +284,7 @@ async fn sequential_send_receive_delete_is_never_duplicated_on_every_seed() {
             }
             for message in &got {
                 order.push(message.body().unwrap_or_default().to_string());
-                client
-                    .delete_message()
-                    .queue_url(&url)
-                    .receipt_handle(message.receipt_handle().unwrap_or_default())
-                    .send()
-                    .await
-                    .expect("delete");
+                sdk::delete(&client, &url, message.receipt_handle().unwrap_or_default()).await;
             }
         }
         assert_eq!(

@@ -3,69 +3,42 @@
 //! in any script, PurgeQueue forgets FIFO deduplication ids, and a FIFO queue keeps the
 //! deduplication scope it was created with.
 
-use std::collections::HashMap;
-
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::error::ProvideErrorMetadata;
 use aws_sdk_sqs::types::{MessageAttributeValue, QueueAttributeName};
+use queue::server::LocalServer;
 
-use crate::util::http::{query_post, xml_all, xml_text};
-use crate::util::sdk;
-use crate::util::server::{create_queue, rejected, start_and_connect};
+use crate::util::http::{RawResponse, query, query_attributes, query_send, xml_all, xml_text};
+use crate::util::requests::send_message;
+use crate::util::sdk::{self, attributes, dead_letter_sources, set_attributes};
+use crate::util::server::{create_queue, create_queue_with, rejected, start_and_connect};
 
 async fn redrive_policy(sqs: &Client, url: &str) -> Option<String> {
-    attributes(sqs, url)
+    attributes(sqs, url, QueueAttributeName::All)
         .await
         .remove(&QueueAttributeName::RedrivePolicy)
 }
 
 async fn set_redrive_policy(sqs: &Client, url: &str, policy: &str) {
-    sqs.set_queue_attributes()
-        .queue_url(url)
-        .attributes(QueueAttributeName::RedrivePolicy, policy)
-        .send()
-        .await
-        .expect("set RedrivePolicy");
-}
-
-async fn attributes(sqs: &Client, url: &str) -> HashMap<QueueAttributeName, String> {
-    sqs.get_queue_attributes()
-        .queue_url(url)
-        .attribute_names(QueueAttributeName::All)
-        .send()
-        .await
-        .expect("attributes")
-        .attributes
-        .unwrap_or_default()
+    set_attributes(sqs, url, &[(QueueAttributeName::RedrivePolicy, policy)]).await;
 }
 
 #[tokio::test]
 async fn an_earlier_receipt_handle_still_changes_visibility() {
     let (server, sqs) = start_and_connect().await;
     let url = create_queue(&sqs, "earlier").await;
-    sqs.send_message()
-        .queue_url(&url)
-        .message_body("test")
-        .send()
-        .await
-        .expect("send");
+    sdk::send(&sqs, &url, "test").await;
     let first = sdk::short_poll(&sqs, &url, 1, Some(0)).await;
     let second = sdk::short_poll(&sqs, &url, 1, Some(30)).await;
     assert_eq!(second.len(), 1);
     assert_ne!(first[0].receipt_handle(), second[0].receipt_handle());
-    sqs.change_message_visibility()
-        .queue_url(&url)
-        .receipt_handle(first[0].receipt_handle().unwrap_or_default())
-        .visibility_timeout(0)
-        .send()
-        .await
-        .expect("the earlier handle is accepted");
+    // The earlier handle is accepted.
+    sdk::change_visibility(&sqs, &url, first[0].receipt_handle().unwrap_or_default(), 0).await;
     let again = sdk::short_poll(&sqs, &url, 1, None).await;
     assert_eq!(again.len(), 1, "the change took effect");
     // Over the Query protocol too, with the first handle once more.
-    let answer = query_post(
+    let answer = query(
         &server,
-        "/",
         &[
             ("Action", "ChangeMessageVisibility"),
             ("QueueUrl", &url),
@@ -85,12 +58,7 @@ async fn an_earlier_receipt_handle_still_changes_visibility() {
     );
     // A deleted message still refuses, with SQS's words.
     let handle = again[0].receipt_handle().unwrap_or_default();
-    sqs.delete_message()
-        .queue_url(&url)
-        .receipt_handle(handle)
-        .send()
-        .await
-        .expect("delete");
+    sdk::delete(&sqs, &url, handle).await;
     let err = rejected(
         sqs.change_message_visibility()
             .queue_url(&url)
@@ -111,17 +79,10 @@ async fn an_earlier_receipt_handle_still_changes_visibility() {
 async fn an_empty_redrive_policy_removes_it() {
     let (server, sqs) = start_and_connect().await;
     let dlq = create_queue(&sqs, "dead").await;
-    let arn = attributes(&sqs, &dlq).await[&QueueAttributeName::QueueArn].clone();
+    let arn = sdk::queue_attribute(&sqs, &dlq, QueueAttributeName::QueueArn).await;
     let policy = format!(r#"{{"deadLetterTargetArn":"{arn}","maxReceiveCount":1}}"#);
-    let url = sqs
-        .create_queue()
-        .queue_name("source")
-        .attributes(QueueAttributeName::RedrivePolicy, &policy)
-        .send()
-        .await
-        .expect("create")
-        .queue_url
-        .unwrap_or_default();
+    let redrive = [(QueueAttributeName::RedrivePolicy, policy.as_str())];
+    let url = create_queue_with(&sqs, "source", &redrive).await;
     assert_eq!(redrive_policy(&sqs, &url).await, Some(policy.clone()));
     set_redrive_policy(&sqs, &url, "").await;
     assert_eq!(redrive_policy(&sqs, &url).await, None);
@@ -139,18 +100,12 @@ async fn an_empty_redrive_policy_removes_it() {
         "nothing to report"
     );
     // The queue no longer lists as a source of the DLQ.
-    let sources = sqs
-        .list_dead_letter_source_queues()
-        .queue_url(&dlq)
-        .send()
-        .await
-        .expect("sources");
-    assert!(sources.queue_urls.is_empty());
+    let sources = dead_letter_sources(&sqs, &dlq).await;
+    assert!(sources.is_empty());
     // Query protocol: set again, remove with an empty Attribute.1.Value.
     set_redrive_policy(&sqs, &url, &policy).await;
-    let answer = query_post(
+    let answer = query(
         &server,
-        "/",
         &[
             ("Action", "SetQueueAttributes"),
             ("QueueUrl", &url),
@@ -160,16 +115,7 @@ async fn an_empty_redrive_policy_removes_it() {
     )
     .await;
     assert_eq!(answer.status, 200, "{}", answer.body);
-    let got = query_post(
-        &server,
-        "/",
-        &[
-            ("Action", "GetQueueAttributes"),
-            ("QueueUrl", &url),
-            ("AttributeName.1", "All"),
-        ],
-    )
-    .await;
+    let got = query_attributes(&server, &url, "All").await;
     assert!(
         !xml_all(&got.body, "Name")
             .iter()
@@ -192,14 +138,27 @@ fn string_attribute(value: &str) -> MessageAttributeValue {
         .expect("attribute")
 }
 
+/// A Query-protocol SendMessage of `q` with one String message attribute.
+async fn query_send_attribute(
+    server: &LocalServer,
+    url: &str,
+    name: &str,
+    value: &str,
+) -> RawResponse {
+    let attribute = [
+        ("MessageAttribute.1.Name", name),
+        ("MessageAttribute.1.Value.DataType", "String"),
+        ("MessageAttribute.1.Value.StringValue", value),
+    ];
+    query_send(server, url, "q", &attribute).await
+}
+
 #[tokio::test]
 async fn attribute_names_may_hold_letters_of_any_script() {
     let (server, sqs) = start_and_connect().await;
     let url = create_queue(&sqs, "names").await;
     for name in ["attr.1øßä", "Ünïcödé-名前_1", &"ß".repeat(256)] {
-        sqs.send_message()
-            .queue_url(&url)
-            .message_body("test")
+        send_message(&sqs, &url, "test")
             .message_attributes(name, string_attribute("Valida"))
             .send()
             .await
@@ -226,9 +185,7 @@ async fn attribute_names_may_hold_letters_of_any_script() {
         long.as_str(),
     ] {
         let err = rejected(
-            sqs.send_message()
-                .queue_url(&url)
-                .message_body("test")
+            send_message(&sqs, &url, "test")
                 .message_attributes(name, string_attribute("Valid"))
                 .send(),
         )
@@ -243,38 +200,14 @@ async fn attribute_names_may_hold_letters_of_any_script() {
         );
     }
     // Query protocol: the name travels form-encoded as UTF-8.
-    let answer = query_post(
-        &server,
-        "/",
-        &[
-            ("Action", "SendMessage"),
-            ("QueueUrl", &url),
-            ("MessageBody", "q"),
-            ("MessageAttribute.1.Name", "attr.1øßä"),
-            ("MessageAttribute.1.Value.DataType", "String"),
-            ("MessageAttribute.1.Value.StringValue", "Valida"),
-        ],
-    )
-    .await;
+    let answer = query_send_attribute(&server, &url, "attr.1øßä", "Valida").await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert!(
         xml_text(&answer.body, "MD5OfMessageAttributes").is_some(),
         "{}",
         answer.body
     );
-    let bad = query_post(
-        &server,
-        "/",
-        &[
-            ("Action", "SendMessage"),
-            ("QueueUrl", &url),
-            ("MessageBody", "q"),
-            ("MessageAttribute.1.Name", "Amazon.x"),
-            ("MessageAttribute.1.Value.DataType", "String"),
-            ("MessageAttribute.1.Value.StringValue", "v"),
-        ],
-    )
-    .await;
+    let bad = query_send_attribute(&server, &url, "Amazon.x", "v").await;
     assert_eq!(bad.status, 400, "{}", bad.body);
     assert_eq!(
         xml_text(&bad.body, "Code").as_deref(),
@@ -282,21 +215,8 @@ async fn attribute_names_may_hold_letters_of_any_script() {
     );
 }
 
-async fn fifo_queue(sqs: &Client, name: &str) -> String {
-    sqs.create_queue()
-        .queue_name(name)
-        .attributes(QueueAttributeName::FifoQueue, "true")
-        .send()
-        .await
-        .expect("create")
-        .queue_url
-        .unwrap_or_default()
-}
-
 async fn send(sqs: &Client, url: &str, body: &str, group: &str, dedup: &str) -> String {
-    sqs.send_message()
-        .queue_url(url)
-        .message_body(body)
+    send_message(sqs, url, body)
         .message_group_id(group)
         .message_deduplication_id(dedup)
         .send()
@@ -324,7 +244,7 @@ async fn drain(sqs: &Client, url: &str) -> Vec<String> {
 #[tokio::test]
 async fn purge_forgets_fifo_deduplication_ids_and_delete_does_not() {
     let (_server, sqs) = start_and_connect().await;
-    let url = fifo_queue(&sqs, "purge.fifo").await;
+    let url = create_queue(&sqs, "purge.fifo").await;
     send(&sqs, &url, "message-1", "g", "dedup").await;
     sqs.purge_queue()
         .queue_url(&url)
@@ -338,12 +258,7 @@ async fn purge_forgets_fifo_deduplication_ids_and_delete_does_not() {
         ["message-2"]
     );
     // A delete keeps the window: the same id is still a duplicate.
-    sqs.delete_message()
-        .queue_url(&url)
-        .receipt_handle(got[0].receipt_handle().unwrap_or_default())
-        .send()
-        .await
-        .expect("delete");
+    sdk::delete(&sqs, &url, got[0].receipt_handle().unwrap_or_default()).await;
     send(&sqs, &url, "message-3", "g", "dedup").await;
     assert!(drain(&sqs, &url).await.is_empty());
 }
@@ -351,16 +266,14 @@ async fn purge_forgets_fifo_deduplication_ids_and_delete_does_not() {
 #[tokio::test]
 async fn switching_to_high_throughput_keeps_queue_wide_deduplication() {
     let (_server, sqs) = start_and_connect().await;
-    let url = fifo_queue(&sqs, "switch.fifo").await;
+    let url = create_queue(&sqs, "switch.fifo").await;
     let old = send(&sqs, &url, "old-g1", "g1", "old").await;
-    sqs.set_queue_attributes()
-        .queue_url(&url)
-        .attributes(QueueAttributeName::DeduplicationScope, "messageGroup")
-        .attributes(QueueAttributeName::FifoThroughputLimit, "perMessageGroupId")
-        .send()
-        .await
-        .expect("switch");
-    let reported = attributes(&sqs, &url).await;
+    let high_throughput = [
+        (QueueAttributeName::DeduplicationScope, "messageGroup"),
+        (QueueAttributeName::FifoThroughputLimit, "perMessageGroupId"),
+    ];
+    set_attributes(&sqs, &url, &high_throughput).await;
+    let reported = attributes(&sqs, &url, QueueAttributeName::All).await;
     assert_eq!(
         reported
             .get(&QueueAttributeName::DeduplicationScope)
@@ -380,17 +293,7 @@ async fn switching_to_high_throughput_keeps_queue_wide_deduplication() {
     assert_eq!(send(&sqs, &url, "new-g2", "g2", "new").await, new);
     assert_eq!(drain(&sqs, &url).await, ["old-g1", "new-g1"]);
     // A queue created with the per-group scope deduplicates per group.
-    let per_group = sqs
-        .create_queue()
-        .queue_name("per-group.fifo")
-        .attributes(QueueAttributeName::FifoQueue, "true")
-        .attributes(QueueAttributeName::DeduplicationScope, "messageGroup")
-        .attributes(QueueAttributeName::FifoThroughputLimit, "perMessageGroupId")
-        .send()
-        .await
-        .expect("create")
-        .queue_url
-        .unwrap_or_default();
+    let per_group = create_queue_with(&sqs, "per-group.fifo", &high_throughput).await;
     send(&sqs, &per_group, "a", "g1", "same").await;
     send(&sqs, &per_group, "b", "g2", "same").await;
     assert_eq!(drain(&sqs, &per_group).await, ["a", "b"]);

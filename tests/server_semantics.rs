@@ -13,11 +13,14 @@ use aws_sdk_sqs::types::MessageSystemAttributeName::{
 use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
 use queue::server::{LocalServer, ServeOptions};
 
+use crate::util::requests::send_message;
 use crate::util::sdk::{
-    change_visibility, delete, receive, receive_hidden_for, send, send_batch, set_attributes,
+    attributes, change_visibility, dead_letter_sources, delete, receive, receive_hidden_for, send,
+    send_batch, send_to_group, set_attributes,
 };
 use crate::util::server::{
-    SEED, as_shipped, client, create_queue, start_and_connect, start_with, start_with_queue,
+    SEED, as_shipped, client, create_queue, create_queue_with, start_with, start_with_fifo,
+    start_with_queue,
 };
 
 fn bodies(messages: &[Message]) -> Vec<&str> {
@@ -31,38 +34,18 @@ fn system(message: &Message, name: MessageSystemAttributeName) -> Option<&str> {
         .map(String::as_str)
 }
 
+/// Sends `body` in `group`; returns its message id and sequence number.
 async fn send_fifo(client: &Client, url: &str, body: &str, group: &str) -> (String, String) {
-    let out = client
-        .send_message()
-        .queue_url(url)
-        .message_body(body)
-        .message_group_id(group)
-        .send()
-        .await
-        .expect("send");
+    let out = send_to_group(client, url, body, group).await;
     (
         out.message_id.unwrap_or_default(),
         out.sequence_number.unwrap_or_default(),
     )
 }
 
-async fn fifo_queue(client: &Client, name: &str) -> String {
-    client
-        .create_queue()
-        .queue_name(name)
-        .attributes(QueueAttributeName::FifoQueue, "true")
-        .attributes(QueueAttributeName::ContentBasedDeduplication, "true")
-        .send()
-        .await
-        .expect("create fifo")
-        .queue_url
-        .unwrap_or_default()
-}
-
 #[tokio::test]
 async fn fifo_orders_within_a_group_and_locks_it() {
-    let (server, client) = start_and_connect().await;
-    let url = fifo_queue(&client, "orders.fifo").await;
+    let (server, client, url) = start_with_fifo("orders.fifo").await;
     for (body, group) in [("a1", "a"), ("b1", "b"), ("a2", "a"), ("a3", "a")] {
         send_fifo(&client, &url, body, group).await;
     }
@@ -80,8 +63,7 @@ async fn fifo_orders_within_a_group_and_locks_it() {
 
 #[tokio::test]
 async fn fifo_dedup_window_holds_after_delete_and_ends_after_five_minutes() {
-    let (server, client) = start_and_connect().await;
-    let url = fifo_queue(&client, "dedup.fifo").await;
+    let (server, client, url) = start_with_fifo("dedup.fifo").await;
     let original = send_fifo(&client, &url, "same body", "g").await;
     let got = receive(&client, &url, 1, 0).await;
     delete(&client, &url, got[0].receipt_handle().unwrap_or_default()).await;
@@ -115,16 +97,11 @@ async fn visibility_timeout_expiry_redelivers() {
 async fn redrive_moves_a_poison_message_to_the_dlq() {
     let (server, client, dlq) = start_with_queue("poison-dlq").await;
     let policy = r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:poison-dlq","maxReceiveCount":"2"}"#;
-    let source = client
-        .create_queue()
-        .queue_name("poison")
-        .attributes(QueueAttributeName::RedrivePolicy, policy)
-        .attributes(QueueAttributeName::VisibilityTimeout, "1")
-        .send()
-        .await
-        .expect("create source")
-        .queue_url
-        .unwrap_or_default();
+    let redrive = [
+        (QueueAttributeName::RedrivePolicy, policy),
+        (QueueAttributeName::VisibilityTimeout, "1"),
+    ];
+    let source = create_queue_with(&client, "poison", &redrive).await;
     send(&client, &source, "bad").await;
     for _ in 0..2 {
         assert_eq!(bodies(&receive(&client, &source, 1, 0).await), ["bad"]);
@@ -137,13 +114,8 @@ async fn redrive_moves_a_poison_message_to_the_dlq() {
         system(&moved[0], DeadLetterQueueSourceArn),
         Some("arn:aws:sqs:us-east-1:000000000000:poison")
     );
-    let sources = client
-        .list_dead_letter_source_queues()
-        .queue_url(&dlq)
-        .send()
-        .await
-        .expect("list sources");
-    assert_eq!(sources.queue_urls(), [source]);
+    let sources = dead_letter_sources(&client, &dlq).await;
+    assert_eq!(sources, [source]);
     server.stop().await.expect("stop");
 }
 
@@ -244,10 +216,7 @@ async fn a_long_poll_wakes_on_visibility_zero_and_on_a_delay_ending() {
     assert!(waited < Duration::from_secs(10), "waited {waited:?}");
 
     let url = create_queue(&client, "timer").await;
-    client
-        .send_message()
-        .queue_url(&url)
-        .message_body("later")
+    send_message(&client, &url, "later")
         .delay_seconds(1)
         .send()
         .await
@@ -298,16 +267,9 @@ async fn drain(server: &LocalServer, count: usize) -> Vec<usize> {
 
 /// (visible, delayed + in flight) from GetQueueAttributes.
 async fn counts(client: &Client, url: &str) -> (u64, u64) {
-    let out = client
-        .get_queue_attributes()
-        .queue_url(url)
-        .attribute_names(QueueAttributeName::All)
-        .send()
-        .await
-        .expect("attributes");
+    let all = attributes(client, url, QueueAttributeName::All).await;
     let get = |name: QueueAttributeName| {
-        out.attributes()
-            .and_then(|a| a.get(&name))
+        all.get(&name)
             .and_then(|v| v.parse::<u64>().ok())
             .unwrap_or(0)
     };

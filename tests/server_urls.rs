@@ -3,21 +3,25 @@
 //! and batch answers: the real `aws-sdk-sqs` client and raw HTTP/1.1, connected through plain
 //! getaddrinfo as `requests` would.
 
-use aws_sdk_sqs::types::{
-    ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry, QueueAttributeName,
-    SendMessageBatchRequestEntry,
-};
+use aws_sdk_sqs::types::QueueAttributeName;
+use queue::server::LocalServer;
 use serde_json::Value;
 
 use crate::util::http::{
-    RawResponse, authorization, json_post, query_post, raw, raw_to, xml_all, xml_text,
+    RawResponse, json_call, json_post_to, query, query_post, raw, raw_to, xml_all, xml_text,
 };
+use crate::util::requests::{
+    delete_batch_of, delete_entry, send_batch_of, send_message, visibility_batch_of,
+    visibility_entry,
+};
+use crate::util::sdk::{attributes, list_queues, queue_url, receive_once, send, set_attributes};
 use crate::util::server::{
     ACCESS_KEY_ID, ACCOUNT, client, client_at, client_in, create_queue, rejected, start,
+    start_with_queue,
 };
 
 /// The port `server` listens on.
-fn port(server: &queue::server::LocalServer) -> String {
+fn port(server: &LocalServer) -> String {
     server.endpoint().rsplit(':').next().unwrap().to_string()
 }
 
@@ -58,6 +62,12 @@ fn presigned(region: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// GETs `path_and_query` from `server` with `Accept: application/json`.
+async fn get_json(server: &LocalServer, path_and_query: &str) -> RawResponse {
+    let accept_json = [("Accept", "application/json")];
+    raw(server, "GET", path_and_query, &accept_json, b"").await
+}
+
 // ------------------------------------------------------------ URLs from the client's host
 
 #[tokio::test]
@@ -69,15 +79,9 @@ async fn queue_urls_use_the_host_and_port_the_client_used() {
     assert_eq!(url, format!("http://127.0.0.1:{port}/{ACCOUNT}/hosted"));
 
     let by_name = client_at(&format!("http://localhost:{port}"), "us-east-1");
-    let got = by_name
-        .get_queue_url()
-        .queue_name("hosted")
-        .send()
-        .await
-        .unwrap();
     assert_eq!(
-        got.queue_url(),
-        Some(format!("http://localhost:{port}/{ACCOUNT}/hosted").as_str())
+        queue_url(&by_name, "hosted").await,
+        format!("http://localhost:{port}/{ACCOUNT}/hosted")
     );
     let listed = by_name.list_queues().send().await.unwrap();
     assert_eq!(
@@ -88,18 +92,13 @@ async fn queue_urls_use_the_host_and_port_the_client_used() {
     // A worker in another container reaches the server by its service name.
     let body = r#"{"QueueName":"hosted"}"#;
     let addr = format!("127.0.0.1:{port}");
-    let auth = authorization("us-east-1");
-    let response = raw_to(
+    let response = json_post_to(
         &addr,
         "queue-serve:9324",
-        "POST",
         "/",
-        &[
-            ("Content-Type", "application/x-amz-json-1.0"),
-            ("X-Amz-Target", "AmazonSQS.GetQueueUrl"),
-            ("Authorization", &auth),
-        ],
-        body.as_bytes(),
+        "GetQueueUrl",
+        "us-east-1",
+        body,
     )
     .await;
     assert_eq!(
@@ -116,14 +115,7 @@ async fn a_url_from_get_queue_url_is_an_address_that_resolves() {
         let sqs = client_at(&format!("http://{host}:{port}"), "us-east-1");
         let name = format!("addr-{}", host.replace('.', "-"));
         create_queue(&sqs, &name).await;
-        let url = sqs
-            .get_queue_url()
-            .queue_name(&name)
-            .send()
-            .await
-            .unwrap()
-            .queue_url
-            .unwrap();
+        let url = queue_url(&sqs, &name).await;
 
         // Python `requests`: GET on the URL with query-string auth, host resolved by getaddrinfo.
         let mut query = vec![
@@ -138,18 +130,14 @@ async fn a_url_from_get_queue_url_is_an_address_that_resolves() {
 
         // The Java v1 and PHP SDKs send JSON to the queue URL itself.
         let (host_port, path) = split_url(&url);
-        let auth = authorization("us-east-1");
-        let received = raw_to(
+        let body = format!(r#"{{"QueueUrl":"{url}"}}"#);
+        let received = json_post_to(
             &host_port,
             &host_port,
-            "POST",
             &path,
-            &[
-                ("Content-Type", "application/x-amz-json-1.0"),
-                ("X-Amz-Target", "AmazonSQS.ReceiveMessage"),
-                ("Authorization", &auth),
-            ],
-            format!(r#"{{"QueueUrl":"{url}"}}"#).as_bytes(),
+            "ReceiveMessage",
+            "us-east-1",
+            &body,
         )
         .await;
         assert_eq!(received.status, 200, "{received:?}");
@@ -163,28 +151,14 @@ async fn a_url_from_get_queue_url_is_an_address_that_resolves() {
 
 #[tokio::test]
 async fn json_to_a_queue_url_without_queue_url_member_uses_the_path() {
-    let server = start().await;
-    let sqs = client(&server);
-    let url = create_queue(&sqs, "jsonpath").await;
+    let (_server, sqs, url) = start_with_queue("jsonpath").await;
     let (host, path) = split_url(&url);
-    let auth = authorization("us-east-1");
-    let sent = raw_to(
-        &host,
-        &host,
-        "POST",
-        &path,
-        &[
-            ("Content-Type", "application/x-amz-json-1.0"),
-            ("X-Amz-Target", "AmazonSQS.SendMessage"),
-            ("Authorization", &auth),
-        ],
-        br#"{"MessageBody":"to the path"}"#,
-    )
-    .await;
+    let body = r#"{"MessageBody":"to the path"}"#;
+    let sent = json_post_to(&host, &host, &path, "SendMessage", "us-east-1", body).await;
     assert_eq!(sent.status, 200, "{sent:?}");
     assert!(sent.json()["MessageId"].is_string());
-    let got = sqs.receive_message().queue_url(&url).send().await.unwrap();
-    assert_eq!(got.messages()[0].body(), Some("to the path"));
+    let got = receive_once(&sqs, &url).await;
+    assert_eq!(got[0].body(), Some("to the path"));
 }
 
 // ------------------------------------------------------------ regions in the URL
@@ -211,35 +185,15 @@ async fn each_region_has_its_own_url_and_the_url_sets_the_region() {
     )
     .await;
     assert_eq!(sent.status, 200, "{sent:?}");
-    let north_got = north
-        .receive_message()
-        .queue_url(&north_url)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(north_got.messages()[0].body(), Some("north"));
-    let east_got = east
-        .receive_message()
-        .queue_url(&east_url)
-        .send()
-        .await
-        .unwrap();
-    assert!(east_got.messages().is_empty());
+    let north_got = receive_once(&north, &north_url).await;
+    assert_eq!(north_got[0].body(), Some("north"));
+    let east_got = receive_once(&east, &east_url).await;
+    assert!(east_got.is_empty());
 
     // The URL names the queue whatever region the client signs for.
-    east.send_message()
-        .queue_url(&north_url)
-        .message_body("cross")
-        .send()
-        .await
-        .unwrap();
-    let cross = north
-        .receive_message()
-        .queue_url(&north_url)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(cross.messages()[0].body(), Some("cross"));
+    send(&east, &north_url, "cross").await;
+    let cross = receive_once(&north, &north_url).await;
+    assert_eq!(cross[0].body(), Some("cross"));
 
     // GetQueueUrl sent to a queue URL answers in that URL's region, for any queue.
     create_queue(&north, "other").await;
@@ -265,13 +219,7 @@ async fn urls_issued_by_earlier_releases_still_work() {
     create_queue(&west, "legacy").await;
     let old = format!("http://sqs.eu-west-1.localhost:{port}/{ACCOUNT}/legacy");
     // As a QueueUrl parameter, from a client signing for another region.
-    client(&server)
-        .send_message()
-        .queue_url(&old)
-        .message_body("old url")
-        .send()
-        .await
-        .unwrap();
+    send(&client(&server), &old, "old url").await;
     // As the address of a request (Host as a client of the old URL would send it).
     let (host, path) = split_url(&old);
     let received = raw_to(
@@ -305,9 +253,7 @@ async fn urls_issued_by_earlier_releases_still_work() {
 
 #[tokio::test]
 async fn get_root_answers_xml_or_json_as_asked() {
-    let server = start().await;
-    let sqs = client(&server);
-    let url = create_queue(&sqs, "listed").await;
+    let (server, _sqs, url) = start_with_queue("listed").await;
     let mut query = vec![
         ("Action", "ListQueues".to_string()),
         ("Version", "2012-11-05".to_string()),
@@ -323,14 +269,7 @@ async fn get_root_answers_xml_or_json_as_asked() {
     assert!(xml.body.contains("<ListQueuesResponse"), "{}", xml.body);
     assert_eq!(xml_all(&xml.body, "QueueUrl"), std::slice::from_ref(&url));
 
-    let json = raw(
-        &server,
-        "GET",
-        &format!("/?{query}"),
-        &[("Accept", "application/json")],
-        b"",
-    )
-    .await;
+    let json = get_json(&server, &format!("/?{query}")).await;
     assert_eq!(json.status, 200, "{json:?}");
     assert_eq!(json.header("content-type"), Some("application/json"));
     let doc = json.json();
@@ -345,14 +284,7 @@ async fn get_root_answers_xml_or_json_as_asked() {
     );
 
     // No match: SQS's JSON has a null list there.
-    let none = raw(
-        &server,
-        "GET",
-        &format!("/?{query}&QueueNamePrefix=zzz"),
-        &[("Accept", "application/json")],
-        b"",
-    )
-    .await;
+    let none = get_json(&server, &format!("/?{query}&QueueNamePrefix=zzz")).await;
     assert_eq!(
         none.json()["ListQueuesResponse"]["ListQueuesResult"]["queueUrls"],
         Value::Null
@@ -361,9 +293,7 @@ async fn get_root_answers_xml_or_json_as_asked() {
 
 #[tokio::test]
 async fn queue_url_get_as_sqs_answers_it() {
-    let server = start().await;
-    let sqs = client(&server);
-    let first = create_queue(&sqs, "first").await;
+    let (server, sqs, first) = start_with_queue("first").await;
     let second = create_queue(&sqs, "second").await;
 
     // No Action: 404 UnknownOperationException, also when JSON was asked for, and on POST.
@@ -490,53 +420,31 @@ async fn queue_url_get_as_sqs_answers_it() {
 
 #[tokio::test]
 async fn list_queues_without_a_match_has_no_queue_urls() {
-    let server = start().await;
-    let sqs = client(&server);
-    create_queue(&sqs, "present").await;
-    let json = json_post(
-        &server,
-        "ListQueues",
-        "us-east-1",
-        r#"{"QueueNamePrefix":"absent"}"#,
-    )
-    .await;
+    let (server, sqs, _url) = start_with_queue("present").await;
+    let json = json_call(&server, "ListQueues", r#"{"QueueNamePrefix":"absent"}"#).await;
     assert_eq!(json.status, 200);
     assert_eq!(json.json(), serde_json::json!({}));
-    let xml = query_post(
+    let xml = query(
         &server,
-        "/",
         &[("Action", "ListQueues"), ("QueueNamePrefix", "absent")],
     )
     .await;
     assert!(xml.body.contains("<ListQueuesResult/>"), "{}", xml.body);
-    let sdk = sqs
-        .list_queues()
-        .queue_name_prefix("absent")
-        .send()
-        .await
-        .unwrap();
+    let sdk = list_queues(&sqs, "absent").await;
     assert!(sdk.queue_urls.is_none());
     // A DLQ without sources still answers its (required) list.
     let dlq = create_queue(&sqs, "present-dlq").await;
-    let sources = json_post(
-        &server,
-        "ListDeadLetterSourceQueues",
-        "us-east-1",
-        &format!(r#"{{"QueueUrl":"{dlq}"}}"#),
-    )
-    .await;
+    let dlq_url = format!(r#"{{"QueueUrl":"{dlq}"}}"#);
+    let sources = json_call(&server, "ListDeadLetterSourceQueues", &dlq_url).await;
     assert_eq!(sources.json(), serde_json::json!({"queueUrls": []}));
 }
 
 #[tokio::test]
 async fn batch_answers_leave_out_empty_lists() {
-    let server = start().await;
-    let sqs = client(&server);
-    let url = create_queue(&sqs, "batches").await;
-    let sent = json_post(
+    let (server, sqs, url) = start_with_queue("batches").await;
+    let sent = json_call(
         &server,
         "SendMessageBatch",
-        "us-east-1",
         &format!(r#"{{"QueueUrl":"{url}","Entries":[{{"Id":"a","MessageBody":"one"}},{{"Id":"b","MessageBody":"two"}}]}}"#),
     )
     .await;
@@ -549,20 +457,15 @@ async fn batch_answers_leave_out_empty_lists() {
     assert!(sent.get("Failed").is_none(), "{sent}");
 
     let bad_entries = r#"[{"Id":"x","ReceiptHandle":"garbage"}]"#;
-    let deleted = json_post(
-        &server,
-        "DeleteMessageBatch",
-        "us-east-1",
-        &format!(r#"{{"QueueUrl":"{url}","Entries":{bad_entries}}}"#),
-    )
-    .await
-    .json();
+    let bad_batch = format!(r#"{{"QueueUrl":"{url}","Entries":{bad_entries}}}"#);
+    let deleted = json_call(&server, "DeleteMessageBatch", &bad_batch)
+        .await
+        .json();
     assert!(deleted.get("Successful").is_none(), "{deleted}");
     assert_eq!(deleted["Failed"][0]["Id"], "x");
-    let changed = json_post(
+    let changed = json_call(
         &server,
         "ChangeMessageVisibilityBatch",
-        "us-east-1",
         &format!(r#"{{"QueueUrl":"{url}","Entries":[{{"Id":"x","ReceiptHandle":"garbage","VisibilityTimeout":5}}]}}"#),
     )
     .await
@@ -571,47 +474,19 @@ async fn batch_answers_leave_out_empty_lists() {
     assert_eq!(changed["Failed"][0]["Code"], "ReceiptHandleIsInvalid");
 
     // The SDK defaults the missing (required) lists.
-    let sdk = sqs
-        .send_message_batch()
-        .queue_url(&url)
-        .entries(
-            SendMessageBatchRequestEntry::builder()
-                .id("c")
-                .message_body("three")
-                .build()
-                .unwrap(),
-        )
+    let sdk = send_batch_of(&sqs, &url, &[("c", "three")])
         .send()
         .await
         .unwrap();
     assert_eq!(sdk.successful().len(), 1);
     assert!(sdk.failed().is_empty());
-    let sdk = sqs
-        .delete_message_batch()
-        .queue_url(&url)
-        .entries(
-            DeleteMessageBatchRequestEntry::builder()
-                .id("d")
-                .receipt_handle("garbage")
-                .build()
-                .unwrap(),
-        )
+    let sdk = delete_batch_of(&sqs, &url, vec![delete_entry("d", "garbage")])
         .send()
         .await
         .unwrap();
     assert!(sdk.successful().is_empty());
     assert_eq!(sdk.failed().len(), 1);
-    let sdk = sqs
-        .change_message_visibility_batch()
-        .queue_url(&url)
-        .entries(
-            ChangeMessageVisibilityBatchRequestEntry::builder()
-                .id("e")
-                .receipt_handle("garbage")
-                .visibility_timeout(1)
-                .build()
-                .unwrap(),
-        )
+    let sdk = visibility_batch_of(&sqs, &url, vec![visibility_entry("e", "garbage", 1)])
         .send()
         .await
         .unwrap();
@@ -619,9 +494,8 @@ async fn batch_answers_leave_out_empty_lists() {
     assert_eq!(sdk.failed().len(), 1);
 
     // XML: an empty list is no element at all.
-    let xml = query_post(
+    let xml = query(
         &server,
-        "/",
         &[
             ("Action", "SendMessageBatch"),
             ("QueueUrl", &url),
@@ -636,9 +510,7 @@ async fn batch_answers_leave_out_empty_lists() {
 
 #[tokio::test]
 async fn a_batch_without_entries_is_an_empty_batch_request() {
-    let server = start().await;
-    let sqs = client(&server);
-    let url = create_queue(&sqs, "empties").await;
+    let (server, sqs, url) = start_with_queue("empties").await;
     for (action, entry) in [
         ("SendMessageBatch", "SendMessageBatchRequestEntry"),
         ("DeleteMessageBatch", "DeleteMessageBatchRequestEntry"),
@@ -651,7 +523,7 @@ async fn a_batch_without_entries_is_an_empty_batch_request() {
         for extra in [None, Some((entry, ""))] {
             let mut form = vec![("Action", action), ("QueueUrl", url.as_str())];
             form.extend(extra);
-            let response = query_post(&server, "/", &form).await;
+            let response = query(&server, &form).await;
             assert_eq!(response.status, 400, "{action}: {response:?}");
             assert_eq!(
                 xml_text(&response.body, "Code").as_deref(),
@@ -664,69 +536,32 @@ async fn a_batch_without_entries_is_an_empty_batch_request() {
                 ))
             );
         }
-        let json = json_post(
-            &server,
-            action,
-            "us-east-1",
-            &format!(r#"{{"QueueUrl":"{url}","Entries":[]}}"#),
-        )
-        .await;
+        let no_entries = format!(r#"{{"QueueUrl":"{url}","Entries":[]}}"#);
+        let json = json_call(&server, action, &no_entries).await;
         assert_eq!(json.status, 400);
         assert_eq!(
             json.header("x-amzn-query-error"),
             Some("AWS.SimpleQueueService.EmptyBatchRequest;Sender")
         );
     }
-    let error = rejected(
-        sqs.send_message_batch()
-            .queue_url(&url)
-            .set_entries(Some(Vec::new()))
-            .send(),
-    )
-    .await;
+    let error = rejected(send_batch_of(&sqs, &url, &[]).send()).await;
     assert!(error.is_empty_batch_request(), "{error:?}");
 }
 
 #[tokio::test]
 async fn a_bare_queue_name_works_as_queue_url() {
-    let server = start().await;
-    let sqs = client(&server);
-    create_queue(&sqs, "byname").await;
-    let sent = sqs
-        .send_message()
-        .queue_url("byname")
-        .message_body("Using name instead of URL")
-        .send()
-        .await
-        .unwrap();
+    let (server, sqs, _url) = start_with_queue("byname").await;
+    let sent = send(&sqs, "byname", "Using name instead of URL").await;
     assert_eq!(
         sent.md5_of_message_body(),
         Some("86a83f96652a1bfad3891e7d523750cb")
     );
-    sqs.set_queue_attributes()
-        .queue_url("byname")
-        .attributes(QueueAttributeName::VisibilityTimeout, "45")
-        .send()
-        .await
-        .unwrap();
-    let attributes = sqs
-        .get_queue_attributes()
-        .queue_url("byname")
-        .attribute_names(QueueAttributeName::All)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        attributes
-            .attributes()
-            .unwrap()
-            .get(&QueueAttributeName::VisibilityTimeout)
-            .map(String::as_str),
-        Some("45")
-    );
-    let received = query_post(
+    let timeout = QueueAttributeName::VisibilityTimeout;
+    set_attributes(&sqs, "byname", &[(timeout.clone(), "45")]).await;
+    let attributes = attributes(&sqs, "byname", QueueAttributeName::All).await;
+    assert_eq!(attributes.get(&timeout).map(String::as_str), Some("45"));
+    let received = query(
         &server,
-        "/",
         &[("Action", "ReceiveMessage"), ("QueueUrl", "byname")],
     )
     .await;
@@ -736,12 +571,6 @@ async fn a_bare_queue_name_works_as_queue_url() {
     );
     // The name is looked up in the signer's region.
     let west = client_in(&server, "eu-west-1");
-    let error = rejected(
-        west.send_message()
-            .queue_url("byname")
-            .message_body("x")
-            .send(),
-    )
-    .await;
+    let error = rejected(send_message(&west, "byname", "x").send()).await;
     assert!(error.is_queue_does_not_exist(), "{error:?}");
 }

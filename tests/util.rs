@@ -1,13 +1,14 @@
 //! What the integration tests share, each defined once: the embedded server in-process with
-//! SDK clients ([`server`]), the SDK request shapes the server tests repeat ([`sdk`]), raw HTTP
-//! to it ([`http`]), the built binary with an isolated environment ([`binary`]) and against the
-//! server ([`cli`]), `queue serve` as a child process ([`serve_process`]) and stand-ins for AWS
-//! ([`fake_aws`]).
+//! SDK clients ([`server`]), the SDK request shapes the server tests repeat ([`sdk`]) and those
+//! they send themselves ([`requests`]), raw HTTP to it ([`http`]), the built binary with an
+//! isolated environment ([`binary`]) and against the server ([`cli`]), `queue serve` as a
+//! child process ([`serve_process`]) and stand-ins for AWS ([`fake_aws`]).
 
 pub mod binary;
 pub mod cli;
 pub mod fake_aws;
 pub mod http;
+pub mod requests;
 pub mod sdk;
 pub mod serve_process;
 pub mod server;

@@ -24,7 +24,7 @@ use crate::exit::{self, INTERRUPTED};
 use crate::receive::Batch;
 use crate::tui::TerminalGuard;
 use crate::tui::event_loop::{self, Applied, Confirm, Flow, Screen};
-use crate::tui::keys::{Binding, KeyAction, QUIT};
+use crate::tui::keys::Binding;
 
 /// What the demo's own keys do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,26 +39,22 @@ pub enum DemoAction {
 
 /// The demo's keys; the footer's hint is drawn from this table.
 pub const KEYS: &[Binding<DemoAction>] = &[
-    Binding {
-        codes: &[KeyCode::Char('s'), KeyCode::Char('S')],
-        hint: Some("s send again"),
-        action: KeyAction::Screen(DemoAction::SendAgain),
-    },
-    Binding {
-        codes: &[KeyCode::Char('p'), KeyCode::Char('P')],
-        hint: Some("p new prefix"),
-        action: KeyAction::Screen(DemoAction::NewPrefix),
-    },
-    Binding {
-        codes: &[KeyCode::Char('r'), KeyCode::Char('R')],
-        hint: Some("r reset"),
-        action: KeyAction::Screen(DemoAction::Reset),
-    },
-    Binding {
-        codes: QUIT,
-        hint: Some("q quit"),
-        action: KeyAction::Quit,
-    },
+    Binding::hinted(
+        &[KeyCode::Char('s'), KeyCode::Char('S')],
+        "s send again",
+        DemoAction::SendAgain,
+    ),
+    Binding::hinted(
+        &[KeyCode::Char('p'), KeyCode::Char('P')],
+        "p new prefix",
+        DemoAction::NewPrefix,
+    ),
+    Binding::hinted(
+        &[KeyCode::Char('r'), KeyCode::Char('R')],
+        "r reset",
+        DemoAction::Reset,
+    ),
+    Binding::quit(),
 ];
 
 /// Runs the live screen until `q` or Ctrl-C; the terminal is restored on every path.

@@ -247,25 +247,29 @@ impl QueueConfig {
     }
 
     fn set(&mut self, key: &str, value: &str) -> Result<(), SqsError> {
+        let invalid =
+            || SqsError::invalid_attribute_value(format!("Invalid value for the parameter {key}."));
         let range = |min: u32, max: u32| -> Result<u32, SqsError> {
             value
                 .trim()
                 .parse::<u32>()
                 .ok()
                 .filter(|v| (min..=max).contains(v))
-                .ok_or_else(|| {
-                    SqsError::invalid_attribute_value(format!(
-                        "Invalid value for the parameter {key}."
-                    ))
-                })
+                .ok_or_else(invalid)
         };
         let boolean = || -> Result<bool, SqsError> {
             match value.to_ascii_lowercase().as_str() {
                 "true" => Ok(true),
                 "false" => Ok(false),
-                _ => Err(SqsError::invalid_attribute_value(format!(
-                    "Invalid value for the parameter {key}."
-                ))),
+                _ => Err(invalid()),
+            }
+        };
+        // A setting named by one of two words: `yes` turns it on, `no` off.
+        let either = |yes: &str, no: &str| -> Result<bool, SqsError> {
+            match value {
+                v if v == yes => Ok(true),
+                v if v == no => Ok(false),
+                _ => Err(invalid()),
             }
         };
         let fifo_only = |fifo: bool| -> Result<(), SqsError> {
@@ -337,27 +341,11 @@ impl QueueConfig {
             }
             "DeduplicationScope" => {
                 fifo_only(self.fifo)?;
-                self.dedup_per_group = match value {
-                    "messageGroup" => true,
-                    "queue" => false,
-                    _ => {
-                        return Err(SqsError::invalid_attribute_value(
-                            "Invalid value for the parameter DeduplicationScope.",
-                        ));
-                    }
-                };
+                self.dedup_per_group = either("messageGroup", "queue")?;
             }
             "FifoThroughputLimit" => {
                 fifo_only(self.fifo)?;
-                self.throughput_per_group = match value {
-                    "perMessageGroupId" => true,
-                    "perQueue" => false,
-                    _ => {
-                        return Err(SqsError::invalid_attribute_value(
-                            "Invalid value for the parameter FifoThroughputLimit.",
-                        ));
-                    }
-                };
+                self.throughput_per_group = either("perMessageGroupId", "perQueue")?;
             }
             _ => {
                 return Err(SqsError::invalid_attribute_name(format!(

@@ -91,21 +91,14 @@ mod tests {
     use serde_json::json;
 
     use crate::server::engine::Engine;
-    use crate::server::test_support::{bodies, create, delete, ok, options, receive, send_group};
-
-    async fn fifo(engine: &Engine) -> String {
-        create(
-            engine,
-            "line.fifo",
-            json!({"FifoQueue": "true", "ContentBasedDeduplication": "true"}),
-        )
-        .await
-    }
+    use crate::server::test_support::{
+        bodies, create_fifo, delete, ok, options, receive, send_group,
+    };
 
     #[tokio::test(start_paused = true)]
     async fn groups_served_together_rejoin_in_the_order_they_were_served() {
         let engine = Engine::new(&options(true));
-        let url = fifo(&engine).await;
+        let url = create_fifo(&engine, "line.fifo").await;
         for (body, group) in [("b1", "b"), ("a1", "a"), ("c1", "c")] {
             send_group(&engine, &url, body, group).await;
         }
@@ -122,7 +115,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_group_that_emptied_rejoins_with_its_next_message() {
         let engine = Engine::new(&options(true));
-        let url = fifo(&engine).await;
+        let url = create_fifo(&engine, "line.fifo").await;
         send_group(&engine, &url, "a1", "a").await;
         let got = receive(&engine, &url, 1, 0).await;
         delete(&engine, &url, &got[0]).await.unwrap();
@@ -135,7 +128,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_visibility_change_sends_the_group_to_the_back() {
         let engine = Engine::new(&options(true));
-        let url = fifo(&engine).await;
+        let url = create_fifo(&engine, "line.fifo").await;
         for (body, group) in [("a1", "a"), ("b1", "b")] {
             send_group(&engine, &url, body, group).await;
         }

@@ -55,6 +55,32 @@ pub(crate) async fn create(engine: &Engine, name: &str, attributes: Value) -> St
     out["QueueUrl"].as_str().unwrap_or_default().to_string()
 }
 
+/// CreateQueue of a FIFO queue with content-based deduplication; returns the URL.
+pub(crate) async fn create_fifo(engine: &Engine, name: &str) -> String {
+    let attributes = json!({"FifoQueue": "true", "ContentBasedDeduplication": "true"});
+    create(engine, name, attributes).await
+}
+
+/// SendMessage to `url` with these parameters (the body among them).
+pub(crate) async fn send_with(
+    engine: &Engine,
+    url: &str,
+    mut parameters: Value,
+) -> Result<Value, SqsError> {
+    parameters["QueueUrl"] = json!(url);
+    call(engine, "SendMessage", parameters).await
+}
+
+/// SendMessageBatch to `url` of these entries.
+pub(crate) async fn send_batch(
+    engine: &Engine,
+    url: &str,
+    entries: Value,
+) -> Result<Value, SqsError> {
+    let input = json!({"QueueUrl": url, "Entries": entries});
+    call(engine, "SendMessageBatch", input).await
+}
+
 /// SendMessage of `body`.
 pub(crate) async fn send(engine: &Engine, url: &str, body: &str) -> Value {
     ok(

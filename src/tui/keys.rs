@@ -31,6 +31,38 @@ pub struct Binding<A: 'static> {
 /// `q`, `Q` or Esc: quit. Every screen's table has it.
 pub const QUIT: &[KeyCode] = &[KeyCode::Char('q'), KeyCode::Char('Q'), KeyCode::Esc];
 
+impl<A: 'static> Binding<A> {
+    /// [`QUIT`]'s keys, hinted `q quit`: the row every screen's table has.
+    #[must_use]
+    pub const fn quit() -> Self {
+        Self {
+            codes: QUIT,
+            hint: Some("q quit"),
+            action: KeyAction::Quit,
+        }
+    }
+
+    /// Keys for something only this screen does, named in the hint line as `hint`.
+    #[must_use]
+    pub const fn hinted(codes: &'static [KeyCode], hint: &'static str, action: A) -> Self {
+        Self {
+            codes,
+            hint: Some(hint),
+            action: KeyAction::Screen(action),
+        }
+    }
+
+    /// Keys for something only this screen does, left out of the hint line.
+    #[must_use]
+    pub const fn unhinted(codes: &'static [KeyCode], action: A) -> Self {
+        Self {
+            codes,
+            hint: None,
+            action: KeyAction::Screen(action),
+        }
+    }
+}
+
 /// What `key` asks for on a screen with this `table`: `None` for a key release or an unbound
 /// key.
 #[must_use]
@@ -59,21 +91,9 @@ mod tests {
     use super::*;
 
     const TABLE: &[Binding<char>] = &[
-        Binding {
-            codes: &[KeyCode::Char('s')],
-            hint: Some("s send"),
-            action: KeyAction::Screen('s'),
-        },
-        Binding {
-            codes: &[KeyCode::Home],
-            hint: None,
-            action: KeyAction::Screen('h'),
-        },
-        Binding {
-            codes: QUIT,
-            hint: Some("q quit"),
-            action: KeyAction::Quit,
-        },
+        Binding::hinted(&[KeyCode::Char('s')], "s send", 's'),
+        Binding::unhinted(&[KeyCode::Home], 'h'),
+        Binding::quit(),
     ];
 
     #[test]

@@ -1,5 +1,5 @@
 //! Raw HTTP/1.1 to the in-process server, for what the SDK cannot send (Query protocol, GET,
-//! malformed bodies), and the few XML look-ups the Query tests need.
+//! JSON to a queue URL, malformed bodies), and the few XML look-ups the Query tests need.
 
 use queue::server::LocalServer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -45,9 +45,13 @@ pub async fn raw(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> RawResponse {
-    let endpoint = server.endpoint();
-    let addr = endpoint.trim_start_matches("http://");
-    raw_to(addr, addr, method, path_and_query, headers, body).await
+    let addr = address(server);
+    raw_to(&addr, &addr, method, path_and_query, headers, body).await
+}
+
+/// `host:port` of `server`, as a client connects to it and names it in `Host`.
+fn address(server: &LocalServer) -> String {
+    server.endpoint().trim_start_matches("http://").to_string()
 }
 
 /// Sends one HTTP/1.1 request by hand to `connect` (`host:port`, resolved through getaddrinfo
@@ -102,6 +106,33 @@ pub async fn query(server: &LocalServer, form: &[(&str, &str)]) -> RawResponse {
     query_post(server, "/", form).await
 }
 
+/// A Query-protocol GetQueueAttributes of `url`'s attribute `name` (`All`, say).
+pub async fn query_attributes(server: &LocalServer, url: &str, name: &str) -> RawResponse {
+    let form = [
+        ("Action", "GetQueueAttributes"),
+        ("QueueUrl", url),
+        ("AttributeName.1", name),
+    ];
+    query(server, &form).await
+}
+
+/// A Query-protocol SendMessage of `body` to `url`, with these other parameters
+/// (`MessageGroupId`, message attributes).
+pub async fn query_send(
+    server: &LocalServer,
+    url: &str,
+    body: &str,
+    other: &[(&str, &str)],
+) -> RawResponse {
+    let mut form = vec![
+        ("Action", "SendMessage"),
+        ("QueueUrl", url),
+        ("MessageBody", body),
+    ];
+    form.extend_from_slice(other);
+    query(server, &form).await
+}
+
 /// [`json_post`] signed for us-east-1.
 pub async fn json_call(server: &LocalServer, action: &str, body: &str) -> RawResponse {
     json_post(server, action, "us-east-1", body).await
@@ -115,20 +146,28 @@ pub async fn json_post(
     region: &str,
     body: &str,
 ) -> RawResponse {
+    let addr = address(server);
+    json_post_to(&addr, &addr, "/", action, region, body).await
+}
+
+/// A JSON-protocol POST of `action` with `body` to `path` on `connect` (`host:port`), with
+/// `host` as its `Host` header and a SigV4-shaped `Authorization` header for `region`.
+pub async fn json_post_to(
+    connect: &str,
+    host: &str,
+    path: &str,
+    action: &str,
+    region: &str,
+    body: &str,
+) -> RawResponse {
     let target = format!("AmazonSQS.{action}");
     let auth = authorization(region);
-    raw(
-        server,
-        "POST",
-        "/",
-        &[
-            ("Content-Type", "application/x-amz-json-1.0"),
-            ("X-Amz-Target", &target),
-            ("Authorization", &auth),
-        ],
-        body.as_bytes(),
-    )
-    .await
+    let headers = [
+        ("Content-Type", "application/x-amz-json-1.0"),
+        ("X-Amz-Target", target.as_str()),
+        ("Authorization", auth.as_str()),
+    ];
+    raw_to(connect, host, "POST", path, &headers, body.as_bytes()).await
 }
 
 /// A SigV4-shaped `Authorization` header value for `region`.

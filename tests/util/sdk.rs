@@ -1,9 +1,13 @@
-//! The SDK request shapes the server tests repeat, each written once: send one message or a
-//! batch, receive with (max, wait) or with a visibility timeout, delete (one or a batch),
-//! change visibility, set or read queue attributes, dead-letter messages, and the URL of a queue
-//! that does (or does not) exist.
+//! The SDK request shapes the server tests repeat, each written once: send one message (in a
+//! group or not) or a batch, receive with the queue's defaults, with (max, wait) or with a
+//! visibility timeout, delete (one or a batch), change visibility, set or read queue
+//! attributes, list queues and dead-letter sources, dead-letter messages, and the URL of a
+//! queue that does (or does not) exist.
+
+use std::collections::HashMap;
 
 use aws_sdk_sqs::Client;
+use aws_sdk_sqs::operation::list_queues::ListQueuesOutput;
 use aws_sdk_sqs::operation::send_message::SendMessageOutput;
 use aws_sdk_sqs::operation::send_message_batch::SendMessageBatchOutput;
 use aws_sdk_sqs::types::{
@@ -23,6 +27,36 @@ pub async fn send(client: &Client, url: &str, body: impl Into<String>) -> SendMe
         .send()
         .await
         .expect("send")
+}
+
+/// Sends one message with `body` in message group `group`.
+pub async fn send_to_group(
+    client: &Client,
+    url: &str,
+    body: &str,
+    group: &str,
+) -> SendMessageOutput {
+    client
+        .send_message()
+        .queue_url(url)
+        .message_body(body)
+        .message_group_id(group)
+        .send()
+        .await
+        .expect("send")
+}
+
+/// One ReceiveMessage that leaves every parameter to the queue: one message at most, the
+/// queue's visibility timeout and wait.
+pub async fn receive_once(client: &Client, url: &str) -> Vec<Message> {
+    client
+        .receive_message()
+        .queue_url(url)
+        .send()
+        .await
+        .expect("receive")
+        .messages
+        .unwrap_or_default()
 }
 
 /// A receive that leaves WaitTimeSeconds to the queue (a short poll on a default queue), with
@@ -148,18 +182,28 @@ pub fn missing_queue(server: &LocalServer) -> String {
     format!("{}/{ACCOUNT}/missing", server.endpoint())
 }
 
-/// One attribute of a queue, as GetQueueAttributes answers it.
-pub async fn queue_attribute(client: &Client, url: &str, name: QueueAttributeName) -> String {
+/// The attributes GetQueueAttributes answers when asked for `name` (`All`, say); the map
+/// must be in the answer, empty or not.
+pub async fn attributes(
+    client: &Client,
+    url: &str,
+    name: QueueAttributeName,
+) -> HashMap<QueueAttributeName, String> {
     client
         .get_queue_attributes()
         .queue_url(url)
-        .attribute_names(name.clone())
+        .attribute_names(name)
         .send()
         .await
         .expect("get queue attributes")
         .attributes
-        .expect("attributes")[&name]
-        .clone()
+        .expect("attributes")
+}
+
+/// One attribute of a queue, as GetQueueAttributes answers it.
+pub async fn queue_attribute(client: &Client, url: &str, name: QueueAttributeName) -> String {
+    let mut answered = attributes(client, url, name.clone()).await;
+    answered.remove(&name).expect("the attribute asked for")
 }
 
 /// The queue's ApproximateNumberOfMessages.
@@ -168,6 +212,27 @@ pub async fn visible(client: &Client, url: &str) -> u64 {
         .await
         .parse()
         .expect("a count")
+}
+
+/// ListQueues of the queues whose names start with `prefix`.
+pub async fn list_queues(client: &Client, prefix: &str) -> ListQueuesOutput {
+    client
+        .list_queues()
+        .queue_name_prefix(prefix)
+        .send()
+        .await
+        .expect("list queues")
+}
+
+/// The queues ListDeadLetterSourceQueues names for the dead-letter queue at `dlq`.
+pub async fn dead_letter_sources(client: &Client, dlq: &str) -> Vec<String> {
+    client
+        .list_dead_letter_source_queues()
+        .queue_url(dlq)
+        .send()
+        .await
+        .expect("list dead-letter source queues")
+        .queue_urls
 }
 
 /// The URL GetQueueUrl answers for `name`.

@@ -1,10 +1,12 @@
 //! The embedded server in-process for the tests: started on `127.0.0.1:0` with deterministic
-//! options, a real `aws-sdk-sqs` client for it (any region), queue creation, and a blocking
-//! handle with its own runtime for the tests that run the built binary against it.
+//! options, a real `aws-sdk-sqs` client for it (any region), queue creation (standard, FIFO,
+//! with attributes), and a blocking handle with its own runtime for the tests that run the
+//! built binary against it.
 
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region, retry::RetryConfig};
 use aws_sdk_sqs::error::SdkError;
+use aws_sdk_sqs::types::QueueAttributeName;
 use queue::server::{LocalServer, ServeOptions};
 
 /// Access key id the test clients sign with (not a secret; the server derives SenderId from it).
@@ -32,6 +34,14 @@ pub async fn start_and_connect() -> (LocalServer, Client) {
 pub async fn start_with_queue(name: &str) -> (LocalServer, Client, String) {
     let (server, client) = start_and_connect().await;
     let url = create_queue(&client, name).await;
+    (server, client, url)
+}
+
+/// A server and client as [`start_and_connect`] gives, with one FIFO queue as [`create_fifo`]
+/// makes it: its URL third.
+pub async fn start_with_fifo(name: &str) -> (LocalServer, Client, String) {
+    let (server, client) = start_and_connect().await;
+    let url = create_fifo(&client, name).await;
     (server, client, url)
 }
 
@@ -105,11 +115,23 @@ fn client_at_with(endpoint: &str, region: &str, retry: RetryConfig) -> Client {
     Client::from_conf(config)
 }
 
-/// Creates a queue and returns its URL.
+/// Creates a queue (FIFO when `name` ends in `.fifo`) and returns its URL.
 pub async fn create_queue(client: &Client, name: &str) -> String {
+    create_queue_with(client, name, &[]).await
+}
+
+/// Creates a queue (FIFO when `name` ends in `.fifo`) with these attributes, returns its URL.
+pub async fn create_queue_with(
+    client: &Client,
+    name: &str,
+    attributes: &[(QueueAttributeName, &str)],
+) -> String {
     let mut request = client.create_queue().queue_name(name);
     if name.ends_with(".fifo") {
-        request = request.attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true");
+        request = request.attributes(QueueAttributeName::FifoQueue, "true");
+    }
+    for (attribute, value) in attributes {
+        request = request.attributes(attribute.clone(), *value);
     }
     request
         .send()
@@ -117,6 +139,13 @@ pub async fn create_queue(client: &Client, name: &str) -> String {
         .expect("create queue")
         .queue_url
         .expect("queue url")
+}
+
+/// Creates a FIFO queue (`name` ends in `.fifo`) with content-based deduplication, so that
+/// sends need only a group; returns its URL.
+pub async fn create_fifo(client: &Client, name: &str) -> String {
+    let deduplicate_by_content = [(QueueAttributeName::ContentBasedDeduplication, "true")];
+    create_queue_with(client, name, &deduplicate_by_content).await
 }
 
 /// The embedded server, kept alive (with its runtime) for the test.
@@ -161,11 +190,15 @@ impl BlockingServer {
         queue::sqs::connect_local(&self.endpoint, "us-east-1")
     }
 
-    /// Creates a queue with these attributes, returns its URL.
+    /// Creates a queue (FIFO when `name` ends in `.fifo`) with these attributes, returns its
+    /// URL.
     pub fn create_queue(&self, name: &str, attributes: &[(&str, &str)]) -> String {
         let sqs = self.sqs();
         self.block_on(async {
             let mut request = sqs.client.create_queue().queue_name(name);
+            if name.ends_with(".fifo") {
+                request = request.attributes(QueueAttributeName::FifoQueue, "true");
+            }
             for (key, value) in attributes {
                 request = request.attributes((*key).into(), (*value).to_string());
             }

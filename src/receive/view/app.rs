@@ -10,7 +10,7 @@ use super::{ViewHeader, ViewOptions};
 use crate::message::Delivery;
 use crate::receive::Limits;
 use crate::tracker::Tracker;
-use crate::tui::keys::{Binding, KeyAction, QUIT};
+use crate::tui::keys::Binding;
 use crate::tui::log::{LogBuffer, LogLine};
 use crate::tui::theme::Theme;
 
@@ -42,51 +42,27 @@ pub enum ViewAction {
 
 /// The view's keys; the hint under the log is drawn from this table.
 pub const KEYS: &[Binding<ViewAction>] = &[
-    Binding {
-        codes: QUIT,
-        hint: Some("q quit"),
-        action: KeyAction::Quit,
-    },
-    Binding {
-        codes: &[KeyCode::Char('p'), KeyCode::Char('P'), KeyCode::Char(' ')],
-        hint: Some("p pause"),
-        action: KeyAction::Screen(ViewAction::TogglePause),
-    },
-    Binding {
-        codes: &[KeyCode::Char('c'), KeyCode::Char('C')],
-        hint: Some("c clear"),
-        action: KeyAction::Screen(ViewAction::Clear),
-    },
-    Binding {
-        codes: &[KeyCode::Up, KeyCode::Char('k')],
-        hint: Some("↑↓ PgUp PgDn scroll"),
-        action: KeyAction::Screen(ViewAction::LineUp),
-    },
-    Binding {
-        codes: &[KeyCode::Down, KeyCode::Char('j')],
-        hint: None,
-        action: KeyAction::Screen(ViewAction::LineDown),
-    },
-    Binding {
-        codes: &[KeyCode::PageUp],
-        hint: None,
-        action: KeyAction::Screen(ViewAction::PageUp),
-    },
-    Binding {
-        codes: &[KeyCode::PageDown],
-        hint: None,
-        action: KeyAction::Screen(ViewAction::PageDown),
-    },
-    Binding {
-        codes: &[KeyCode::Home],
-        hint: None,
-        action: KeyAction::Screen(ViewAction::Oldest),
-    },
-    Binding {
-        codes: &[KeyCode::End],
-        hint: None,
-        action: KeyAction::Screen(ViewAction::Follow),
-    },
+    Binding::quit(),
+    Binding::hinted(
+        &[KeyCode::Char('p'), KeyCode::Char('P'), KeyCode::Char(' ')],
+        "p pause",
+        ViewAction::TogglePause,
+    ),
+    Binding::hinted(
+        &[KeyCode::Char('c'), KeyCode::Char('C')],
+        "c clear",
+        ViewAction::Clear,
+    ),
+    Binding::hinted(
+        &[KeyCode::Up, KeyCode::Char('k')],
+        "↑↓ PgUp PgDn scroll",
+        ViewAction::LineUp,
+    ),
+    Binding::unhinted(&[KeyCode::Down, KeyCode::Char('j')], ViewAction::LineDown),
+    Binding::unhinted(&[KeyCode::PageUp], ViewAction::PageUp),
+    Binding::unhinted(&[KeyCode::PageDown], ViewAction::PageDown),
+    Binding::unhinted(&[KeyCode::Home], ViewAction::Oldest),
+    Binding::unhinted(&[KeyCode::End], ViewAction::Follow),
 ];
 
 /// The receive view's state.

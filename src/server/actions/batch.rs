@@ -123,59 +123,33 @@ pub fn each<T>(
 #[cfg(test)]
 mod tests {
     use crate::server::engine::Engine;
-    use crate::server::test_support::{call, create, ok, options, receive};
+    use crate::server::test_support::{create, ok, options, receive, send_batch};
     use serde_json::{Value, json};
 
     #[tokio::test(start_paused = true)]
     async fn batches_validate_and_report_per_entry() {
         let engine = Engine::new(&options(true));
         let url = create(&engine, "q", json!({"MaximumMessageSize": "1024"})).await;
-        let err = call(
-            &engine,
-            "SendMessageBatch",
-            json!({"QueueUrl": url, "Entries": []}),
-        )
-        .await
-        .unwrap_err();
+        let err = send_batch(&engine, &url, json!([])).await.unwrap_err();
         assert_eq!(err.shape, "EmptyBatchRequest");
         let eleven: Vec<Value> = (0..11)
             .map(|i| json!({"Id": format!("m{i}"), "MessageBody": "b"}))
             .collect();
-        let err = call(
-            &engine,
-            "SendMessageBatch",
-            json!({"QueueUrl": url, "Entries": eleven}),
-        )
-        .await
-        .unwrap_err();
+        let err = send_batch(&engine, &url, json!(eleven)).await.unwrap_err();
         assert_eq!(
             err.message,
             "Maximum number of entries per request are 11. You have sent 11."
                 .replace("are 11", "are 10")
         );
-        let err = call(
-            &engine,
-            "SendMessageBatch",
-            json!({"QueueUrl": url, "Entries": [{"Id": "a:b", "MessageBody": "b"}]}),
-        )
-        .await
-        .unwrap_err();
+        let bad_id = json!([{"Id": "a:b", "MessageBody": "b"}]);
+        let err = send_batch(&engine, &url, bad_id).await.unwrap_err();
         assert_eq!(err.shape, "InvalidBatchEntryId");
-        let err = call(
-            &engine,
-            "SendMessageBatch",
-            json!({"QueueUrl": url, "Entries": [{"Id": "a", "MessageBody": "b"}, {"Id": "a", "MessageBody": "c"}]}),
-        )
-        .await
-        .unwrap_err();
+        let same_ids = json!([{"Id": "a", "MessageBody": "b"}, {"Id": "a", "MessageBody": "c"}]);
+        let err = send_batch(&engine, &url, same_ids).await.unwrap_err();
         assert_eq!(err.shape, "BatchEntryIdsNotDistinct");
-        let out = ok(
-            &engine,
-            "SendMessageBatch",
-            json!({"QueueUrl": url, "Entries": [{"Id": "ok", "MessageBody": "fine"},
-                {"Id": "big", "MessageBody": "y".repeat(2000)}]}),
-        )
-        .await;
+        let one_too_big = json!([{"Id": "ok", "MessageBody": "fine"},
+                                 {"Id": "big", "MessageBody": "y".repeat(2000)}]);
+        let out = send_batch(&engine, &url, one_too_big).await.unwrap();
         assert_eq!(out["Successful"][0]["Id"], "ok");
         assert_eq!(out["Failed"][0]["Id"], "big");
         assert_eq!(out["Failed"][0]["SenderFault"], true);
@@ -201,12 +175,8 @@ mod tests {
         opts.fail_rate = 1.0;
         let engine = Engine::new(&opts);
         let url = create(&engine, "q", json!({})).await;
-        let out = ok(
-            &engine,
-            "SendMessageBatch",
-            json!({"QueueUrl": url, "Entries": [{"Id": "a", "MessageBody": "x"}]}),
-        )
-        .await;
+        let entries = json!([{"Id": "a", "MessageBody": "x"}]);
+        let out = send_batch(&engine, &url, entries).await.unwrap();
         assert!(out.get("Successful").is_none(), "{out}");
         assert_eq!(out["Failed"][0]["Code"], "InternalError");
         assert_eq!(out["Failed"][0]["SenderFault"], false);

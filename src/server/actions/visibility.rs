@@ -151,7 +151,8 @@ fn change_one(
 mod tests {
     use crate::server::engine::Engine;
     use crate::server::test_support::{
-        attribute, bodies, call, create, delete, ok, options, receive, send, send_group,
+        attribute, bodies, call, create, create_fifo, delete, ok, options, receive, send,
+        send_group,
     };
     use serde_json::json;
     use std::time::Duration;
@@ -207,12 +208,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn fifo_extended_message_keeps_later_ones_blocked() {
         let engine = Engine::new(&options(false));
-        let url = create(
-            &engine,
-            "x.fifo",
-            json!({"FifoQueue": "true", "ContentBasedDeduplication": "true"}),
-        )
-        .await;
+        let url = create_fifo(&engine, "x.fifo").await;
         for body in ["m1", "m2", "m3"] {
             send_group(&engine, &url, body, "g").await;
         }

@@ -224,15 +224,18 @@ mod tests {
         );
     }
 
+    /// Headers with only this `Content-Type`.
+    fn content_type(value: &'static str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(value));
+        headers
+    }
+
     #[test]
     fn protocol_detection() {
         let post = Method::POST;
         let root: Uri = "/".parse().unwrap();
-        let mut form = HeaderMap::new();
-        form.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/x-www-form-urlencoded"),
-        );
+        let form = content_type("application/x-www-form-urlencoded");
         let query = parse(&post, &root, &form, b"Action=ListQueues&Version=2012-11-05");
         assert_eq!(query.protocol, Protocol::Query);
         assert!(!query.answer_json);
@@ -242,11 +245,7 @@ mod tests {
         let request = parse(&Method::GET, &get, &HeaderMap::new(), b"");
         assert_eq!(request.call.unwrap().0, "ReceiveMessage");
 
-        let mut json = HeaderMap::new();
-        json.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/x-amz-json-1.0"),
-        );
+        let mut json = content_type("application/x-amz-json-1.0");
         let missing = parse(&post, &root, &json, b"{}");
         assert_eq!(missing.protocol, Protocol::Json);
         assert_eq!(missing.call.unwrap_err().code, "MissingAction");

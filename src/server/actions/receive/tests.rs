@@ -3,7 +3,8 @@
 
 use crate::server::engine::Engine;
 use crate::server::test_support::{
-    attribute, bodies, call, create, delete, ok, options, receive, send, send_group,
+    attribute, bodies, call, create, create_fifo, delete, ok, options, receive, send, send_group,
+    send_with,
 };
 use serde_json::json;
 use std::time::Duration;
@@ -85,37 +86,23 @@ async fn message_attributes_filters_and_digests() {
     .await;
     assert!(out["Messages"][0].get("MD5OfMessageAttributes").is_none());
     let big = "x".repeat(1_048_570);
-    let err = call(
-        &engine,
-        "SendMessage",
-        json!({"QueueUrl": url, "MessageBody": big, "MessageAttributes": {
-            "General": {"DataType": "String", "StringValue": "Kenobi"}}}),
-    )
-    .await
-    .unwrap_err();
+    let too_big = json!({"MessageBody": big, "MessageAttributes": {
+        "General": {"DataType": "String", "StringValue": "Kenobi"}}});
+    let err = send_with(&engine, &url, too_big).await.unwrap_err();
     assert_eq!(
         err.message,
         "One or more parameters are invalid. Reason: Message must be shorter than 1048576 bytes."
     );
-    let err = call(
-        &engine,
-        "SendMessage",
-        json!({"QueueUrl": url, "MessageBody": ""}),
-    )
-    .await
-    .unwrap_err();
+    let err = send_with(&engine, &url, json!({"MessageBody": ""}))
+        .await
+        .unwrap_err();
     assert_eq!(err.code, "MissingParameter");
 }
 
 #[tokio::test(start_paused = true)]
 async fn fifo_fills_from_one_group_numbers_in_send_order_and_expires_handles() {
     let engine = Engine::new(&options(false));
-    let url = create(
-        &engine,
-        "f.fifo",
-        json!({"FifoQueue": "true", "ContentBasedDeduplication": "true"}),
-    )
-    .await;
+    let url = create_fifo(&engine, "f.fifo").await;
     for (body, group) in [
         ("g1-m1", "g1"),
         ("g2-m1", "g2"),
@@ -152,12 +139,7 @@ async fn fifo_fills_from_one_group_numbers_in_send_order_and_expires_handles() {
 #[tokio::test(start_paused = true)]
 async fn fifo_receive_request_attempt_id_replays() {
     let engine = Engine::new(&options(false));
-    let url = create(
-        &engine,
-        "r.fifo",
-        json!({"FifoQueue": "true", "ContentBasedDeduplication": "true"}),
-    )
-    .await;
+    let url = create_fifo(&engine, "r.fifo").await;
     send_group(&engine, &url, "a", "g").await;
     let ask =
         json!({"QueueUrl": url, "ReceiveRequestAttemptId": "try-1", "MaxNumberOfMessages": 10});

@@ -2,7 +2,9 @@
 //! window, whole-batch errors.
 
 use crate::server::engine::Engine;
-use crate::server::test_support::{call, create, delete, ok, options, receive};
+use crate::server::test_support::{
+    create, create_fifo, delete, ok, options, receive, send_batch, send_with,
+};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -12,12 +14,7 @@ async fn fifo_batch_failures_keep_group_order_for_a_retrying_sender() {
     let mut opts = options(false);
     opts.fail_rate = 0.3;
     let engine = Engine::new(&opts);
-    let url = create(
-        &engine,
-        "f.fifo",
-        json!({"FifoQueue": "true", "ContentBasedDeduplication": "true"}),
-    )
-    .await;
+    let url = create_fifo(&engine, "f.fifo").await;
     let mut pending: Vec<u32> = (0..40).collect();
     let mut rounds = 0;
     while !pending.is_empty() {
@@ -28,12 +25,7 @@ async fn fifo_batch_failures_keep_group_order_for_a_retrying_sender() {
             .iter()
             .map(|n| json!({"Id": format!("e{n}"), "MessageBody": format!("m{n:02}"), "MessageGroupId": "g"}))
             .collect();
-        let out = ok(
-            &engine,
-            "SendMessageBatch",
-            json!({"QueueUrl": url, "Entries": entries}),
-        )
-        .await;
+        let out = send_batch(&engine, &url, json!(entries)).await.unwrap();
         let failed: BTreeSet<String> = out["Failed"]
             .as_array()
             .into_iter()
@@ -70,40 +62,29 @@ async fn fifo_batch_failures_keep_group_order_for_a_retrying_sender() {
 async fn fifo_dedup_window_outlives_delete() {
     let engine = Engine::new(&options(false));
     let url = create(&engine, "d.fifo", json!({"FifoQueue": "true"})).await;
-    let err = call(
-        &engine,
-        "SendMessage",
-        json!({"QueueUrl": url, "MessageBody": "x", "MessageGroupId": "g"}),
-    )
-    .await
-    .unwrap_err();
+    let without_dedup_id = json!({"MessageBody": "x", "MessageGroupId": "g"});
+    let err = send_with(&engine, &url, without_dedup_id)
+        .await
+        .unwrap_err();
     assert_eq!(
         err.message,
         "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly"
     );
-    let err = call(
-        &engine,
-        "SendMessage",
-        json!({"QueueUrl": url, "MessageBody": "x", "MessageDeduplicationId": "d"}),
-    )
-    .await
-    .unwrap_err();
+    let ungrouped = json!({"MessageBody": "x", "MessageDeduplicationId": "d"});
+    let err = send_with(&engine, &url, ungrouped).await.unwrap_err();
     assert_eq!(err.code, "MissingParameter");
-    let err = call(
-        &engine,
-        "SendMessage",
-        json!({"QueueUrl": url, "MessageBody": "x", "MessageGroupId": "g",
-               "MessageDeduplicationId": "d", "DelaySeconds": 2}),
-    )
-    .await
-    .unwrap_err();
+    let delayed = json!({"MessageBody": "x", "MessageGroupId": "g",
+                         "MessageDeduplicationId": "d", "DelaySeconds": 2});
+    let err = send_with(&engine, &url, delayed).await.unwrap_err();
     assert!(err.message.contains("not valid for this queue type"));
-    let dedup = |body: &str, group: &str| json!({"QueueUrl": url, "MessageBody": body, "MessageGroupId": group, "MessageDeduplicationId": "same"});
-    let first = ok(&engine, "SendMessage", dedup("one", "g")).await;
+    let dedup = |body: &str, group: &str| json!({"MessageBody": body, "MessageGroupId": group, "MessageDeduplicationId": "same"});
+    let first = send_with(&engine, &url, dedup("one", "g")).await.unwrap();
     let got = receive(&engine, &url, 10, 0).await;
     delete(&engine, &url, &got[0]).await.unwrap();
     engine.advance_clock(Duration::from_secs(200));
-    let again = ok(&engine, "SendMessage", dedup("two", "other")).await;
+    let again = send_with(&engine, &url, dedup("two", "other"))
+        .await
+        .unwrap();
     assert_eq!(again["MessageId"], first["MessageId"]);
     assert_eq!(again["SequenceNumber"], first["SequenceNumber"]);
     assert!(receive(&engine, &url, 10, 0).await.is_empty());
@@ -114,32 +95,17 @@ async fn whole_batch_errors_for_size_and_fifo_groups() {
     let engine = Engine::new(&options(false));
     let url = create(&engine, "big", json!({})).await;
     let half = "z".repeat(600_000);
-    let err = call(
-        &engine,
-        "SendMessageBatch",
-        json!({"QueueUrl": url, "Entries": [{"Id": "a", "MessageBody": half}, {"Id": "b", "MessageBody": half}]}),
-    )
-    .await
-    .unwrap_err();
+    let too_long = json!([{"Id": "a", "MessageBody": half}, {"Id": "b", "MessageBody": half}]);
+    let err = send_batch(&engine, &url, too_long).await.unwrap_err();
     assert_eq!(err.code, "AWS.SimpleQueueService.BatchRequestTooLong");
     assert_eq!(
         err.message,
         "Batch requests cannot be longer than 1048576 bytes. You have sent 1200000 bytes."
     );
-    let fifo = create(
-        &engine,
-        "b.fifo",
-        json!({"FifoQueue": "true", "ContentBasedDeduplication": "true"}),
-    )
-    .await;
-    let err = call(
-        &engine,
-        "SendMessageBatch",
-        json!({"QueueUrl": fifo, "Entries": [{"Id": "a", "MessageBody": "x", "MessageGroupId": "g"},
-            {"Id": "b", "MessageBody": "y"}]}),
-    )
-    .await
-    .unwrap_err();
+    let fifo = create_fifo(&engine, "b.fifo").await;
+    let one_ungrouped = json!([{"Id": "a", "MessageBody": "x", "MessageGroupId": "g"},
+                               {"Id": "b", "MessageBody": "y"}]);
+    let err = send_batch(&engine, &fifo, one_ungrouped).await.unwrap_err();
     assert_eq!(err.code, "InvalidParameterValue");
     assert_eq!(
         err.message,
@@ -149,21 +115,12 @@ async fn whole_batch_errors_for_size_and_fifo_groups() {
         receive(&engine, &fifo, 10, 0).await.is_empty(),
         "nothing was sent"
     );
-    let err = call(
-        &engine,
-        "SendMessage",
-        json!({"QueueUrl": url, "MessageBody": "x", "MessageDeduplicationId": "d"}),
-    )
-    .await
-    .unwrap_err();
+    let ungrouped = json!({"MessageBody": "x", "MessageDeduplicationId": "d"});
+    let err = send_with(&engine, &url, ungrouped).await.unwrap_err();
     assert_eq!(err.code, "InvalidParameterValue");
     // Fair queues: a group id on a standard queue is accepted and returned, no sequence number.
-    let sent = ok(
-        &engine,
-        "SendMessage",
-        json!({"QueueUrl": url, "MessageBody": "x", "MessageGroupId": "tenant"}),
-    )
-    .await;
+    let grouped = json!({"MessageBody": "x", "MessageGroupId": "tenant"});
+    let sent = send_with(&engine, &url, grouped).await.unwrap();
     assert!(sent.get("SequenceNumber").is_none());
     let got = receive(&engine, &url, 10, 5).await;
     assert_eq!(got[0]["Attributes"]["MessageGroupId"], "tenant");
