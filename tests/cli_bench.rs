@@ -44,8 +44,16 @@ fn a_counted_run_receives_every_message_once_and_deletes_its_queue() {
     assert_eq!(summary["send_latency_ms"]["count"], 200, "{summary}");
     assert_eq!(summary["e2e_latency_ms"]["count"], 2000, "{summary}");
     let e2e = &summary["e2e_latency_ms"];
-    for (low, high) in [("p50", "p95"), ("p95", "p99"), ("p99", "p999"), ("p999", "max")] {
-        assert!(e2e[low].as_f64() <= e2e[high].as_f64(), "{low} <= {high}: {e2e}");
+    for (low, high) in [
+        ("p50", "p95"),
+        ("p95", "p99"),
+        ("p99", "p999"),
+        ("p999", "max"),
+    ] {
+        assert!(
+            e2e[low].as_f64() <= e2e[high].as_f64(),
+            "{low} <= {high}: {e2e}"
+        );
     }
     assert!(summary["cost_usd"].as_f64().unwrap() > 0.0, "{summary}");
     assert_eq!(queue_count(&cli), 0, "the temporary queue is deleted");
@@ -61,7 +69,14 @@ fn a_timed_run_prints_interval_lines_then_the_summary() {
     assert!(intervals.len() >= 3, "{intervals:?}");
     for line in &intervals {
         assert_eq!(line["type"], "interval");
-        for key in ["elapsed_s", "sent_per_s", "received_per_s", "empty_receives", "errors", "in_flight"] {
+        for key in [
+            "elapsed_s",
+            "sent_per_s",
+            "received_per_s",
+            "empty_receives",
+            "errors",
+            "in_flight",
+        ] {
             assert!(line[key].is_number(), "{key} in {line}");
         }
         assert!(line["e2e_latency_ms"]["p99"].is_number(), "{line}");
@@ -80,10 +95,23 @@ fn plain_output_is_lines_for_people() {
     let run = cli.run(&["bench", "--count", "300", "--interval", "0.2"]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert!(run.stdout.contains("sent 300 in "), "{}", run.stdout);
-    assert!(run.stdout.contains("end-to-end latency ms:"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("end-to-end latency ms:"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("p99.9"), "{}", run.stdout);
-    assert!(run.stdout.contains("billed requests cost $"), "{}", run.stdout);
-    assert!(run.stderr.contains("bench: 4 producers, 4 consumers on queue-bench-"), "{}", run.stderr);
+    assert!(
+        run.stdout.contains("billed requests cost $"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr
+            .contains("bench: 4 producers, 4 consumers on queue-bench-"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -92,8 +120,17 @@ fn a_fifo_run_keeps_each_group_in_order() {
     let (_, summary) = bench(
         &cli,
         &[
-            "--fifo", "--fifo-groups", "4", "--count", "600", "--producers", "2",
-            "--consumers", "1", "--batch", "5",
+            "--fifo",
+            "--fifo-groups",
+            "4",
+            "--count",
+            "600",
+            "--producers",
+            "2",
+            "--consumers",
+            "1",
+            "--batch",
+            "5",
         ],
     );
     assert_eq!(summary["received"], 600, "{summary}");
@@ -105,13 +142,22 @@ fn a_fifo_run_keeps_each_group_in_order() {
 #[test]
 fn a_named_queue_is_kept_and_its_other_messages_left_alone() {
     let cli = Cli::start(ServeOptions::deterministic(5));
-    let url = cli.server.create_queue("orders", &[("VisibilityTimeout", "0")]);
+    let url = cli
+        .server
+        .create_queue("orders", &[("VisibilityTimeout", "0")]);
     let sqs = cli.server.sqs();
     cli.server.block_on(async {
-        let send = sqs.client.send_message().queue_url(&url).message_body("a real order");
+        let send = sqs
+            .client
+            .send_message()
+            .queue_url(&url)
+            .message_body("a real order");
         send.send().await.expect("send");
     });
-    let (_, summary) = bench(&cli, &["--name", "orders", "--count", "100", "--consumers", "1"]);
+    let (_, summary) = bench(
+        &cli,
+        &["--name", "orders", "--count", "100", "--consumers", "1"],
+    );
     assert_eq!(summary["received"], 100, "{summary}");
     assert!(summary["foreign"].as_u64().unwrap() >= 1, "{summary}");
     assert_eq!(queue_count(&cli), 1, "the named queue stays");
@@ -148,7 +194,11 @@ fn a_large_run_to_a_remote_endpoint_asks_before_sending_anything() {
     ] {
         let run = run(command(&dir), &[args, &["--endpoint-url", remote]].concat());
         assert_eq!(run.code, Some(1), "{}", run.stderr);
-        assert!(run.stderr.contains("not sending without confirmation"), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("not sending without confirmation"),
+            "{}",
+            run.stderr
+        );
         assert!(run.stderr.contains("hint: add --yes"), "{}", run.stderr);
     }
 }
@@ -164,6 +214,14 @@ fn runs_that_cannot_work_are_usage_errors() {
     ] {
         let run = cli.run(args);
         assert_eq!(run.code, Some(2), "{args:?}: {}", run.stderr);
-        assert_eq!(run.stderr.lines().filter(|l| l.starts_with("queue:") || l.starts_with("error:")).count(), 1, "{args:?}: {}", run.stderr);
+        assert_eq!(
+            run.stderr
+                .lines()
+                .filter(|l| l.starts_with("queue:") || l.starts_with("error:"))
+                .count(),
+            1,
+            "{args:?}: {}",
+            run.stderr
+        );
     }
 }
