@@ -6,6 +6,7 @@
 //! With `--local` and nothing listening on `queue serve`'s default address, it starts the
 //! embedded server in this process, so `queue bench --local` always has something to load.
 
+mod client;
 mod load;
 mod payload;
 mod plan;
@@ -20,7 +21,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use aws_sdk_sqs::types::QueueAttributeName;
 
-use crate::cli::{BenchArgs, DEFAULT_BIND};
+use crate::cli::{BenchArgs, BenchClient, DEFAULT_BIND};
 use crate::config::Config;
 use crate::exit::{self, Friendly, UsageError};
 use crate::rules::DEFAULT_REGION;
@@ -97,7 +98,7 @@ async fn bench(args: &BenchArgs, plan: Plan, sqs: &Sqs, config: &Config) -> Resu
             sqs.region()
         ));
     }
-    let outcome = load_and_report(plan, sqs, &queue, run_id).await;
+    let outcome = load_and_report(args.client, plan, sqs, &queue, run_id).await;
     if created {
         let deleted = sqs
             .client
@@ -233,6 +234,7 @@ fn confirm(args: &BenchArgs, plan: &Plan, sqs: &Sqs, config: &Config) -> Result<
 }
 
 async fn load_and_report(
+    client_kind: BenchClient,
     plan: Plan,
     sqs: &Sqs,
     queue: &QueueInfo,
@@ -242,8 +244,10 @@ async fn load_and_report(
     let mut reporter = Reporter::new(plan.output, progress_bar(&plan), by_count);
     let recorder = Arc::new(Recorder::new());
     let fifo = queue.fifo;
+    let connections = usize::from(plan.producers) + usize::from(plan.consumers) * plan.batch;
+    let client = client::Client::new(client_kind, sqs, connections)?;
     let outcome = load::run(
-        sqs.clone(),
+        client,
         queue.clone(),
         plan,
         run_id,

@@ -301,6 +301,17 @@ pub enum DeleteMode {
     Single,
 }
 
+/// `bench --client`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum BenchClient {
+    /// A lean signing HTTP client: a fraction of the server's CPU, so the figures are the
+    /// queue's
+    #[default]
+    Lean,
+    /// The AWS SDK for Rust, as `send` and `receive` use it (costs more CPU per request)
+    Sdk,
+}
+
 /// `bench --output`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum BenchOutput {
@@ -375,6 +386,9 @@ pub struct BenchArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = BenchOutput::Plain)]
     pub output: BenchOutput,
+    /// The client that sends, receives and deletes
+    #[arg(long, value_enum, default_value_t = BenchClient::Lean)]
+    pub client: BenchClient,
     /// Do not ask before sending more than 10,000 messages to a non-local endpoint
     #[arg(long, short = 'y')]
     pub yes: bool,

@@ -15,7 +15,7 @@ use anyhow::Result;
 use aws_config::BehaviorVersion;
 use aws_sdk_sqs::config::retry::RetryConfig;
 use aws_sdk_sqs::config::timeout::TimeoutConfig;
-use aws_sdk_sqs::config::{Credentials, Region};
+use aws_sdk_sqs::config::{Credentials, Region, SharedCredentialsProvider};
 
 use crate::config::Config;
 use crate::exit::Friendly;
@@ -38,6 +38,8 @@ pub struct Sqs {
     /// Where it points and what error hints need to know (endpoint, region, env-file
     /// problems).
     pub context: ErrorContext,
+    /// The credentials the client signs with, for `queue bench`'s lean client.
+    pub credentials: Option<SharedCredentialsProvider>,
 }
 
 fn timeouts() -> TimeoutConfig {
@@ -129,6 +131,7 @@ pub async fn connect(config: &Config) -> Result<Sqs> {
     Ok(Sqs {
         client: aws_sdk_sqs::Client::from_conf(builder.build()),
         context,
+        credentials: shared.credentials_provider(),
     })
 }
 
@@ -152,6 +155,7 @@ pub fn connect_local(endpoint: &str, region: &str) -> Sqs {
             local_endpoint: true,
             ..ErrorContext::default()
         },
+        credentials: Some(SharedCredentialsProvider::new(dummy_credentials())),
     }
 }
 

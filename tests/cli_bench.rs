@@ -60,6 +60,42 @@ fn a_counted_run_receives_every_message_once_and_deletes_its_queue() {
 }
 
 #[test]
+fn the_sdk_client_counts_the_same() {
+    let cli = Cli::start(ServeOptions::deterministic(7));
+    let (_, summary) = bench(
+        &cli,
+        &["--client", "sdk", "--count", "500", "--delete", "single"],
+    );
+    assert_eq!(summary["received"], 500, "{summary}");
+    assert_eq!(summary["deleted"], 500, "{summary}");
+    assert_eq!(
+        summary["requests"]["delete"], 500,
+        "one request per message: {summary}"
+    );
+    assert_eq!(summary["errors"], 0, "{summary}");
+}
+
+#[test]
+fn injected_failures_are_counted_and_no_message_is_lost() {
+    let cli = Cli::start(ServeOptions {
+        fail_rate: 0.05,
+        ..ServeOptions::deterministic(8)
+    });
+    let (_, summary) = bench(&cli, &["--count", "1000"]);
+    assert!(summary["errors"].as_u64().unwrap() > 0, "{summary}");
+    assert!(
+        !summary["first_errors"].as_array().unwrap().is_empty(),
+        "{summary}"
+    );
+    let sent = summary["sent"].as_u64().unwrap();
+    assert!(
+        sent < 1000,
+        "failed sends are not counted as sent: {summary}"
+    );
+    assert_eq!(summary["received"], sent, "{summary}");
+}
+
+#[test]
 fn a_timed_run_prints_interval_lines_then_the_summary() {
     let cli = Cli::start(ServeOptions::deterministic(2));
     let (intervals, summary) = bench(

@@ -6,16 +6,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, SendMessageBatchRequestEntry};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use super::client::{Client, Failures, SendEntry};
 use super::payload::{self, Stamp};
 use super::plan::{Budget, Plan, billed_requests};
 use super::report::Reporter;
 use super::stats::{Kind, Recorder};
 use crate::cli::DeleteMode;
-use crate::sqs::{QueueInfo, Sqs};
+use crate::sqs::QueueInfo;
 
 /// Pause after a failed request, so a dead endpoint is not hammered.
 const ERROR_PAUSE: Duration = Duration::from_millis(100);
@@ -37,7 +37,7 @@ pub struct Outcome {
 
 /// What every task shares.
 struct Shared {
-    sqs: Sqs,
+    client: Client,
     queue: QueueInfo,
     plan: Plan,
     run: u32,
@@ -64,11 +64,11 @@ impl Shared {
         }
     }
 
-    fn error_text<E>(&self, error: &aws_sdk_sqs::error::SdkError<E>) -> String
-    where
-        E: aws_sdk_sqs::error::ProvideErrorMetadata + std::error::Error + 'static,
-    {
-        self.sqs.friendly(error, Some(&self.queue.name)).message
+    /// Counts a batch answer's failed entries' first error.
+    fn note_failures(&self, kind: Kind, failures: &Failures) {
+        if let Some(first) = &failures.first {
+            self.recorder.entry_error(kind, first);
+        }
     }
 }
 
@@ -142,25 +142,23 @@ async fn produce(shared: Arc<Shared>, producer: u16) {
             seq,
             sent_us,
         };
-        let bodies: Vec<String> = (seq..seq + messages as u64)
-            .map(|seq| payload::body(&stamp(seq), plan.size))
+        let entries: Vec<SendEntry> = (seq..seq + messages as u64)
+            .map(|seq| entry(&shared, &stamp(seq), lane))
             .collect();
         seq += messages as u64;
-        let billed = billed_requests(bodies.iter().map(String::len).sum());
+        let billed = billed_requests(entries.iter().map(|entry| entry.body.len()).sum());
         let started = Instant::now();
-        let failed = if plan.batch == 1 {
-            send_one(&shared, bodies, lane).await
-        } else {
-            send_batch(&shared, bodies, lane).await
-        };
-        match failed {
-            Ok(failed) => shared.recorder.sent(
-                started.elapsed(),
-                messages as u64 - failed,
-                failed,
-                billed,
-                warmup,
-            ),
+        match shared.client.send(&shared.queue.url, entries).await {
+            Ok(failures) => {
+                shared.note_failures(Kind::Send, &failures);
+                shared.recorder.sent(
+                    started.elapsed(),
+                    messages as u64 - failures.count,
+                    failures.count,
+                    billed,
+                    warmup,
+                );
+            }
             Err(error) => {
                 shared.recorder.failed(Kind::Send, &error);
                 tokio::time::sleep(ERROR_PAUSE).await;
@@ -169,89 +167,34 @@ async fn produce(shared: Arc<Shared>, producer: u16) {
     }
 }
 
-/// The FIFO group and deduplication id of a body sent to lane `lane`.
-fn fifo_ids(shared: &Shared, body: &str, lane: u32) -> (Option<String>, Option<String>) {
-    if !shared.queue.fifo {
-        return (None, None);
+/// The message for `stamp`: its body, and on a FIFO queue its group (the lane's) and a
+/// deduplication id (the stamp is unique, so it is one).
+fn entry(shared: &Shared, stamp: &Stamp, lane: u32) -> SendEntry {
+    SendEntry {
+        body: payload::body(stamp, shared.plan.size),
+        group: shared.queue.fifo.then(|| format!("bench-{lane}")),
+        dedup: shared.queue.fifo.then(|| {
+            format!(
+                "{:08x}-{}-{}-{}",
+                stamp.run, stamp.producer, stamp.lane, stamp.seq
+            )
+        }),
     }
-    // The stamp (run, producer, lane, number) is unique, so it is the deduplication id.
-    let stamp: String = body.split(' ').take(6).collect::<Vec<_>>().join("-");
-    (Some(format!("bench-{lane}")), Some(stamp))
-}
-
-/// Sends one body with SendMessage; the failed entries (0) or the request's error.
-async fn send_one(shared: &Shared, mut bodies: Vec<String>, lane: u32) -> Result<u64, String> {
-    let body = bodies.pop().unwrap_or_default();
-    let (group, dedup) = fifo_ids(shared, &body, lane);
-    shared
-        .sqs
-        .client
-        .send_message()
-        .queue_url(&shared.queue.url)
-        .message_body(body)
-        .set_message_group_id(group)
-        .set_message_deduplication_id(dedup)
-        .send()
-        .await
-        .map(|_| 0)
-        .map_err(|error| shared.error_text(&error))
-}
-
-/// Sends the bodies with one SendMessageBatch; how many entries failed, or the request's
-/// error.
-async fn send_batch(shared: &Shared, bodies: Vec<String>, lane: u32) -> Result<u64, String> {
-    let entries = bodies
-        .into_iter()
-        .enumerate()
-        .map(|(index, body)| {
-            let (group, dedup) = fifo_ids(shared, &body, lane);
-            SendMessageBatchRequestEntry::builder()
-                .id(index.to_string())
-                .message_body(body)
-                .set_message_group_id(group)
-                .set_message_deduplication_id(dedup)
-                .build()
-                .expect("id and body are set")
-        })
-        .collect();
-    let answer = shared
-        .sqs
-        .client
-        .send_message_batch()
-        .queue_url(&shared.queue.url)
-        .set_entries(Some(entries))
-        .send()
-        .await
-        .map_err(|error| shared.error_text(&error))?;
-    if let Some(failure) = answer.failed().first() {
-        let text = failure.message().unwrap_or(failure.code());
-        shared.recorder.entry_error(Kind::Send, text);
-    }
-    Ok(answer.failed().len() as u64)
 }
 
 async fn consume(shared: Arc<Shared>) {
     let plan = &shared.plan;
     let max = i32::try_from(plan.batch).unwrap_or(10);
     loop {
-        let receive = shared
-            .sqs
-            .client
-            .receive_message()
-            .queue_url(&shared.queue.url)
-            .max_number_of_messages(max)
-            .wait_time_seconds(plan.wait)
-            .send();
+        let receive = shared.client.receive(&shared.queue.url, max, plan.wait);
         let answer = tokio::select! {
             answer = receive => answer,
             () = shared.stop_receiving.cancelled() => break,
         };
         let messages = match answer {
-            Ok(answer) => answer.messages.unwrap_or_default(),
+            Ok(messages) => messages,
             Err(error) => {
-                shared
-                    .recorder
-                    .failed(Kind::Receive, &shared.error_text(&error));
+                shared.recorder.failed(Kind::Receive, &error);
                 tokio::time::sleep(ERROR_PAUSE).await;
                 continue;
             }
@@ -259,12 +202,9 @@ async fn consume(shared: Arc<Shared>) {
         let now_us = payload::now_us();
         let stamps: Vec<Option<Stamp>> = messages
             .iter()
-            .map(|message| message.body().and_then(payload::parse))
+            .map(|message| payload::parse(&message.body))
             .collect();
-        let bytes = messages
-            .iter()
-            .map(|message| message.body().map_or(0, str::len))
-            .sum();
+        let bytes = messages.iter().map(|message| message.body.len()).sum();
         shared
             .recorder
             .received(&stamps, now_us, billed_requests(bytes));
@@ -273,7 +213,7 @@ async fn consume(shared: Arc<Shared>) {
             .into_iter()
             .zip(&stamps)
             .filter(|(_, stamp)| stamp.is_some())
-            .filter_map(|(message, _)| message.receipt_handle)
+            .map(|(message, _)| message.receipt_handle)
             .collect();
         if !handles.is_empty() {
             delete(&shared, handles).await;
@@ -283,69 +223,32 @@ async fn consume(shared: Arc<Shared>) {
 
 /// Deletes what was received, as `--delete` says.
 async fn delete(shared: &Shared, handles: Vec<String>) {
+    let url = &shared.queue.url;
     match shared.plan.delete {
-        DeleteMode::Batch => delete_batch(shared, handles).await,
-        DeleteMode::Single => {
-            futures::future::join_all(handles.into_iter().map(|handle| async move {
-                let answer = shared
-                    .sqs
-                    .client
-                    .delete_message()
-                    .queue_url(&shared.queue.url)
-                    .receipt_handle(handle)
-                    .send()
-                    .await;
-                match answer {
-                    Ok(_) => shared.recorder.deleted(1, 0),
-                    Err(error) => shared
-                        .recorder
-                        .failed(Kind::Delete, &shared.error_text(&error)),
-                }
-            }))
-            .await;
-        }
-    }
-}
-
-async fn delete_batch(shared: &Shared, handles: Vec<String>) {
-    let count = handles.len() as u64;
-    let entries = handles
-        .into_iter()
-        .enumerate()
-        .map(|(index, handle)| {
-            DeleteMessageBatchRequestEntry::builder()
-                .id(index.to_string())
-                .receipt_handle(handle)
-                .build()
-                .expect("id and receipt handle are set")
-        })
-        .collect();
-    let answer = shared
-        .sqs
-        .client
-        .delete_message_batch()
-        .queue_url(&shared.queue.url)
-        .set_entries(Some(entries))
-        .send()
-        .await;
-    match answer {
-        Ok(answer) => {
-            let failed = answer.failed().len() as u64;
-            if let Some(failure) = answer.failed().first() {
-                let text = failure.message().unwrap_or(failure.code());
-                shared.recorder.entry_error(Kind::Delete, text);
+        DeleteMode::Batch => match shared.client.delete_batch(url, &handles).await {
+            Ok(failures) => {
+                shared.note_failures(Kind::Delete, &failures);
+                shared
+                    .recorder
+                    .deleted(handles.len() as u64 - failures.count, failures.count);
             }
-            shared.recorder.deleted(count - failed, failed);
+            Err(error) => shared.recorder.failed(Kind::Delete, &error),
+        },
+        DeleteMode::Single => {
+            let deletes = handles.iter().map(|handle| async move {
+                match shared.client.delete(url, handle).await {
+                    Ok(()) => shared.recorder.deleted(1, 0),
+                    Err(error) => shared.recorder.failed(Kind::Delete, &error),
+                }
+            });
+            futures::future::join_all(deletes).await;
         }
-        Err(error) => shared
-            .recorder
-            .failed(Kind::Delete, &shared.error_text(&error)),
     }
 }
 
 /// Runs the load on `queue` as `plan` says, reporting every interval through `reporter`.
 pub async fn run(
-    sqs: Sqs,
+    client: Client,
     queue: QueueInfo,
     plan: Plan,
     run: u32,
@@ -353,7 +256,7 @@ pub async fn run(
     reporter: &mut Reporter,
 ) -> Outcome {
     let shared = Arc::new(Shared {
-        sqs,
+        client,
         queue,
         run,
         recorder: Arc::clone(&recorder),
