@@ -31,6 +31,8 @@ pub use plan::{Budget, Plan};
 use report::{Reporter, Summary, thousands};
 use stats::Recorder;
 
+use crate::tui::text::plural;
+
 /// How long `--local` waits for `queue serve` to answer before starting an embedded server.
 const PROBE_TIMEOUT: Duration = Duration::from_millis(300);
 
@@ -86,16 +88,15 @@ async fn bench(args: &BenchArgs, plan: Plan, sqs: &Sqs, config: &Config) -> Resu
     confirm(args, &plan, sqs, config)?;
     let (queue, created) = queue(args, sqs, run_id).await?;
     if config.banner {
+        let kind = if queue.fifo { "FIFO" } else { "standard" };
+        let workers = format!(
+            "{}, {}",
+            plural(u64::from(plan.producers), "producer"),
+            plural(u64::from(plan.consumers), "consumer")
+        );
+        let (name, endpoint, region) = (&queue.name, sqs.endpoint(), sqs.region());
         exit::note(format_args!(
-            "bench: {} producer{}, {} consumer{} on {} ({}) at {}, region {}",
-            plan.producers,
-            if plan.producers == 1 { "" } else { "s" },
-            plan.consumers,
-            if plan.consumers == 1 { "" } else { "s" },
-            queue.name,
-            if queue.fifo { "FIFO" } else { "standard" },
-            sqs.endpoint(),
-            sqs.region()
+            "bench: {workers} on {name} ({kind}) at {endpoint}, region {region}"
         ));
     }
     let outcome = load_and_report(args.client, plan, sqs, &queue, run_id).await;

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::util::binary::{TempDir, command, json_lines, run};
 use crate::util::cli::Cli;
+use crate::util::sdk::attributes;
 
 /// `queue bench ARGS --output json` at a fresh ordered server: its interval lines and summary.
 fn bench(cli: &Cli, args: &[&str]) -> (Vec<Value>, Value) {
@@ -17,6 +18,13 @@ fn bench(cli: &Cli, args: &[&str]) -> (Vec<Value>, Value) {
     let summary = lines.pop().expect("a summary line");
     assert_eq!(summary["type"], "summary", "{summary}");
     (lines, summary)
+}
+
+/// Checks the summary's counters named in `expected`.
+fn assert_counts(summary: &Value, expected: &[(&str, u64)]) {
+    for (key, value) in expected {
+        assert_eq!(summary[key], *value, "{key} in {summary}");
+    }
 }
 
 fn queue_count(cli: &Cli) -> usize {
@@ -34,12 +42,17 @@ fn a_counted_run_receives_every_message_once_and_deletes_its_queue() {
         &cli,
         &["--count", "2000", "--producers", "2", "--consumers", "2"],
     );
-    assert_eq!(summary["sent"], 2000, "{summary}");
-    assert_eq!(summary["received"], 2000, "{summary}");
-    assert_eq!(summary["deleted"], 2000, "{summary}");
-    assert_eq!(summary["duplicates"], 0, "{summary}");
-    assert_eq!(summary["errors"], 0, "{summary}");
-    assert_eq!(summary["not_received"], 0, "{summary}");
+    assert_counts(
+        &summary,
+        &[
+            ("sent", 2000),
+            ("received", 2000),
+            ("deleted", 2000),
+            ("duplicates", 0),
+            ("errors", 0),
+            ("not_received", 0),
+        ],
+    );
     assert_eq!(summary["requests"]["send"], 200, "batches of 10: {summary}");
     assert_eq!(summary["send_latency_ms"]["count"], 200, "{summary}");
     assert_eq!(summary["e2e_latency_ms"]["count"], 2000, "{summary}");
@@ -66,8 +79,7 @@ fn the_sdk_client_counts_the_same() {
         &cli,
         &["--client", "sdk", "--count", "500", "--delete", "single"],
     );
-    assert_eq!(summary["received"], 500, "{summary}");
-    assert_eq!(summary["deleted"], 500, "{summary}");
+    assert_counts(&summary, &[("received", 500), ("deleted", 500)]);
     assert_eq!(
         summary["requests"]["delete"], 500,
         "one request per message: {summary}"
@@ -169,9 +181,10 @@ fn a_fifo_run_keeps_each_group_in_order() {
             "5",
         ],
     );
-    assert_eq!(summary["received"], 600, "{summary}");
-    assert_eq!(summary["out_of_order"], 0, "{summary}");
-    assert_eq!(summary["duplicates"], 0, "{summary}");
+    assert_counts(
+        &summary,
+        &[("received", 600), ("out_of_order", 0), ("duplicates", 0)],
+    );
     assert_eq!(queue_count(&cli), 0, "the temporary FIFO queue is deleted");
 }
 
@@ -197,25 +210,12 @@ fn a_named_queue_is_kept_and_its_other_messages_left_alone() {
     assert_eq!(summary["received"], 100, "{summary}");
     assert!(summary["foreign"].as_u64().unwrap() >= 1, "{summary}");
     assert_eq!(queue_count(&cli), 1, "the named queue stays");
-    let left = cli.server.block_on(async {
-        let answer = sqs
-            .client
-            .get_queue_attributes()
-            .queue_url(&url)
-            .attribute_names(QueueAttributeName::All)
-            .send()
-            .await
-            .expect("attributes");
-        let attributes = answer.attributes.unwrap_or_default();
-        let count = |name| {
-            attributes
-                .get(&name)
-                .and_then(|n| n.parse::<u64>().ok())
-                .unwrap_or(0)
-        };
-        count(QueueAttributeName::ApproximateNumberOfMessages)
-            + count(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
-    });
+    let attributes = cli
+        .server
+        .block_on(attributes(&sqs.client, &url, QueueAttributeName::All));
+    let count = |name| attributes[&name].parse::<u64>().unwrap();
+    let left = count(QueueAttributeName::ApproximateNumberOfMessages)
+        + count(QueueAttributeName::ApproximateNumberOfMessagesNotVisible);
     assert_eq!(left, 1, "only the bench's own messages are deleted");
 }
 

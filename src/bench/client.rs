@@ -43,13 +43,6 @@ pub enum Client {
     Sdk(Sqs),
 }
 
-fn no_failures() -> Failures {
-    Failures {
-        count: 0,
-        first: None,
-    }
-}
-
 impl Client {
     /// The client `kind` for `sqs`'s endpoint, region and credentials, pooling up to
     /// `connections` connections.
@@ -86,8 +79,8 @@ impl Client {
                 .set_message_deduplication_id(entry.dedup.clone())
                 .send()
                 .await
-                .map_err(|error| sqs.friendly(&error, None).message)?;
-            return Ok(no_failures());
+                .map_err(|error| error_text(sqs, &error))?;
+            return Ok(Failures::new(0, None));
         }
         let entries = entries
             .into_iter()
@@ -109,7 +102,7 @@ impl Client {
             .set_entries(Some(entries))
             .send()
             .await
-            .map_err(|error| sqs.friendly(&error, None).message)?;
+            .map_err(|error| error_text(sqs, &error))?;
         Ok(sdk_failures(answer.failed()))
     }
 
@@ -135,7 +128,7 @@ impl Client {
             .wait_time_seconds(wait)
             .send()
             .await
-            .map_err(|error| sqs.friendly(&error, None).message)?;
+            .map_err(|error| error_text(sqs, &error))?;
         Ok(answer
             .messages
             .unwrap_or_default()
@@ -178,7 +171,7 @@ impl Client {
             .set_entries(Some(entries))
             .send()
             .await
-            .map_err(|error| sqs.friendly(&error, None).message)?;
+            .map_err(|error| error_text(sqs, &error))?;
         Ok(sdk_failures(answer.failed()))
     }
 
@@ -197,17 +190,24 @@ impl Client {
             .receipt_handle(handle)
             .send()
             .await
-            .map_err(|error| sqs.friendly(&error, None).message)?;
+            .map_err(|error| error_text(sqs, &error))?;
         Ok(())
     }
 }
 
+/// An SDK error as one line.
+fn error_text<E>(sqs: &Sqs, error: &aws_sdk_sqs::error::SdkError<E>) -> String
+where
+    E: aws_sdk_sqs::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    sqs.friendly(error, None).message
+}
+
 fn sdk_failures(failed: &[aws_sdk_sqs::types::BatchResultErrorEntry]) -> Failures {
-    Failures {
-        count: failed.len() as u64,
-        first: failed.first().map(|failure| match failure.message() {
-            Some(message) => format!("{}: {message}", failure.code()),
-            None => failure.code().to_string(),
-        }),
-    }
+    Failures::new(
+        failed.len(),
+        failed
+            .first()
+            .map(|failure| (failure.code(), failure.message())),
+    )
 }

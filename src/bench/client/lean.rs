@@ -63,10 +63,10 @@ pub struct Lean {
     cached: Arc<Mutex<Option<Credentials>>>,
 }
 
+/// A message's fields, in SendMessage and in each SendMessageBatch entry.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct SendMessage<'a> {
-    queue_url: &'a str,
+struct Message<'a> {
     message_body: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     message_group_id: Option<&'a str>,
@@ -74,15 +74,30 @@ struct SendMessage<'a> {
     message_deduplication_id: Option<&'a str>,
 }
 
+impl<'a> From<&'a SendEntry> for Message<'a> {
+    fn from(entry: &'a SendEntry) -> Self {
+        Self {
+            message_body: &entry.body,
+            message_group_id: entry.group.as_deref(),
+            message_deduplication_id: entry.dedup.as_deref(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct SendMessage<'a> {
+    queue_url: &'a str,
+    #[serde(flatten)]
+    message: Message<'a>,
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 struct BatchEntry<'a> {
     id: String,
-    message_body: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    message_group_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    message_deduplication_id: Option<&'a str>,
+    #[serde(flatten)]
+    message: Message<'a>,
 }
 
 #[derive(Serialize)]
@@ -165,19 +180,27 @@ pub struct Failures {
     pub first: Option<String>,
 }
 
+impl Failures {
+    /// `count` failures, the first with this code and message.
+    #[must_use]
+    pub fn new(count: usize, first: Option<(&str, Option<&str>)>) -> Self {
+        Self {
+            count: count as u64,
+            first: first.map(|(code, message)| match message {
+                Some(message) => format!("{code}: {message}"),
+                None => code.to_string(),
+            }),
+        }
+    }
+}
+
 impl From<BatchAnswer> for Failures {
     fn from(answer: BatchAnswer) -> Self {
-        Self {
-            count: answer.failed.len() as u64,
-            first: answer
-                .failed
-                .into_iter()
-                .next()
-                .map(|failure| match failure.message {
-                    Some(message) => format!("{}: {message}", failure.code),
-                    None => failure.code,
-                }),
-        }
+        let first = answer.failed.first();
+        Self::new(
+            answer.failed.len(),
+            first.map(|failure| (failure.code.as_str(), failure.message.as_deref())),
+        )
     }
 }
 
@@ -334,15 +357,10 @@ impl Lean {
         if let [entry] = entries {
             let input = SendMessage {
                 queue_url,
-                message_body: &entry.body,
-                message_group_id: entry.group.as_deref(),
-                message_deduplication_id: entry.dedup.as_deref(),
+                message: entry.into(),
             };
             let _: Ignored = self.call("SendMessage", &input, Duration::ZERO).await?;
-            return Ok(Failures {
-                count: 0,
-                first: None,
-            });
+            return Ok(Failures::new(0, None));
         }
         let input = SendMessageBatch {
             queue_url,
@@ -351,9 +369,7 @@ impl Lean {
                 .enumerate()
                 .map(|(index, entry)| BatchEntry {
                     id: index.to_string(),
-                    message_body: &entry.body,
-                    message_group_id: entry.group.as_deref(),
-                    message_deduplication_id: entry.dedup.as_deref(),
+                    message: entry.into(),
                 })
                 .collect(),
         };
