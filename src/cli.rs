@@ -337,7 +337,7 @@ pub struct BenchArgs {
     /// Make the queue it creates a FIFO queue
     #[arg(long)]
     pub fifo: bool,
-    /// With --create --fifo: high-throughput FIFO (dedup and throughput per message group)
+    /// With --fifo: high-throughput FIFO (deduplication and throughput per message group)
     #[arg(long, requires = "fifo")]
     pub high_throughput: bool,
     /// Sending tasks
