@@ -1,7 +1,9 @@
 //! One queue and its messages: the per-message state every rule reads (visibility, delay,
 //! receive count, the latest receipt, which simulated servers hold a copy).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashSet};
 use tokio::time::{Duration, Instant};
 
 use super::attributes::QueueConfig;
@@ -223,9 +225,9 @@ impl Queue {
             next_key: 1,
             waiters: Waiters::default(),
             last_purge: None,
-            dedup: HashMap::new(),
-            attempts: HashMap::new(),
-            group_marks: HashMap::new(),
+            dedup: HashMap::default(),
+            attempts: HashMap::default(),
+            group_marks: HashMap::default(),
             server_weights,
             housekeeping_due: None,
         }
