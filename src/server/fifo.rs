@@ -1,8 +1,7 @@
 //! FIFO delivery rules: order within a message group, group locking while a message is in
 //! flight, the line of groups a receive serves from the front, and the deduplication keys.
 
-use std::collections::HashMap;
-
+use foldhash::HashMap;
 use tokio::time::Instant;
 
 use super::queue::Queue;
@@ -21,7 +20,7 @@ use super::queue::Queue;
 /// visibility change.
 #[must_use]
 pub fn candidates(queue: &Queue, now: Instant, limit: usize) -> Vec<u64> {
-    let mut lanes: HashMap<&str, Lane> = HashMap::new();
+    let mut lanes: HashMap<&str, Lane> = HashMap::default();
     for (key, message) in queue.messages() {
         let group = message.group_id.as_deref().unwrap_or("");
         let lane = lanes.entry(group).or_insert(Lane {

@@ -81,7 +81,7 @@ async fn handle(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id = request_id();
     let request = request::read(&method, &uri, &headers, body).await;
     let ctx = identity::context(&uri, &headers, &request.params);
     let outcome = match request.call {
@@ -95,6 +95,14 @@ async fn handle(
         tokio::time::sleep(wire.latency).await;
     }
     response::render(request.protocol, request.answer_json, outcome, &request_id)
+}
+
+/// A fresh `x-amzn-RequestId`: a UUID v4 like SQS's, drawn from the thread's RNG (seeded once
+/// from the OS) rather than from a system call per request as `Uuid::new_v4` does.
+fn request_id() -> String {
+    uuid::Builder::from_random_bytes(rand::random())
+        .into_uuid()
+        .to_string()
 }
 
 impl Wire {

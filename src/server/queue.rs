@@ -1,7 +1,9 @@
 //! One queue and its messages: the per-message state every rule reads (visibility, delay,
 //! receive count, the latest receipt, which simulated servers hold a copy).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashSet};
 use tokio::time::{Duration, Instant};
 
 use super::attributes::QueueConfig;
@@ -223,9 +225,9 @@ impl Queue {
             next_key: 1,
             waiters: Waiters::default(),
             last_purge: None,
-            dedup: HashMap::new(),
-            attempts: HashMap::new(),
-            group_marks: HashMap::new(),
+            dedup: HashMap::default(),
+            attempts: HashMap::default(),
+            group_marks: HashMap::default(),
             server_weights,
             housekeeping_due: None,
         }
@@ -449,8 +451,20 @@ impl Queue {
             .values()
             .map(|m| m.enqueued_at + retention)
             .min();
+        self.housekeeping_due = Some(self.next_housekeeping(next_expiry, now));
+    }
+
+    /// When housekeeping is due after a pass at `now`: when the next message expires. A FIFO
+    /// queue also prunes its dedup, attempt and group records at least once a second; a
+    /// standard queue keeps none, so a deep one is not walked every second (a push of an
+    /// older message, or a new retention period, brings the pass forward).
+    fn next_housekeeping(&self, next_expiry: Option<Instant>, now: Instant) -> Instant {
         let soon = now + Duration::from_secs(1);
-        self.housekeeping_due = Some(next_expiry.map_or(soon, |at| at.min(soon).max(now)));
+        match next_expiry {
+            Some(at) if !self.config.fifo => at.max(now),
+            Some(at) => at.min(soon).max(now),
+            None => soon,
+        }
     }
 
     /// The approximate counters.
@@ -479,5 +493,81 @@ impl Queue {
             .map(|m| m.visible_at)
             .filter(|at| *at > now)
             .min()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queue(fifo: bool) -> Queue {
+        let key = QueueKey {
+            account: "000000000000".into(),
+            region: "us-east-1".into(),
+            name: if fifo { "q.fifo" } else { "q" }.into(),
+        };
+        Queue::new(
+            1,
+            key,
+            QueueConfig::new(fifo),
+            BTreeMap::new(),
+            vec![1.0],
+            0,
+        )
+    }
+
+    fn message(enqueued_at: Instant) -> Message {
+        Message {
+            id: "id".into(),
+            body: "body".into(),
+            md5_body: String::new(),
+            attributes: BTreeMap::new(),
+            sender_id: String::new(),
+            sent_ms: 0,
+            trace_header: None,
+            group_id: None,
+            dedup_id: None,
+            sequence_number: None,
+            dlq_source_arn: None,
+            enqueued_at,
+            visible_at: enqueued_at,
+            receive_count: 0,
+            first_receive_ms: None,
+            receipt: None,
+            servers: 1,
+            ghost: false,
+            raced: false,
+            settling: false,
+        }
+    }
+
+    #[test]
+    fn housekeeping_waits_for_the_next_expiry_on_standard_queues_only() {
+        let second = Duration::from_secs(1);
+        for fifo in [false, true] {
+            let mut queue = queue(fifo);
+            let retention = Duration::from_secs(u64::from(queue.config.message_retention_period));
+            // Late enough that a message can be older than the retention period.
+            let now = Instant::now() + retention;
+            queue.expire(now);
+            assert_eq!(
+                queue.housekeeping_due,
+                Some(now + second),
+                "empty, fifo {fifo}"
+            );
+            queue.push(message(now));
+            queue.housekeeping_due = None;
+            queue.expire(now);
+            let expected = if fifo { now + second } else { now + retention };
+            assert_eq!(queue.housekeeping_due, Some(expected), "fifo {fifo}");
+            // An older message brings the pass forward; it expires on time.
+            let soon = second / 2;
+            queue.push(message(now - retention + soon));
+            assert_eq!(queue.housekeeping_due, None);
+            queue.expire(now);
+            assert_eq!(queue.housekeeping_due, Some(now + soon));
+            queue.expire(now + soon);
+            assert_eq!(queue.messages().len(), 1, "fifo {fifo}");
+        }
     }
 }

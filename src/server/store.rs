@@ -2,7 +2,9 @@
 //! RNG, and the lookups shared by actions (queue URLs, ARNs, ids). Its fields are private:
 //! actions resolve, add and remove queues and draw ids and random choices through methods.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::HashMap;
 use std::sync::Arc;
 
 use rand::rngs::StdRng;
@@ -73,8 +75,8 @@ impl State {
         let mut secret = [0; 16];
         rng.fill_bytes(&mut secret);
         Self {
-            queues: HashMap::new(),
-            deleted: HashMap::new(),
+            queues: HashMap::default(),
+            deleted: HashMap::default(),
             rng,
             sim,
             secret,

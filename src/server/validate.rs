@@ -195,7 +195,10 @@ fn allowed_char(c: char) -> bool {
 /// # Errors
 /// InvalidMessageContents.
 pub fn body_chars(body: &str) -> Result<(), SqsError> {
-    if body.chars().all(allowed_char) {
+    // Most bodies are ASCII without control characters: checked a byte at a time, which
+    // vectorises, before decoding characters.
+    let plain_ascii = |b: &u8| (0x20..0x80).contains(b) || matches!(b, b'\t' | b'\n' | b'\r');
+    if body.as_bytes().iter().all(plain_ascii) || body.chars().all(allowed_char) {
         Ok(())
     } else {
         Err(SqsError::invalid_message_contents(
@@ -460,5 +463,14 @@ mod tests {
             body_chars("bell\u{7}").unwrap_err().code,
             "InvalidMessageContents"
         );
+    }
+
+    #[test]
+    fn body_characters_on_the_ascii_fast_path_and_off_it() {
+        assert!(body_chars("plain {\"json\": 1}\t\r\n~\u{7f}").is_ok());
+        assert!(body_chars("caf\u{e9} \u{D7FF}\u{E000}\u{FFFD}").is_ok());
+        for bad in ["nul\u{0}", "esc\u{1b}[0m", "\u{FFFE}", "ok then \u{8}"] {
+            assert!(body_chars(bad).is_err(), "{bad:?}");
+        }
     }
 }

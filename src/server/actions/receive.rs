@@ -147,8 +147,14 @@ pub fn attempt(
         return Ok(ReceiveStep::Done(answer));
     }
     let dlq = dead_letter_target(state, &req.key);
-    // Enough candidates to fill the answer even if some are moved to the dead-letter queue.
-    let limit = req.max * 20 + 100;
+    // Enough candidates to fill the answer even if some are moved to the dead-letter queue;
+    // without one, every candidate is delivered, so the answer's size is enough (a deep queue
+    // is then read no further than the answer).
+    let limit = if dlq.is_some() {
+        req.max * 20 + 100
+    } else {
+        req.max
+    };
     let Ok(queue) = state.queue(&req.key) else {
         return Ok(ReceiveStep::Done(json!({})));
     };

@@ -3,6 +3,8 @@
 //! sender id derived from the access key; the host the client used, for the queue URLs it is
 //! given; and the trace header. All gathered into the engine's [`RequestContext`].
 
+use std::cell::RefCell;
+
 use axum::http::{HeaderMap, Uri, header};
 use sha2::{Digest, Sha256};
 
@@ -75,9 +77,25 @@ fn credential_from_authorization(authorization: &str) -> Option<&str> {
     Some(&rest[..end])
 }
 
+/// [`derive_sender_id`], remembered per thread for the last access key seen: a client signs
+/// every request with the same key, so the digest is not worked out again for each.
+fn sender_id(access_key: &str) -> String {
+    thread_local! {
+        static LAST: RefCell<Option<(String, String)>> = const { RefCell::new(None) };
+    }
+    LAST.with_borrow_mut(|last| match last {
+        Some((key, id)) if key == access_key => id.clone(),
+        _ => {
+            let id = derive_sender_id(access_key);
+            *last = Some((access_key.to_string(), id.clone()));
+            id
+        }
+    })
+}
+
 /// A stable IAM-user-like id (`AIDA` + 17 characters) derived from the access key id, so
 /// different clients show different `SenderId`s without echoing the key itself.
-fn sender_id(access_key: &str) -> String {
+fn derive_sender_id(access_key: &str) -> String {
     const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     let digest = Sha256::digest(access_key.as_bytes());
     let tail: String = digest
@@ -152,6 +170,14 @@ mod tests {
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
         );
         assert_eq!(id, sender_id("test"));
+    }
+
+    #[test]
+    fn the_remembered_sender_id_follows_the_key() {
+        for key in ["a", "b", "a", "", "b"] {
+            assert_eq!(sender_id(key), derive_sender_id(key), "{key:?}");
+        }
+        assert_ne!(sender_id("a"), sender_id("b"));
     }
 
     #[test]

@@ -30,13 +30,13 @@ pub(super) fn render(
         (Err(error), _) if error.is_unknown_operation() => (
             error_status(&error),
             XML_CONTENT_TYPE,
-            UNKNOWN_OPERATION_BODY.to_string(),
+            UNKNOWN_OPERATION_BODY.as_bytes().to_vec(),
             None,
         ),
         (Ok((action, output)), true) if query_json => (
             StatusCode::OK,
             query_json::CONTENT_TYPE,
-            query_json::success(&action, output, request_id).to_string(),
+            json_bytes(&query_json::success(&action, output, request_id)),
             None,
         ),
         (Ok((_, output)), true) => {
@@ -45,12 +45,12 @@ pub(super) fn render(
             } else {
                 output
             };
-            (StatusCode::OK, JSON_CONTENT_TYPE, output.to_string(), None)
+            (StatusCode::OK, JSON_CONTENT_TYPE, json_bytes(&output), None)
         }
         (Ok((action, output)), false) => (
             StatusCode::OK,
             XML_CONTENT_TYPE,
-            xml::success(&action, &output, request_id),
+            xml::success(&action, &output, request_id).into_bytes(),
             None,
         ),
         (Err(error), true) => (
@@ -61,16 +61,16 @@ pub(super) fn render(
                 JSON_CONTENT_TYPE
             },
             if query_json {
-                query_json::error(&error, request_id).to_string()
+                json_bytes(&query_json::error(&error, request_id))
             } else {
-                json_error_body(&error)
+                json_bytes(&json_error_body(&error))
             },
             Some(format!("{};{}", error.code, error.fault())),
         ),
         (Err(error), false) => (
             error_status(&error),
             XML_CONTENT_TYPE,
-            xml::error(&error, request_id),
+            xml::error(&error, request_id).into_bytes(),
             None,
         ),
     };
@@ -93,12 +93,17 @@ fn error_status(error: &SqsError) -> StatusCode {
 }
 
 /// `{"__type": "com.amazonaws.sqs#<shape>", "message": …}`.
-fn json_error_body(error: &SqsError) -> String {
+fn json_error_body(error: &SqsError) -> Value {
     serde_json::json!({
         "__type": format!("com.amazonaws.sqs#{}", error.shape),
         "message": error.message,
     })
-    .to_string()
+}
+
+/// `value` as compact JSON, the bytes `Value`'s `Display` writes, serialized straight into a
+/// buffer rather than through a formatter.
+fn json_bytes(value: &Value) -> Vec<u8> {
+    serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec())
 }
 
 #[cfg(test)]
