@@ -1,7 +1,10 @@
 //! `queue serve --auth`: the real SDK with listed, wrong and unknown keys and session tokens;
 //! raw requests signed by `aws-sigv4` (as the SDK signs them) and then tampered with, replayed
-//! after the 15-minute window, or presigned into a URL; unsigned requests in both protocols.
+//! after the 15-minute window, or presigned into a URL; unsigned requests in both protocols;
+//! the built binary's banner and its errors for an unusable `--auth` file.
 
+use std::io::{BufRead as _, BufReader};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -15,7 +18,9 @@ use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
 use queue::server::{Keys, LocalServer, ServeOptions};
 
+use crate::util::binary::{TempDir, queue};
 use crate::util::http::{RawResponse, raw, xml_text};
+use crate::util::serve_process;
 use crate::util::server::{SEED, start_with};
 
 /// The `--auth` file of these tests: two long-term keys and one with a session token.
@@ -370,4 +375,86 @@ async fn a_presigned_url_works_until_it_expires() {
         xml_text(&tampered.body, "Code").as_deref(),
         Some("SignatureDoesNotMatch")
     );
+}
+
+#[test]
+fn an_unusable_auth_file_is_one_line_with_a_hint_and_exit_1() {
+    let dir = TempDir::new();
+    let missing = dir.path().join("missing-credentials");
+    dir.write("no-keys", "[sso]\nsso_start_url = https://example.com\n");
+    let no_keys = dir.path().join("no-keys");
+    for (file, says) in [
+        (&missing, "cannot read --auth "),
+        (
+            &no_keys,
+            "no profile has both aws_access_key_id and aws_secret_access_key",
+        ),
+    ] {
+        let output = queue()
+            .args(["serve", "--bind", "127.0.0.1:0", "--auth"])
+            .arg(file)
+            .output()
+            .expect("run");
+        assert_eq!(output.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let lines: Vec<&str> = stderr.trim().lines().collect();
+        assert_eq!(lines.len(), 2, "{stderr}");
+        assert!(lines[0].starts_with("queue: "), "{stderr}");
+        assert!(lines[0].contains(says), "{stderr}");
+        assert!(lines[1].starts_with("hint: "), "{stderr}");
+        assert!(output.stdout.is_empty());
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn the_banner_counts_the_keys_and_never_shows_a_secret() {
+    let dir = TempDir::new();
+    dir.write("credentials", CREDENTIALS);
+    let file = dir.path().join("credentials");
+    let file = file.to_str().unwrap();
+    let (child, banner) = serve_process::start(&["--auth", file]);
+    let expected = format!(
+        "auth: signatures checked (3 keys from {file}): only requests signed with one of them are served"
+    );
+    assert!(banner.contains(&expected), "{banner:?}");
+    let text = banner.join("\n");
+    for secret in [
+        "right-secret",
+        "second/secret+key",
+        "temporary-secret",
+        "the-session-token",
+    ] {
+        assert!(!text.contains(secret), "{text}");
+    }
+    serve_process::signal(&child, "TERM");
+    let (code, stderr) = serve_process::wait(child);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("secret"), "{stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+fn with_auth_a_non_loopback_bind_does_not_warn() {
+    let dir = TempDir::new();
+    dir.write("credentials", CREDENTIALS);
+    let mut child = serve_process::ServeProcess(
+        queue()
+            .args(["serve", "--bind", "0.0.0.0:0", "--auth"])
+            .arg(dir.path().join("credentials"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn"),
+    );
+    let stdout = BufReader::new(child.0.stdout.take().expect("stdout"));
+    for line in stdout.lines().map_while(Result::ok) {
+        if line.contains("Ctrl-C stops the server") {
+            break;
+        }
+    }
+    serve_process::signal(&child, "TERM");
+    let (code, stderr) = serve_process::wait(child);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
 }

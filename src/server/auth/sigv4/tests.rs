@@ -177,6 +177,14 @@ fn wrong_secret_unknown_key_and_tampering_are_refused() {
         .headers
         .insert("x-amz-target", "AmazonSQS.PurgeQueue".parse().unwrap());
     assert_eq!(check(&retargeted), Err(Denied::Mismatch));
+    // A declared payload hash must be the body's; a streaming (aws-chunked) one is refused.
+    for declared in ["STREAMING-AWS4-HMAC-SHA256-PAYLOAD", "00"] {
+        let mut streaming = signed(&Signing::default());
+        streaming
+            .headers
+            .insert("x-amz-content-sha256", declared.parse().unwrap());
+        assert_eq!(check(&streaming), Err(Denied::Mismatch));
+    }
     let mut moved = signed(&Signing::default());
     moved.uri = "/000000000000/q".parse().unwrap();
     assert_eq!(check(&moved), Err(Denied::Mismatch));
