@@ -4,7 +4,8 @@
 # Builds the binary, starts `queue serve` on a free loopback port, and runs compat/check.py
 # under two virtualenvs: current boto3 (AWS JSON 1.0 protocol) and boto3 1.28.80 /
 # botocore 1.31.80 (Query protocol, the last botocore before the JSON switch attempts), then
-# the AWS CLI v1 that goes with each.
+# the AWS CLI v1 that goes with each; then compat/check_auth.py under both against a second
+# server started with `--auth` (boto3's own SigV4 signing, right and wrong keys, presigned URLs).
 # Needs Python 3.11+ with venv and pip, and the package registries. The server is always
 # stopped on exit. Exit status: 0 when both clients pass.
 #
@@ -43,38 +44,66 @@ venv() {
 }
 
 server_log="$(mktemp)"
+auth_log="$(mktemp)"
+auth_file="$(mktemp)"
 server_pid=""
+auth_pid=""
 cleanup() {
-    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    rm -f "$server_log"
+    for pid in "$server_pid" "$auth_pid"; do
+        if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+            kill -TERM "$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+        fi
+    done
+    rm -f "$server_log" "$auth_log" "$auth_file"
 }
 trap cleanup EXIT INT TERM
+
+# endpoint_of LOG PID: the endpoint the server writing LOG printed (waits up to 10 s).
+endpoint_of() {
+    local found=""
+    for _ in $(seq 1 100); do
+        found="$(sed -n 's/^export AWS_ENDPOINT_URL=//p' "$1" | head -n 1)"
+        [[ -n "$found" ]] && break
+        if ! kill -0 "$2" 2>/dev/null; then
+            log "queue serve exited early:"
+            cat "$1" >&2
+            exit 1
+        fi
+        sleep 0.1
+    done
+    if [[ -z "$found" ]]; then
+        log "queue serve printed no endpoint within 10 s:"
+        cat "$1" >&2
+        exit 1
+    fi
+    echo "$found"
+}
 
 log "starting queue serve"
 "$bin" serve --bind 127.0.0.1:0 --seed 6400 --ordered --duplicate-rate 0 --queue compat-boot \
     >"$server_log" 2>&1 &
 server_pid=$!
-
-endpoint=""
-for _ in $(seq 1 100); do
-    endpoint="$(sed -n 's/^export AWS_ENDPOINT_URL=//p' "$server_log" | head -n 1)"
-    [[ -n "$endpoint" ]] && break
-    if ! kill -0 "$server_pid" 2>/dev/null; then
-        log "queue serve exited early:"
-        cat "$server_log" >&2
-        exit 1
-    fi
-    sleep 0.1
-done
-if [[ -z "$endpoint" ]]; then
-    log "queue serve printed no endpoint within 10 s:"
-    cat "$server_log" >&2
-    exit 1
-fi
+endpoint="$(endpoint_of "$server_log" "$server_pid")"
 log "server at $endpoint"
+
+# A second server that serves only requests signed with these keys (check_auth.py).
+cat >"$auth_file" <<'KEYS'
+[compat]
+aws_access_key_id = AKIDCOMPAT
+aws_secret_access_key = compat-secret
+
+[temporary]
+aws_access_key_id = ASIACOMPAT
+aws_secret_access_key = compat-temporary
+aws_session_token = compat-token
+KEYS
+log "starting queue serve --auth"
+"$bin" serve --bind 127.0.0.1:0 --seed 6400 --ordered --duplicate-rate 0 --auth "$auth_file" \
+    >"$auth_log" 2>&1 &
+auth_pid=$!
+auth_endpoint="$(endpoint_of "$auth_log" "$auth_pid")"
+log "server with --auth at $auth_endpoint"
 
 # cli_check PROTOCOL: the AWS CLI (v1, same botocore) against the server.
 cli_check() {
@@ -114,6 +143,10 @@ for protocol in "${protocols[@]}"; do
     esac
     log "checking boto3 over the $protocol protocol"
     if ! "$here/.venv-$protocol/bin/python" "$here/check.py" "$endpoint" "$protocol"; then
+        status=1
+    fi
+    log "checking boto3's signatures against --auth over the $protocol protocol"
+    if ! "$here/.venv-$protocol/bin/python" "$here/check_auth.py" "$auth_endpoint" "$protocol"; then
         status=1
     fi
     log "checking the AWS CLI over the $protocol protocol"

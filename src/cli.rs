@@ -241,6 +241,10 @@ pub struct ServeArgs {
     /// Fraction of requests (and batch entries) answered with a retryable error
     #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = probability)]
     pub fail_rate: f64,
+    /// Serve only requests signed (SigV4) with a key from FILE, in the AWS shared-credentials
+    /// format (as ~/.aws/credentials)
+    #[arg(long, value_name = "FILE")]
+    pub auth: Option<PathBuf>,
 }
 
 /// `queue redrive`.
@@ -341,7 +345,7 @@ pub struct BenchArgs {
     #[arg(long, requires = "fifo")]
     pub high_throughput: bool,
     /// Sending tasks
-    #[arg(long, value_name = "N", default_value_t = 4,
+    #[arg(long, value_name = "N", default_value_t = 2,
           value_parser = clap::value_parser!(u16).range(0..=256))]
     pub producers: u16,
     /// Receiving tasks (each receives, then deletes what it got)

@@ -12,10 +12,12 @@
 //!   actions, found by name in `actions.rs`;
 //! - `store` (`State`), `queue`, `attributes`, `standard`, `fifo`, `receipt`, `md5`, `validate`
 //!   and `clock` are the state and the rules the actions apply;
+//! - `auth` (`--auth`) holds the keys that may sign and checks each request's SigV4 signature;
 //! - `move_tasks` keeps the message move tasks (DLQ redrive) and runs each in the background.
 
 mod actions;
 mod attributes;
+mod auth;
 mod clock;
 mod engine;
 mod error;
@@ -51,6 +53,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cli::{PRAC_FIFO_QUEUE, PRAC_STANDARD_QUEUE, ServeArgs};
 use crate::config::Config;
+pub use auth::Keys;
 use engine::Engine;
 
 /// How the server behaves.
@@ -72,6 +75,8 @@ pub struct ServeOptions {
     pub latency: Duration,
     /// Fraction of requests and batch entries answered with a retryable error.
     pub fail_rate: f64,
+    /// `--auth`: only requests signed with one of these keys are served; `None` serves all.
+    pub auth: Option<std::sync::Arc<Keys>>,
 }
 
 impl Default for ServeOptions {
@@ -84,6 +89,7 @@ impl Default for ServeOptions {
             ordered: false,
             latency: Duration::ZERO,
             fail_rate: 0.0,
+            auth: None,
         }
     }
 }
@@ -102,6 +108,7 @@ impl ServeOptions {
             ordered: true,
             latency: Duration::ZERO,
             fail_rate: 0.0,
+            auth: None,
         }
     }
 }

@@ -156,7 +156,7 @@ fn plain_output_is_lines_for_people() {
     );
     assert!(
         run.stderr
-            .contains("bench: 4 producers, 4 consumers on queue-bench-"),
+            .contains("bench: 2 producers, 4 consumers on queue-bench-"),
         "{}",
         run.stderr
     );

@@ -22,6 +22,8 @@ mod completions;
 mod demo;
 // `queue serve` as a child process: banner, signals, bind errors.
 mod serve_command;
+// `queue serve --auth`: SigV4 signatures checked, over the SDK, raw HTTP and presigned URLs.
+mod server_auth;
 // FIFO group scheduling: groups take turns, group locks, long polls woken by unlocks.
 mod server_fifo_groups;
 // Batch actions and their per-entry failures, over the SDK.

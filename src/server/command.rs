@@ -3,7 +3,9 @@
 
 use std::io::{ErrorKind, Write as _};
 use std::net::SocketAddr;
+use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, anyhow};
@@ -11,7 +13,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 use super::engine::{DEFAULT_ACCOUNT, Engine, RequestContext};
-use super::{ServeOptions, serve_engine};
+use super::{Keys, ServeOptions, serve_engine};
 use crate::cli::{DEFAULT_BIND, ServeArgs};
 use crate::config::Config;
 use crate::exit::{self, UsageError};
@@ -28,8 +30,11 @@ pub(super) async fn serve(args: ServeArgs, _config: &Config) -> Result<ExitCode>
     let endpoint = endpoint(addr);
     let urls = queue_urls(&engine, &endpoint).await;
     let shutdown = exit::shutdown_signal().context("cannot install the SIGINT/SIGTERM handlers")?;
-    print_banner(&endpoint, addr, &urls);
-    if !addr.ip().is_loopback() {
+    let auth = (options.auth.as_ref())
+        .zip(args.auth.as_deref())
+        .map(|(keys, file)| auth_line(keys.len(), file));
+    print_banner(&endpoint, addr, &urls, auth.as_deref());
+    if auth.is_none() && !addr.ip().is_loopback() {
         exit::note(format_args!(
             "warning: listening on {addr}: anyone who can reach this address can read, send and delete messages (there is no authentication)"
         ));
@@ -57,7 +62,22 @@ fn options(args: &ServeArgs) -> Result<ServeOptions> {
         ordered: args.ordered,
         latency: Duration::from_millis(args.latency),
         fail_rate: args.fail_rate,
+        auth: args
+            .auth
+            .as_deref()
+            .map(Keys::load)
+            .transpose()?
+            .map(Arc::new),
     })
+}
+
+/// The banner's `--auth` line: how many keys may sign and where they came from.
+fn auth_line(keys: usize, file: &Path) -> String {
+    let plural = if keys == 1 { "" } else { "s" };
+    format!(
+        "auth: signatures checked ({keys} key{plural} from {}): only requests signed with one of them are served",
+        file.display()
+    )
 }
 
 /// A `--queue` name that breaks the SQS queue-name rule is a usage error.
@@ -123,7 +143,7 @@ async fn queue_urls(engine: &Engine, endpoint: &str) -> Vec<String> {
     }
 }
 
-fn print_banner(endpoint: &str, addr: SocketAddr, urls: &[String]) {
+fn print_banner(endpoint: &str, addr: SocketAddr, urls: &[String], auth: Option<&str>) {
     // Bare `--local` reaches exactly one endpoint; any other needs it spelled out.
     let queue_cmd = if endpoint == crate::config::local_endpoint() {
         "queue --local".to_string()
@@ -140,6 +160,7 @@ fn print_banner(endpoint: &str, addr: SocketAddr, urls: &[String]) {
         format!("endpoint: {endpoint}"),
         format!("region: {DEFAULT_REGION} (any region works; each region has its own queues)"),
     ];
+    lines.extend(auth.map(str::to_string));
     if urls.is_empty() {
         lines.push("queues: none yet (create them with CreateQueue)".to_string());
     } else {
@@ -150,8 +171,16 @@ fn print_banner(endpoint: &str, addr: SocketAddr, urls: &[String]) {
         String::new(),
         "Paste these lines to point boto3, the AWS SDKs and the AWS CLI v2 at it (the AWS CLI v1 needs --endpoint-url):".to_string(),
         format!("export AWS_ENDPOINT_URL={endpoint}"),
-        "export AWS_ACCESS_KEY_ID=test".to_string(),
-        "export AWS_SECRET_ACCESS_KEY=test".to_string(),
+        if auth.is_some() {
+            "export AWS_ACCESS_KEY_ID=<an access key from the --auth file>".to_string()
+        } else {
+            "export AWS_ACCESS_KEY_ID=test".to_string()
+        },
+        if auth.is_some() {
+            "export AWS_SECRET_ACCESS_KEY=<its secret>".to_string()
+        } else {
+            "export AWS_SECRET_ACCESS_KEY=test".to_string()
+        },
         format!("export AWS_DEFAULT_REGION={DEFAULT_REGION}"),
         String::new(),
         "Then try:".to_string(),
@@ -183,6 +212,7 @@ mod tests {
             ordered: false,
             latency: 5,
             fail_rate: 0.0,
+            auth: None,
         }
     }
 

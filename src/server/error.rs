@@ -315,6 +315,56 @@ impl SqsError {
         Self::sender("RequestThrottled", "RequestThrottled", 403, "Rate exceeded")
     }
 
+    /// A request with no signature, to a server started with `--auth`.
+    #[must_use]
+    pub fn missing_authentication_token() -> Self {
+        Self::sender(
+            "MissingAuthenticationToken",
+            "MissingAuthenticationToken",
+            403,
+            "Request is missing Authentication Token",
+        )
+    }
+
+    /// A malformed signature (`--auth`), with AWS's explanation.
+    #[must_use]
+    pub fn incomplete_signature(message: impl Into<String>) -> Self {
+        Self::sender("IncompleteSignature", "IncompleteSignature", 400, message)
+    }
+
+    /// An access key that is not listed, or a session token that does not go with it.
+    #[must_use]
+    pub fn invalid_client_token_id() -> Self {
+        Self::sender(
+            "InvalidClientTokenId",
+            "InvalidClientTokenId",
+            403,
+            "The security token included in the request is invalid.",
+        )
+    }
+
+    /// A signature that is not the one the listed key gives (`--auth`).
+    #[must_use]
+    pub fn signature_does_not_match() -> Self {
+        Self::sender(
+            "SignatureDoesNotMatch",
+            "SignatureDoesNotMatch",
+            403,
+            "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
+        )
+    }
+
+    /// Signed more than 15 minutes from now, or a presigned URL past its expiry (`--auth`).
+    #[must_use]
+    pub fn request_expired() -> Self {
+        Self::sender(
+            "RequestExpired",
+            "RequestExpired",
+            400,
+            "Request has expired.",
+        )
+    }
+
     /// `Sender` or `Receiver`, as the wire says it.
     #[must_use]
     pub fn fault(&self) -> &'static str {

@@ -9,10 +9,12 @@
 //!   access key → sender id, `/<account>/<queue>` path), as a [`RequestContext`].
 //! - `response.rs`: the answer as JSON, or XML for Query unless the client accepts JSON, with
 //!   `x-amzn-RequestId` and, on JSON errors, `x-amzn-query-error`.
+//! - `signature.rs`: `--auth`, the signature checked before dispatch.
 
 mod identity;
 mod request;
 mod response;
+mod signature;
 #[cfg(test)]
 mod tests;
 
@@ -29,9 +31,9 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
-use super::ServeOptions;
 use super::engine::{Engine, RequestContext, probability};
 use super::error::SqsError;
+use super::{Keys, ServeOptions};
 
 /// Mixes the server seed so the wire's random stream differs from the engine's.
 const WIRE_SEED_SALT: u64 = 0x5157_5f57_4952_4531;
@@ -48,6 +50,8 @@ struct Wire {
     rng: Arc<Mutex<StdRng>>,
     /// Cancelled when the server shuts down: waiting long polls answer empty at once.
     shutdown: CancellationToken,
+    /// `--auth`: the keys a request must be signed with.
+    auth: Option<Arc<Keys>>,
 }
 
 /// The server's router: every method and path goes to the one SQS handler; waiting long polls
@@ -67,6 +71,7 @@ pub(crate) fn router(
         fail_rate: probability(options.fail_rate),
         rng: Arc::new(Mutex::new(rng)),
         shutdown,
+        auth: options.auth.clone(),
     };
     Router::new()
         .fallback(handle)
@@ -82,14 +87,17 @@ async fn handle(
     body: Body,
 ) -> Response {
     let request_id = request_id();
+    let (body, denied) =
+        signature::check(wire.auth.as_deref(), &method, &uri, &headers, body).await;
     let request = request::read(&method, &uri, &headers, body).await;
     let ctx = identity::context(&uri, &headers, &request.params);
-    let outcome = match request.call {
-        Ok((action, input)) => wire
+    let outcome = match (denied, request.call) {
+        (Some(denied), _) => Err(denied),
+        (None, Ok((action, input))) => wire
             .call(&ctx, &action, input)
             .await
             .map(|out| (action, out)),
-        Err(error) => Err(error),
+        (None, Err(error)) => Err(error),
     };
     if !wire.latency.is_zero() {
         tokio::time::sleep(wire.latency).await;
