@@ -21,6 +21,8 @@ mod engine;
 mod error;
 mod fifo;
 mod http;
+mod limits;
+mod listen;
 mod md5;
 mod move_tasks;
 mod query;
@@ -35,10 +37,12 @@ mod waiting;
 mod xml;
 
 mod command;
+
+pub use limits::Limits;
 #[cfg(test)]
 mod test_support;
 
-use std::future::{Future, IntoFuture as _};
+use std::future::Future;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -72,6 +76,8 @@ pub struct ServeOptions {
     pub latency: Duration,
     /// Fraction of requests and batch entries answered with a retryable error.
     pub fail_rate: f64,
+    /// Body and header sizes, connections and timeouts a client is held to.
+    pub limits: Limits,
 }
 
 impl Default for ServeOptions {
@@ -84,6 +90,7 @@ impl Default for ServeOptions {
             ordered: false,
             latency: Duration::ZERO,
             fail_rate: 0.0,
+            limits: Limits::default(),
         }
     }
 }
@@ -102,6 +109,7 @@ impl ServeOptions {
             ordered: true,
             latency: Duration::ZERO,
             fail_rate: 0.0,
+            limits: Limits::default(),
         }
     }
 }
@@ -140,29 +148,20 @@ async fn serve_engine(
 ) -> Result<()> {
     let stopping = CancellationToken::new();
     let app = http::router(engine.clone(), options, stopping.clone());
-    let server = axum::serve(listener, app)
-        .with_graceful_shutdown({
-            let stopping = stopping.clone();
-            async move {
-                shutdown.await;
-                stopping.cancel();
-            }
-        })
-        .into_future();
-    tokio::pin!(server);
-    let served = tokio::select! {
-        served = &mut server => served,
-        () = stopping.cancelled() => {
+    let server = listen::serve(listener, app, options.limits, stopping.clone());
+    tokio::pin!(server, shutdown);
+    tokio::select! {
+        () = &mut server => {}
+        () = &mut shutdown => {
+            stopping.cancel();
             // Requests in flight get a grace period; a connection that never finishes its
             // request does not keep the server alive.
-            tokio::time::timeout(SHUTDOWN_GRACE, &mut server)
-                .await
-                .unwrap_or(Ok(()))
+            let _ = tokio::time::timeout(SHUTDOWN_GRACE, &mut server).await;
         }
-    };
+    }
     // Move tasks stop with the server.
     engine.stop_background().await;
-    served.context("the SQS server stopped unexpectedly")
+    Ok(())
 }
 
 /// How long requests in flight may take to finish once shutdown starts.

@@ -57,6 +57,7 @@ fn options(args: &ServeArgs) -> Result<ServeOptions> {
         ordered: args.ordered,
         latency: Duration::from_millis(args.latency),
         fail_rate: args.fail_rate,
+        limits: defaults.limits,
     })
 }
 
