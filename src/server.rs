@@ -40,6 +40,8 @@ mod command;
 
 pub use limits::Limits;
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod test_support;
 
 use std::future::Future;
