@@ -37,6 +37,8 @@ mod waiting;
 mod xml;
 
 mod command;
+#[doc(hidden)]
+pub mod fuzzing;
 
 pub use limits::Limits;
 #[cfg(test)]
