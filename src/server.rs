@@ -23,6 +23,8 @@ mod engine;
 mod error;
 mod fifo;
 mod http;
+mod limits;
+mod listen;
 mod md5;
 mod move_tasks;
 mod query;
@@ -37,10 +39,16 @@ mod waiting;
 mod xml;
 
 mod command;
+#[doc(hidden)]
+pub mod fuzzing;
+
+pub use limits::Limits;
+#[cfg(test)]
+mod proptests;
 #[cfg(test)]
 mod test_support;
 
-use std::future::{Future, IntoFuture as _};
+use std::future::Future;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -77,6 +85,8 @@ pub struct ServeOptions {
     pub fail_rate: f64,
     /// `--auth`: only requests signed with one of these keys are served; `None` serves all.
     pub auth: Option<std::sync::Arc<Keys>>,
+    /// Body and header sizes, connections and timeouts a client is held to.
+    pub limits: Limits,
 }
 
 impl Default for ServeOptions {
@@ -90,6 +100,7 @@ impl Default for ServeOptions {
             latency: Duration::ZERO,
             fail_rate: 0.0,
             auth: None,
+            limits: Limits::default(),
         }
     }
 }
@@ -109,6 +120,7 @@ impl ServeOptions {
             latency: Duration::ZERO,
             fail_rate: 0.0,
             auth: None,
+            limits: Limits::default(),
         }
     }
 }
@@ -147,29 +159,20 @@ async fn serve_engine(
 ) -> Result<()> {
     let stopping = CancellationToken::new();
     let app = http::router(engine.clone(), options, stopping.clone());
-    let server = axum::serve(listener, app)
-        .with_graceful_shutdown({
-            let stopping = stopping.clone();
-            async move {
-                shutdown.await;
-                stopping.cancel();
-            }
-        })
-        .into_future();
-    tokio::pin!(server);
-    let served = tokio::select! {
-        served = &mut server => served,
-        () = stopping.cancelled() => {
+    let server = listen::serve(listener, app, options.limits, stopping.clone());
+    tokio::pin!(server, shutdown);
+    tokio::select! {
+        () = &mut server => {}
+        () = &mut shutdown => {
+            stopping.cancel();
             // Requests in flight get a grace period; a connection that never finishes its
             // request does not keep the server alive.
-            tokio::time::timeout(SHUTDOWN_GRACE, &mut server)
-                .await
-                .unwrap_or(Ok(()))
+            let _ = tokio::time::timeout(SHUTDOWN_GRACE, &mut server).await;
         }
-    };
+    }
     // Move tasks stop with the server.
     engine.stop_background().await;
-    served.context("the SQS server stopped unexpectedly")
+    Ok(())
 }
 
 /// How long requests in flight may take to finish once shutdown starts.

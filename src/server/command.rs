@@ -68,6 +68,7 @@ fn options(args: &ServeArgs) -> Result<ServeOptions> {
             .map(Keys::load)
             .transpose()?
             .map(Arc::new),
+        limits: defaults.limits,
     })
 }
 

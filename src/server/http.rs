@@ -3,6 +3,7 @@
 //! [`Engine::dispatch`]; queue semantics live in the engine, and this module only speaks the
 //! wire:
 //!
+//! - `limits.rs`: the body guard (size before buffering, time to send it), in front of all.
 //! - `request.rs`: protocol detection (AWS JSON 1.0 by `X-Amz-Target`, Query by `Action=`), the
 //!   action name and its input from a JSON body, the query string or a form body.
 //! - `identity.rs`: who is calling and how the queue was addressed (SigV4 scope → region,
@@ -12,6 +13,7 @@
 //! - `signature.rs`: `--auth`, the signature checked before dispatch.
 
 mod identity;
+mod limits;
 mod request;
 mod response;
 mod signature;
@@ -75,6 +77,10 @@ pub(crate) fn router(
     };
     Router::new()
         .fallback(handle)
+        .layer(axum::middleware::from_fn_with_state(
+            options.limits,
+            limits::guard,
+        ))
         .layer(DefaultBodyLimit::disable())
         .with_state(wire)
 }

@@ -18,6 +18,12 @@ const INTEGER_MEMBERS: &[&str] = &[
     "MaxNumberOfMessagesPerSecond",
 ];
 
+/// Segments in the deepest name SQS knows
+/// (`SendMessageBatchRequestEntry.N.MessageAttribute.N.Value.StringListValue.N`), with room to
+/// spare. Deeper names are no input of any action and are ignored, as unknown names are; the
+/// parameter tree (built and dropped recursively) then never gets deeper than this.
+const MAX_NAME_SEGMENTS: usize = 10;
+
 /// Parameters that belong to the protocol or the signature, not to the action's input.
 fn is_protocol_param(name: &str) -> bool {
     matches!(
@@ -85,7 +91,7 @@ impl Node {
 pub fn to_json(action: &str, params: &[(String, String)]) -> Result<Value, SqsError> {
     let mut root = Node::default();
     for (name, value) in params {
-        if is_protocol_param(name) {
+        if is_protocol_param(name) || name.split('.').nth(MAX_NAME_SEGMENTS).is_some() {
             continue;
         }
         let path: Vec<&str> = name.split('.').collect();

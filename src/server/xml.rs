@@ -173,7 +173,9 @@ fn write_pairs(xml: &mut String, element: &str, key: &str, value: &str, map: &Ma
 }
 
 /// XML text escaping as SQS does it: `&`, `<`, `>`, `"` and carriage return (an XML parser
-/// would turn a raw `\r\n` into `\n`, changing the body and its MD5).
+/// would turn a raw `\r\n` into `\n`, changing the body and its MD5). A character XML 1.0
+/// cannot carry at all (a control character an error message echoes) becomes U+FFFD, so the
+/// answer always parses.
 #[must_use]
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -184,6 +186,8 @@ pub fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\r' => out.push_str("&#xD;"),
+            '\t' | '\n' => out.push(c),
+            '\0'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}' => out.push(char::REPLACEMENT_CHARACTER),
             other => out.push(other),
         }
     }

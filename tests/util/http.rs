@@ -178,7 +178,9 @@ pub fn authorization(region: &str) -> String {
     )
 }
 
-fn parse_response(bytes: &[u8]) -> RawResponse {
+/// A response read off a socket (head and body), dechunked.
+#[must_use]
+pub fn parse_response(bytes: &[u8]) -> RawResponse {
     let split = bytes
         .windows(4)
         .position(|w| w == b"\r\n\r\n")

@@ -12,7 +12,7 @@ use crate::server::actions;
 use crate::server::error::SqsError;
 use crate::server::{query, queue_url};
 
-/// Largest request body accepted (SQS's own limit is 1 MiB of payload; encodings add more).
+/// A backstop: the body guard (`limits.rs`) has already held the body to `Limits`.
 pub(super) const BODY_LIMIT_BYTES: usize = 16 * 1024 * 1024;
 /// `X-Amz-Target` prefix of every SQS JSON operation.
 const TARGET_PREFIX: &str = "AmazonSQS.";

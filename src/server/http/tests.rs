@@ -9,11 +9,10 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt as _;
 
-use super::request::BODY_LIMIT_BYTES;
 use super::response::{JSON_CONTENT_TYPE, XML_CONTENT_TYPE};
 use super::router;
-use crate::server::ServeOptions;
 use crate::server::engine::Engine;
+use crate::server::{Limits, ServeOptions};
 
 const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 
@@ -342,14 +341,16 @@ async fn a_query_to_a_queue_url_is_held_to_that_endpoint() {
 #[tokio::test]
 async fn oversized_bodies_are_refused_in_the_callers_protocol() {
     let app = app();
-    let too_big = || Body::from(vec![b' '; BODY_LIMIT_BYTES + 1]);
+    let limit = Limits::default().max_body_bytes;
+    let too_big = || Body::from(vec![b' '; limit + 1]);
 
     let json = send(&app, json_request("AmazonSQS.ListQueues", too_big())).await;
-    assert_eq!(json.status, StatusCode::BAD_REQUEST);
+    assert_eq!(json.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(json.header("content-type"), Some(JSON_CONTENT_TYPE));
+    assert_eq!(json.header("connection"), Some("close"));
     assert_eq!(
         json.header("x-amzn-query-error"),
-        Some("InvalidParameterValue;Sender")
+        Some("RequestEntityTooLarge;Sender")
     );
 
     let query = Request::post("/?Action=ListQueues")
@@ -357,12 +358,12 @@ async fn oversized_bodies_are_refused_in_the_callers_protocol() {
         .body(too_big())
         .unwrap();
     let query = send(&app, query).await;
-    assert_eq!(query.status, StatusCode::BAD_REQUEST);
+    assert_eq!(query.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(query.header("content-type"), Some(XML_CONTENT_TYPE));
-    assert_eq!(xml_code(&query.body), Some("InvalidParameterValue"));
+    assert_eq!(xml_code(&query.body), Some("RequestEntityTooLarge"));
 
     // At the limit, the same body is read (and blank means `{}`).
-    let at_limit = Body::from(vec![b' '; BODY_LIMIT_BYTES]);
+    let at_limit = Body::from(vec![b' '; limit]);
     let listed = send(&app, json_request("AmazonSQS.ListQueues", at_limit)).await;
     assert_eq!(listed.status, StatusCode::OK, "{listed:?}");
 }
