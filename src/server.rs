@@ -13,7 +13,9 @@
 //! - `store` (`State`), `queue`, `attributes`, `standard`, `fifo`, `receipt`, `md5`, `validate`
 //!   and `clock` are the state and the rules the actions apply;
 //! - `auth` (`--auth`) holds the keys that may sign and checks each request's SigV4 signature;
-//! - `move_tasks` keeps the message move tasks (DLQ redrive) and runs each in the background.
+//! - `move_tasks` keeps the message move tasks (DLQ redrive) and runs each in the background;
+//! - `listen` is the accept loop, which holds clients to the [`Limits`] (`limits`) with the
+//!   body guard in `http`; `fuzzing` is the entry of the fuzz targets in `fuzz/`.
 
 mod actions;
 mod attributes;
@@ -41,12 +43,12 @@ mod xml;
 mod command;
 #[doc(hidden)]
 pub mod fuzzing;
-
-pub use limits::Limits;
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]
 mod test_support;
+
+pub use limits::Limits;
 
 use std::future::Future;
 use std::process::ExitCode;
