@@ -1,7 +1,7 @@
 //! `queue bench`: a load generator for SQS. Finds (or creates) the queue, shows what the run
 //! will cost and asks before a large one against AWS, runs producers and consumers
-//! ([`load`]), and prints a line per interval and a summary with HDR percentiles
-//! ([`report`]).
+//! (`load`), and prints a line per interval and a summary with HDR percentiles
+//! (`report`).
 //!
 //! With `--local` and nothing listening on `queue serve`'s default address, it starts the
 //! embedded server in this process, so `queue bench --local` always has something to load.
