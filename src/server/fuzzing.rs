@@ -13,8 +13,9 @@ use tower::ServiceExt as _;
 use super::engine::Engine;
 use super::{ServeOptions, http, query, receipt, xml};
 
-/// Actions the request target picks from by its second byte.
-const ACTIONS: &[&str] = &[
+/// Every action SQS has: the request target picks one by its second byte, and the property
+/// tests draw from them too.
+pub(crate) const ACTIONS: &[&str] = &[
     "CreateQueue",
     "GetQueueUrl",
     "ListQueues",
@@ -22,6 +23,7 @@ const ACTIONS: &[&str] = &[
     "PurgeQueue",
     "GetQueueAttributes",
     "SetQueueAttributes",
+    "ListDeadLetterSourceQueues",
     "SendMessage",
     "SendMessageBatch",
     "ReceiveMessage",
@@ -30,10 +32,13 @@ const ACTIONS: &[&str] = &[
     "ChangeMessageVisibility",
     "ChangeMessageVisibilityBatch",
     "TagQueue",
+    "UntagQueue",
     "ListQueueTags",
     "AddPermission",
+    "RemovePermission",
     "StartMessageMoveTask",
     "ListMessageMoveTasks",
+    "CancelMessageMoveTask",
 ];
 
 /// `data[0]` picks the protocol (JSON body, Query form body, Query string), `data[1]` the

@@ -31,34 +31,12 @@ fn config(default_cases: u32) -> ProptestConfig {
     }
 }
 
-/// Every action SQS has, and a few it does not.
-const ACTIONS: &[&str] = &[
-    "CreateQueue",
-    "GetQueueUrl",
-    "ListQueues",
-    "DeleteQueue",
-    "PurgeQueue",
-    "GetQueueAttributes",
-    "SetQueueAttributes",
-    "ListDeadLetterSourceQueues",
-    "SendMessage",
-    "SendMessageBatch",
-    "ReceiveMessage",
-    "DeleteMessage",
-    "DeleteMessageBatch",
-    "ChangeMessageVisibility",
-    "ChangeMessageVisibilityBatch",
-    "TagQueue",
-    "UntagQueue",
-    "ListQueueTags",
-    "AddPermission",
-    "RemovePermission",
-    "StartMessageMoveTask",
-    "ListMessageMoveTasks",
-    "CancelMessageMoveTask",
-    "Nope",
-    "",
-];
+/// Every action SQS has ([`super::fuzzing::ACTIONS`]), and two it does not.
+fn actions() -> Vec<&'static str> {
+    let mut actions = super::fuzzing::ACTIONS.to_vec();
+    actions.extend(["Nope", ""]);
+    actions
+}
 
 /// Member names of the JSON protocol's inputs (and a few of the Query protocol's).
 const MEMBERS: &[&str] = &[
@@ -207,7 +185,7 @@ enum Wire {
 
 fn wire() -> impl Strategy<Value = Wire> {
     let target = prop_oneof![
-        4 => proptest::sample::select(ACTIONS).prop_map(|a| format!("AmazonSQS.{a}")),
+        4 => proptest::sample::select(actions()).prop_map(|a| format!("AmazonSQS.{a}")),
         1 => "[ -~]{0,40}",
     ];
     let body = prop_oneof![
@@ -225,7 +203,7 @@ fn wire() -> impl Strategy<Value = Wire> {
     let query = (
         any::<bool>(),
         path,
-        proptest::sample::select(ACTIONS).prop_map(str::to_string),
+        proptest::sample::select(actions()).prop_map(str::to_string),
         params(),
         proptest::option::weighted(0.2, any::<Vec<u8>>()),
         any::<bool>(),
