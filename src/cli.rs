@@ -245,6 +245,10 @@ pub struct ServeArgs {
     /// format (as ~/.aws/credentials)
     #[arg(long, value_name = "FILE")]
     pub auth: Option<PathBuf>,
+    /// Keep queues and messages in DIR (created if missing), so they survive a restart or a
+    /// crash: every change is on disk before it is answered
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
 }
 
 /// `queue redrive`.

@@ -21,10 +21,12 @@ mod actions;
 mod attributes;
 mod auth;
 mod clock;
+mod durable;
 mod engine;
 mod error;
 mod fifo;
 mod http;
+mod journal;
 mod limits;
 mod listen;
 mod md5;
@@ -89,6 +91,9 @@ pub struct ServeOptions {
     pub auth: Option<std::sync::Arc<Keys>>,
     /// Body and header sizes, connections and timeouts a client is held to.
     pub limits: Limits,
+    /// `--data-dir`: keep queues and messages here, across restarts; `None` keeps them in
+    /// memory only.
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for ServeOptions {
@@ -103,6 +108,7 @@ impl Default for ServeOptions {
             fail_rate: 0.0,
             auth: None,
             limits: Limits::default(),
+            data_dir: None,
         }
     }
 }
@@ -123,6 +129,7 @@ impl ServeOptions {
             fail_rate: 0.0,
             auth: None,
             limits: Limits::default(),
+            data_dir: None,
         }
     }
 }
@@ -148,7 +155,7 @@ pub async fn run_with(
     options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    let engine = Engine::new(&options);
+    let engine = Engine::open(&options).await?;
     serve_engine(listener, engine, &options, shutdown).await
 }
 
@@ -202,7 +209,7 @@ impl LocalServer {
             .await
             .context("cannot bind a loopback port for the local SQS server")?;
         let addr = listener.local_addr()?;
-        let engine = Engine::new(&options);
+        let engine = Engine::open(&options).await?;
         let stop = CancellationToken::new();
         let task = tokio::spawn({
             let engine = engine.clone();

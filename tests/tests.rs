@@ -36,6 +36,8 @@ mod server_query;
 mod server_move_tasks;
 // AddPermission / RemovePermission and the Policy attribute, over the SDK and Query.
 mod server_permissions;
+// `queue serve --data-dir`: kill -9 and restarts lose nothing answered; one-line errors.
+mod server_data_dir;
 // Hostile clients: body and header limits, slow-loris and idle connections, the connection cap.
 mod server_limits;
 // Queue actions and their errors, over the SDK.

@@ -56,7 +56,7 @@ pub fn is_known(name: &str) -> bool {
 }
 
 /// A parsed RedrivePolicy.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RedrivePolicy {
     /// ARN of the dead-letter queue.
     pub target_arn: String,
@@ -117,7 +117,7 @@ impl RedrivePolicy {
 }
 
 /// The settable configuration of one queue.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct QueueConfig {
     /// FIFO queue (fixed at creation).
     pub fifo: bool,

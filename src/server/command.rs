@@ -26,7 +26,7 @@ pub(super) async fn serve(args: ServeArgs, _config: &Config) -> Result<ExitCode>
     let addr = listener
         .local_addr()
         .context("cannot read the bound address")?;
-    let engine = Engine::new(&options);
+    let engine = Engine::open(&options).await?;
     let endpoint = endpoint(addr);
     let urls = queue_urls(&engine, &endpoint).await;
     let shutdown = exit::shutdown_signal().context("cannot install the SIGINT/SIGTERM handlers")?;
@@ -69,6 +69,7 @@ fn options(args: &ServeArgs) -> Result<ServeOptions> {
             .transpose()?
             .map(Arc::new),
         limits: defaults.limits,
+        data_dir: args.data_dir.clone(),
     })
 }
 
@@ -214,6 +215,7 @@ mod tests {
             latency: 5,
             fail_rate: 0.0,
             auth: None,
+            data_dir: None,
         }
     }
 

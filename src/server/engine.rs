@@ -24,6 +24,7 @@ use super::ServeOptions;
 use super::actions::{self, move_tasks, receive};
 use super::attributes::QueueConfig;
 use super::clock::Clock;
+use super::durable::{Commit, DataDir};
 use super::error::SqsError;
 use super::move_tasks::mover;
 use super::queue::{Queue, QueueKey};
@@ -63,6 +64,8 @@ struct Shared {
     clock: Clock,
     /// Background work (move tasks): tracked, and stopped with the server.
     background: Background,
+    /// `--data-dir`: where changes are kept; `None` keeps everything in memory only.
+    data_dir: Option<DataDir>,
 }
 
 /// The engine's background tasks and the signals they wait on.
@@ -82,9 +85,46 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// An engine with the options' queues created.
+    /// An engine that keeps everything in memory, with the options' queues created
+    /// (`options.data_dir` is not read: [`Engine::open`] reads it).
     #[must_use]
     pub fn new(options: &ServeOptions) -> Self {
+        let engine = Self::build(options, Clock::new(), None);
+        engine.create_startup_queues(options);
+        engine
+    }
+
+    /// An engine for `options`: with `--data-dir`, what the directory holds is read back and
+    /// every change is kept there; the options' queues are created if missing.
+    ///
+    /// # Errors
+    /// The data directory cannot be opened (in use by another server, unreadable, written by
+    /// an incompatible version) or written.
+    pub async fn open(options: &ServeOptions) -> anyhow::Result<Self> {
+        let Some(path) = &options.data_dir else {
+            return Ok(Self::new(options));
+        };
+        let clock = Clock::new();
+        let at = clock.now();
+        let now = Now {
+            at,
+            epoch_ms: clock.epoch_ms(at),
+        };
+        let (data_dir, restored) = DataDir::open(path, now)?;
+        let engine = Self::build(options, clock, Some(data_dir));
+        engine.lock().persist(restored);
+        engine.create_startup_queues(options);
+        let commit = engine.save(&mut engine.lock());
+        commit.done().await.map_err(|_| {
+            anyhow::anyhow!(
+                "cannot write to the data directory {}: check the disk",
+                path.display()
+            )
+        })?;
+        Ok(engine)
+    }
+
+    fn build(options: &ServeOptions, clock: Clock, data_dir: Option<DataDir>) -> Self {
         let rng = options
             .seed
             .map_or_else(StdRng::from_os_rng, StdRng::seed_from_u64);
@@ -102,33 +142,50 @@ impl Engine {
             ordered: options.ordered,
             fail_rate: probability(options.fail_rate),
         };
-        let engine = Self {
+        Self {
             shared: Arc::new(Shared {
                 state: Mutex::new(State::new(rng, sim)),
-                clock: Clock::new(),
+                clock,
                 background: Background {
                     tracker: TaskTracker::new(),
                     stop: CancellationToken::new(),
                     ticks: Arc::new(Notify::new()),
                 },
+                data_dir,
             }),
-        };
-        let now = engine.now();
-        {
-            let mut state = engine.lock();
-            for name in &options.queues {
-                let fifo = name.ends_with(".fifo");
-                let mut config = QueueConfig::new(fifo);
-                config.content_based_deduplication = fifo;
-                let key = QueueKey {
-                    account: DEFAULT_ACCOUNT.to_string(),
-                    region: DEFAULT_REGION.to_string(),
-                    name: name.clone(),
-                };
+        }
+    }
+
+    /// Creates the options' queues that do not exist yet.
+    fn create_startup_queues(&self, options: &ServeOptions) {
+        let now = self.now();
+        let mut state = self.lock();
+        for name in &options.queues {
+            let fifo = name.ends_with(".fifo");
+            let mut config = QueueConfig::new(fifo);
+            config.content_based_deduplication = fifo;
+            let key = QueueKey {
+                account: DEFAULT_ACCOUNT.to_string(),
+                region: DEFAULT_REGION.to_string(),
+                name: name.clone(),
+            };
+            if state.queue(&key).is_err() {
                 state.insert_queue(key, config, BTreeMap::new(), now);
             }
         }
-        engine
+    }
+
+    /// Hands the changes made under this hold of the lock to the data directory (so they are
+    /// written in the order they were made); an answer that reports them waits for the
+    /// returned commit.
+    fn save(&self, state: &mut State) -> Commit {
+        let Some(data_dir) = &self.shared.data_dir else {
+            return Commit::Nothing;
+        };
+        match state.take_changes(self.now()) {
+            Some(changes) => data_dir.commit(changes),
+            None => Commit::Nothing,
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -154,9 +211,13 @@ impl Engine {
     }
 
     /// Runs `f` on the state under the lock, with the engine's "now".
+    /// Its changes go to the data directory without waiting for the disk.
     pub(super) fn with_state<T>(&self, f: impl FnOnce(&mut State, Now) -> T) -> T {
         let now = self.now();
-        f(&mut self.lock(), now)
+        let mut state = self.lock();
+        let result = f(&mut state, now);
+        drop(self.save(&mut state));
+        result
     }
 
     /// Sleeps until the engine clock reads `at` (sooner if the clock is moved past it; wake
@@ -170,22 +231,34 @@ impl Engine {
         Arc::clone(&self.shared.background.ticks)
     }
 
-    /// Stops the background work (move tasks) and waits for it.
+    /// Stops the background work (move tasks) and waits for it, then writes what is left
+    /// to the data directory and closes it.
     pub async fn stop_background(&self) {
         let background = &self.shared.background;
         background.stop.cancel();
         background.tracker.close();
         background.tracker.wait().await;
+        if let Some(data_dir) = &self.shared.data_dir {
+            let commit = self.save(&mut self.lock());
+            let _ = commit.done().await;
+            data_dir.close().await;
+        }
     }
 
     /// StartMessageMoveTask: records the task, then starts its runner.
-    fn start_move_task(&self, ctx: &RequestContext, input: &Value) -> Result<Value, SqsError> {
+    async fn start_move_task(
+        &self,
+        ctx: &RequestContext,
+        input: &Value,
+    ) -> Result<Value, SqsError> {
         let now = self.now();
-        let mut state = self.lock();
-        let started =
-            move_tasks::StartMessageMoveTaskRequest::parse(ctx, &Input::new(input), &state)?
-                .start(&mut state, now)?;
-        drop(state);
+        let (started, commit) = {
+            let mut state = self.lock();
+            let started =
+                move_tasks::StartMessageMoveTaskRequest::parse(ctx, &Input::new(input), &state)?
+                    .start(&mut state, now)?;
+            (started, self.save(&mut state))
+        };
         let background = &self.shared.background;
         background.tracker.spawn(mover::run(
             self.clone(),
@@ -193,6 +266,7 @@ impl Engine {
             started.wake,
             background.stop.clone(),
         ));
+        commit.done().await?;
         Ok(started.answer)
     }
 
@@ -212,12 +286,18 @@ impl Engine {
             return self.receive(ctx, &input).await;
         }
         if action == "StartMessageMoveTask" {
-            return self.start_move_task(ctx, &input);
+            return self.start_move_task(ctx, &input).await;
         }
         let apply = actions::find(action).ok_or_else(|| SqsError::unsupported_operation(action))?;
         let now = self.now();
-        let mut state = self.lock();
-        apply(&mut state, ctx, &Input::new(&input), now)
+        let (answer, commit) = {
+            let mut state = self.lock();
+            let answer = apply(&mut state, ctx, &Input::new(&input), now);
+            // A failed request may have changed something too (a batch's other entries).
+            (answer, self.save(&mut state))
+        };
+        commit.done().await?;
+        answer
     }
 
     /// ReceiveMessage: a short poll answers at once; a long poll that finds nothing waits (off
@@ -231,32 +311,40 @@ impl Engine {
         let deadline = start.at + Duration::from_secs(request.wait);
         let mut listener: Option<Listener> = None;
         let mut sweep = Sweep::Full;
-        let mut target;
         let mut stale: Option<Listener> = None;
         loop {
             let now = self.now();
             let last = !long_poll || now.at >= deadline;
-            {
+            // Answered (with the commit of what it changed), or when to look again.
+            let step = {
                 let mut state = self.lock();
                 // The deadline sweeps every server: a long poll never answers empty while a
                 // message is visible.
                 let sweep = if last { Sweep::Full } else { sweep };
-                let outcome = receive::attempt(&mut state, &request, now, long_poll, sweep, last)?;
-                let wake_at = match outcome {
-                    receive::ReceiveStep::Done(answer) => return Ok(answer),
-                    receive::ReceiveStep::Wait { wake_at } => wake_at,
-                };
-                let incarnation = state.queue(&request.key).ok().map(Queue::incarnation);
-                if listener.as_ref().map(|l| l.incarnation) != incarnation {
-                    // First wait (or the queue was recreated): start listening. A stale
-                    // registration is dropped once the lock is released.
-                    stale = listener.take();
-                    listener = incarnation.and_then(|incarnation| {
-                        Listener::register(self, &mut state, &request.key, incarnation)
-                    });
+                match receive::attempt(&mut state, &request, now, long_poll, sweep, last)? {
+                    receive::ReceiveStep::Done(answer) => Ok((answer, self.save(&mut state))),
+                    receive::ReceiveStep::Wait { wake_at } => {
+                        let incarnation = state.queue(&request.key).ok().map(Queue::incarnation);
+                        if listener.as_ref().map(|l| l.incarnation) != incarnation {
+                            // First wait (or the queue was recreated): start listening. A
+                            // stale registration is dropped once the lock is released.
+                            stale = listener.take();
+                            listener = incarnation.and_then(|incarnation| {
+                                Listener::register(self, &mut state, &request.key, incarnation)
+                            });
+                        }
+                        Err(wake_at.map_or(deadline, |w| w.min(deadline)))
+                    }
                 }
-                target = wake_at.map_or(deadline, |w| w.min(deadline));
-            }
+            };
+            let target = match step {
+                Ok((answer, commit)) => {
+                    // Received messages are on disk as in flight before anyone sees them.
+                    commit.done().await?;
+                    return Ok(answer);
+                }
+                Err(target) => target,
+            };
             drop(stale.take());
             let Some(registered) = listener.as_ref() else {
                 return Ok(json!({}));

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use md5::{Digest, Md5};
 
 /// An attribute value as stored: text for String/Number types, raw bytes for Binary.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum AttributeValue {
     /// `StringValue` (String and Number types, custom labels included).
     Text(String),
@@ -15,7 +15,7 @@ pub enum AttributeValue {
 }
 
 /// One message attribute: its full data type (`Number.float`) and value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MessageAttribute {
     /// Full DataType string.
     pub data_type: String,

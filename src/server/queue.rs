@@ -9,12 +9,15 @@ use tokio::time::{Duration, Instant};
 use super::attributes::QueueConfig;
 use super::error::SqsError;
 use super::fifo;
+use super::journal::Journal;
 use super::md5::MessageAttribute;
 use super::waiting::Waiters;
 use crate::rules::DEDUP_WINDOW;
 
 /// A queue's identity: SQS scopes names by account and region.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct QueueKey {
     /// 12-digit account id.
     pub account: String,
@@ -178,6 +181,9 @@ pub struct Queue {
     /// dedup/attempt records were pruned recently. `None` forces a full pass (set it when a
     /// message with an older enqueue time arrives or the retention period changes).
     housekeeping_due: Option<Instant>,
+    /// What changed since the last commit to the data directory; `None` when the server
+    /// keeps nothing on disk.
+    journal: Option<Journal>,
 }
 
 /// FIFO: the last time a message group was served (received) or touched by a delete or a
@@ -230,6 +236,68 @@ impl Queue {
             group_marks: HashMap::default(),
             server_weights,
             housekeeping_due: None,
+            journal: None,
+        }
+    }
+
+    /// Puts back what the data directory kept of a queue made by [`Queue::new`]: its
+    /// LastModifiedTimestamp, messages and deduplication window. Message keys go on after the
+    /// highest one kept.
+    pub fn restore(
+        &mut self,
+        modified_s: u64,
+        dedup_per_group: bool,
+        messages: BTreeMap<u64, Message>,
+        dedup: HashMap<String, DedupRecord>,
+    ) {
+        self.modified_s = modified_s;
+        self.dedup_per_group = dedup_per_group;
+        self.next_key = messages.keys().next_back().map_or(1, |last| last + 1);
+        self.messages = messages;
+        self.dedup = dedup;
+        self.housekeeping_due = None;
+    }
+
+    /// Starts keeping a journal of changes for the data directory. A queue new to it
+    /// (`written` false) must have its record written.
+    pub fn keep_journal(&mut self, written: bool) {
+        self.journal = Some(if written {
+            Journal::default()
+        } else {
+            Journal::new_queue()
+        });
+    }
+
+    /// Whether the queue has a journal that the store does not list yet (it then lists it).
+    pub fn journal_needs_listing(&mut self) -> bool {
+        match &mut self.journal {
+            Some(journal) if !journal.listed => {
+                journal.listed = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The changes since the last call, if any; the queue starts a fresh journal.
+    pub fn take_journal(&mut self) -> Option<Journal> {
+        let journal = self.journal.as_mut()?;
+        journal.listed = false;
+        if journal.is_empty() {
+            return None;
+        }
+        Some(std::mem::take(journal))
+    }
+
+    fn note_record(&mut self) {
+        if let Some(journal) = &mut self.journal {
+            journal.record = true;
+        }
+    }
+
+    fn note_message(&mut self, key: u64) {
+        if let Some(journal) = &mut self.journal {
+            journal.messages.insert(key);
         }
     }
 
@@ -269,12 +337,16 @@ impl Queue {
     pub fn set_config(&mut self, config: QueueConfig, now_epoch_s: u64) {
         if config.fifo && config.delay_seconds != self.config.delay_seconds {
             let delay = Duration::from_secs(u64::from(config.delay_seconds));
-            for message in self.messages.values_mut() {
+            for (key, message) in &mut self.messages {
                 if message.receipt.is_none() && !message.ghost {
                     message.visible_at = message.enqueued_at + delay;
+                    if let Some(journal) = &mut self.journal {
+                        journal.messages.insert(*key);
+                    }
                 }
             }
         }
+        self.note_record();
         self.config = config;
         self.housekeeping_due = None;
         self.modified_s = now_epoch_s;
@@ -284,6 +356,7 @@ impl Queue {
     /// Sets the `Policy` attribute as AddPermission and RemovePermission leave it (unlike
     /// SetQueueAttributes, LastModifiedTimestamp stays).
     pub fn set_policy(&mut self, policy: Option<String>) {
+        self.note_record();
         self.config.policy = policy;
     }
 
@@ -295,11 +368,13 @@ impl Queue {
 
     /// Adds tags, overwriting existing keys.
     pub fn tag(&mut self, tags: BTreeMap<String, String>) {
+        self.note_record();
         self.tags.extend(tags);
     }
 
     /// Removes the tags with these keys (missing ones are ignored).
     pub fn untag(&mut self, keys: &[String]) {
+        self.note_record();
         for key in keys {
             self.tags.remove(key);
         }
@@ -325,11 +400,13 @@ impl Queue {
 
     /// The message stored under `key`, to change.
     pub fn message_mut(&mut self, key: u64) -> Option<&mut Message> {
+        self.note_message(key);
         self.messages.get_mut(&key)
     }
 
     /// Takes the message stored under `key` out of the queue (a delete, or a move).
     pub fn remove(&mut self, key: u64) -> Option<Message> {
+        self.note_message(key);
         self.messages.remove(&key)
     }
 
@@ -347,6 +424,7 @@ impl Queue {
         let key = self.next_key;
         self.next_key += 1;
         self.messages.insert(key, message);
+        self.note_message(key);
         key
     }
 
@@ -382,6 +460,9 @@ impl Queue {
             return Err(SqsError::purge_queue_in_progress(&self.key.name));
         }
         self.last_purge = Some(now);
+        if let Some(journal) = &mut self.journal {
+            journal.purge();
+        }
         self.messages.clear();
         self.attempts.clear();
         self.dedup.clear();
@@ -401,7 +482,22 @@ impl Queue {
     /// FIFO: opens the 5-minute deduplication window of an accepted send.
     pub fn remember_send(&mut self, group: &str, dedup_id: &str, record: DedupRecord) {
         let key = fifo::dedup_key(self.dedup_per_group, group, dedup_id);
+        if let Some(journal) = &mut self.journal {
+            journal.dedup.insert(key.clone());
+        }
         self.dedup.insert(key, record);
+    }
+
+    /// FIFO: the deduplication window by scope key (see [`fifo::dedup_key`]).
+    #[must_use]
+    pub fn dedup(&self) -> &HashMap<String, DedupRecord> {
+        &self.dedup
+    }
+
+    /// FIFO: deduplicates per message group (fixed at creation).
+    #[must_use]
+    pub fn dedup_per_group(&self) -> bool {
+        self.dedup_per_group
     }
 
     /// FIFO: the stored answer to a ReceiveRequestAttemptId, if it is still kept.
@@ -435,8 +531,21 @@ impl Queue {
             return;
         }
         let retention = Duration::from_secs(u64::from(self.config.message_retention_period));
-        self.messages.retain(|_, m| m.enqueued_at + retention > now);
-        self.dedup.retain(|_, r| r.expires > now);
+        let mut journal = self.journal.as_mut();
+        self.messages.retain(|key, m| {
+            let keep = m.enqueued_at + retention > now;
+            if let (false, Some(journal)) = (keep, journal.as_deref_mut()) {
+                journal.messages.insert(*key);
+            }
+            keep
+        });
+        self.dedup.retain(|key, r| {
+            let keep = r.expires > now;
+            if let (false, Some(journal)) = (keep, journal.as_deref_mut()) {
+                journal.dedup.insert(key.clone());
+            }
+            keep
+        });
         self.attempts.retain(|_, a| a.at + DEDUP_WINDOW > now);
         if !self.group_marks.is_empty() {
             let live: HashSet<&str> = self

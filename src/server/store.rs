@@ -13,6 +13,7 @@ use tokio::sync::Notify;
 use tokio::time::{Duration, Instant};
 
 use super::attributes::QueueConfig;
+use super::durable::{self, Changes, Counters, QueueChanges, Restored};
 use super::engine::RequestContext;
 use super::error::SqsError;
 use super::fifo;
@@ -57,6 +58,17 @@ pub struct State {
     last_sequence: u128,
     /// Message move tasks (DLQ redrive).
     move_tasks: MoveTasks,
+    /// What is not yet handed to the data directory; `None` when nothing is kept on disk.
+    unsaved: Option<Unsaved>,
+}
+
+/// Which queues have changes not yet handed to the data directory.
+#[derive(Debug, Default)]
+struct Unsaved {
+    /// Queues whose journal has something (listed once per hand-over).
+    touched: Vec<QueueKey>,
+    /// Incarnations of the queues deleted.
+    removed: Vec<u64>,
 }
 
 /// Epoch seconds and the like for "now", read once per request.
@@ -84,6 +96,84 @@ impl State {
             next_serial: 1,
             last_sequence: 18_849_496_460_467_696_128,
             move_tasks: MoveTasks::default(),
+            unsaved: None,
+        }
+    }
+
+    /// Starts journaling changes for the data directory, after putting back what it held:
+    /// the counters, and each queue with its messages and deduplication window.
+    pub fn persist(&mut self, restored: Restored) {
+        if let Some(counters) = restored.counters {
+            self.secret = counters.secret;
+            self.next_incarnation = counters.next_incarnation;
+            self.next_serial = counters.next_serial;
+            self.last_sequence = counters.last_sequence;
+        }
+        for saved in restored.queues {
+            let record = saved.record;
+            // Serials only grow, so a handle given out before the restart stays unique.
+            let serial = saved
+                .messages
+                .values()
+                .filter_map(|m| m.receipt)
+                .map(|r| r.serial);
+            self.next_serial = self.next_serial.max(serial.max().unwrap_or(0) + 1);
+            self.next_incarnation = self.next_incarnation.max(record.incarnation + 1);
+            let mut queue = Queue::new(
+                record.incarnation,
+                record.key.clone(),
+                record.config.clone(),
+                record.tags.clone(),
+                record.server_weights(),
+                record.created_s,
+            );
+            queue.restore(
+                record.modified_s,
+                record.dedup_per_group,
+                saved.messages,
+                saved.dedup,
+            );
+            queue.keep_journal(true);
+            self.queues.insert(record.key, queue);
+        }
+        self.unsaved = Some(Unsaved::default());
+    }
+
+    /// The changes made since the last call, for the data directory (`None` when nothing
+    /// changed or nothing is kept on disk).
+    pub fn take_changes(&mut self, now: Now) -> Option<Changes> {
+        let unsaved = self.unsaved.as_mut()?;
+        if unsaved.touched.is_empty() && unsaved.removed.is_empty() {
+            return None;
+        }
+        let removed = std::mem::take(&mut unsaved.removed);
+        let mut queues = Vec::new();
+        for key in std::mem::take(&mut unsaved.touched) {
+            let Some(queue) = self.queues.get_mut(&key) else {
+                continue;
+            };
+            if let Some(journal) = queue.take_journal() {
+                queues.push(QueueChanges::of(queue, journal, now));
+            }
+        }
+        if queues.is_empty() && removed.is_empty() {
+            return None;
+        }
+        Some(Changes {
+            counters: self.counters(),
+            removed,
+            queues,
+        })
+    }
+
+    /// The engine-wide counters as the data directory keeps them.
+    fn counters(&self) -> Counters {
+        Counters {
+            format: durable::FORMAT,
+            secret: self.secret,
+            next_incarnation: self.next_incarnation,
+            next_serial: self.next_serial,
+            last_sequence: self.last_sequence,
         }
     }
 
@@ -149,6 +239,11 @@ impl State {
             .queues
             .get_mut(key)
             .ok_or_else(SqsError::queue_does_not_exist)?;
+        if let Some(unsaved) = &mut self.unsaved
+            && queue.journal_needs_listing()
+        {
+            unsaved.touched.push(key.clone());
+        }
         queue.expire(now.at);
         Ok(queue)
     }
@@ -204,7 +299,7 @@ impl State {
         let server_weights = standard::server_weights(&mut self.rng, servers);
         let incarnation = self.next_incarnation;
         self.next_incarnation += 1;
-        let queue = Queue::new(
+        let mut queue = Queue::new(
             incarnation,
             key.clone(),
             config,
@@ -212,6 +307,12 @@ impl State {
             server_weights,
             now.epoch_ms / 1000,
         );
+        if let Some(unsaved) = &mut self.unsaved {
+            queue.keep_journal(false);
+            if queue.journal_needs_listing() {
+                unsaved.touched.push(key.clone());
+            }
+        }
         self.queues.insert(key, queue);
     }
 
@@ -226,6 +327,9 @@ impl State {
             .remove(key)
             .ok_or_else(SqsError::queue_does_not_exist)?;
         queue.wake_waiters();
+        if let Some(unsaved) = &mut self.unsaved {
+            unsaved.removed.push(queue.incarnation());
+        }
         self.deleted.insert(key.clone(), now.at);
         Ok(())
     }

@@ -1,0 +1,188 @@
+//! The data directory's database (`queue.redb`): its tables, reading everything back at start,
+//! and writing one group of changes in one transaction.
+
+use std::collections::BTreeMap;
+
+use foldhash::HashMap;
+use redb::{Database, ReadableDatabase as _, ReadableTable as _, TableDefinition};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::Changes;
+use super::records::{Counters, DedupRecordOnDisk, MessageRecord, QueueRecord};
+
+/// `"counters"` → [`Counters`].
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+/// Incarnation → [`QueueRecord`].
+const QUEUES: TableDefinition<u64, &[u8]> = TableDefinition::new("queues");
+/// (incarnation, message key) → [`MessageRecord`].
+const MESSAGES: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("messages");
+/// (incarnation, scope key) → [`DedupRecordOnDisk`].
+const DEDUP: TableDefinition<(u64, &str), &[u8]> = TableDefinition::new("dedup");
+
+const COUNTERS: &str = "counters";
+
+/// Everything the directory holds, as records.
+pub struct Saved {
+    /// `None` for a new directory.
+    pub counters: Option<Counters>,
+    /// Each queue with its messages (by key) and deduplication records (by scope key).
+    pub queues: Vec<SavedQueue>,
+}
+
+/// One queue as the directory holds it.
+pub struct SavedQueue {
+    /// The queue's record.
+    pub record: QueueRecord,
+    /// Its messages by key.
+    pub messages: BTreeMap<u64, MessageRecord>,
+    /// Its deduplication window by scope key.
+    pub dedup: HashMap<String, DedupRecordOnDisk>,
+}
+
+/// Makes the tables of a new directory (a no-op on an existing one).
+pub fn create(db: &Database) -> Result<(), redb::Error> {
+    let txn = db.begin_write()?;
+    txn.open_table(META)?;
+    txn.open_table(QUEUES)?;
+    txn.open_table(MESSAGES)?;
+    txn.open_table(DEDUP)?;
+    txn.commit()?;
+    Ok(())
+}
+
+/// Reads everything back.
+pub fn load(db: &Database) -> Result<Saved, String> {
+    let txn = db.begin_read().map_err(redb_error)?;
+    let meta = txn.open_table(META).map_err(redb_error)?;
+    let counters = match meta.get(COUNTERS).map_err(redb_error)? {
+        Some(bytes) => Some(decode::<Counters>(bytes.value())?),
+        None => None,
+    };
+    let mut queues: BTreeMap<u64, SavedQueue> = BTreeMap::new();
+    for row in txn
+        .open_table(QUEUES)
+        .map_err(redb_error)?
+        .iter()
+        .map_err(redb_error)?
+    {
+        let (incarnation, bytes) = row.map_err(redb_error)?;
+        let record: QueueRecord = decode(bytes.value())?;
+        queues.insert(
+            incarnation.value(),
+            SavedQueue {
+                record,
+                messages: BTreeMap::new(),
+                dedup: HashMap::default(),
+            },
+        );
+    }
+    for row in txn
+        .open_table(MESSAGES)
+        .map_err(redb_error)?
+        .iter()
+        .map_err(redb_error)?
+    {
+        let (key, bytes) = row.map_err(redb_error)?;
+        let (incarnation, message) = key.value();
+        if let Some(queue) = queues.get_mut(&incarnation) {
+            queue.messages.insert(message, decode(bytes.value())?);
+        }
+    }
+    for row in txn
+        .open_table(DEDUP)
+        .map_err(redb_error)?
+        .iter()
+        .map_err(redb_error)?
+    {
+        let (key, bytes) = row.map_err(redb_error)?;
+        let (incarnation, scope) = key.value();
+        if let Some(queue) = queues.get_mut(&incarnation) {
+            queue
+                .dedup
+                .insert(scope.to_string(), decode(bytes.value())?);
+        }
+    }
+    Ok(Saved {
+        counters,
+        queues: queues.into_values().collect(),
+    })
+}
+
+/// Writes `groups` of changes, in order, in one transaction, and commits it to disk.
+pub fn write(db: &Database, groups: &[Changes]) -> Result<(), String> {
+    let txn = db.begin_write().map_err(redb_error)?;
+    {
+        let mut meta = txn.open_table(META).map_err(redb_error)?;
+        let mut queues = txn.open_table(QUEUES).map_err(redb_error)?;
+        let mut messages = txn.open_table(MESSAGES).map_err(redb_error)?;
+        let mut dedup = txn.open_table(DEDUP).map_err(redb_error)?;
+        for changes in groups {
+            for &incarnation in &changes.removed {
+                queues.remove(incarnation).map_err(redb_error)?;
+                erase_contents(&mut messages, &mut dedup, incarnation)?;
+            }
+            for queue in &changes.queues {
+                let incarnation = queue.incarnation;
+                if let Some(record) = &queue.record {
+                    queues
+                        .insert(incarnation, encode(record)?.as_slice())
+                        .map_err(redb_error)?;
+                }
+                if queue.purged {
+                    erase_contents(&mut messages, &mut dedup, incarnation)?;
+                }
+                for (key, message) in &queue.messages {
+                    match message {
+                        Some(m) => messages
+                            .insert((incarnation, *key), encode(m)?.as_slice())
+                            .map(drop),
+                        None => messages.remove((incarnation, *key)).map(drop),
+                    }
+                    .map_err(redb_error)?;
+                }
+                for (scope, record) in &queue.dedup {
+                    match record {
+                        Some(r) => dedup
+                            .insert((incarnation, scope.as_str()), encode(r)?.as_slice())
+                            .map(drop),
+                        None => dedup.remove((incarnation, scope.as_str())).map(drop),
+                    }
+                    .map_err(redb_error)?;
+                }
+            }
+        }
+        if let Some(last) = groups.last() {
+            meta.insert(COUNTERS, encode(&last.counters)?.as_slice())
+                .map_err(redb_error)?;
+        }
+    }
+    txn.commit().map_err(redb_error)
+}
+
+/// Erases every message and deduplication record of queue `incarnation`.
+fn erase_contents(
+    messages: &mut redb::Table<(u64, u64), &[u8]>,
+    dedup: &mut redb::Table<(u64, &str), &[u8]>,
+    incarnation: u64,
+) -> Result<(), String> {
+    messages
+        .retain_in((incarnation, 0)..=(incarnation, u64::MAX), |_, _| false)
+        .map_err(redb_error)?;
+    let next = incarnation.saturating_add(1);
+    dedup
+        .retain_in((incarnation, "")..(next, ""), |_, _| false)
+        .map_err(redb_error)
+}
+
+fn encode(record: &impl Serialize) -> Result<Vec<u8>, String> {
+    serde_json::to_vec(record).map_err(|e| format!("cannot encode a record: {e}"))
+}
+
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    serde_json::from_slice(bytes).map_err(|e| format!("a record cannot be read back ({e})"))
+}
+
+fn redb_error(error: impl Into<redb::Error>) -> String {
+    error.into().to_string()
+}
