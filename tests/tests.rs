@@ -36,7 +36,8 @@ mod server_query;
 mod server_move_tasks;
 // AddPermission / RemovePermission and the Policy attribute, over the SDK and Query.
 mod server_permissions;
-// Hostile clients: body and header limits, slow-loris and idle connections, the connection cap.
+// Hostile clients: body and header limits, slow-loris and idle connections, clients that stop
+// reading, the connection cap.
 mod server_limits;
 // Queue actions and their errors, over the SDK.
 mod server_queues;
