@@ -15,7 +15,8 @@
 //! - `auth` (`--auth`) holds the keys that may sign and checks each request's SigV4 signature;
 //! - `move_tasks` keeps the message move tasks (DLQ redrive) and runs each in the background;
 //! - `listen` is the accept loop, which holds clients to the [`Limits`] (`limits`) with the
-//!   body guard in `http`; `fuzzing` is the entry of the fuzz targets in `fuzz/`.
+//!   body guard in `http` and `write_timeout` for clients that stop reading; `fuzzing` is the
+//!   entry of the fuzz targets in `fuzz/`.
 
 mod actions;
 mod attributes;
@@ -40,6 +41,7 @@ mod standard;
 mod store;
 mod validate;
 mod waiting;
+mod write_timeout;
 mod xml;
 
 mod command;

@@ -1,15 +1,16 @@
 //! The limits a hostile client meets: a body over the limit is refused from its
 //! `Content-Length` (413, before it is sent) or cut off when chunked; huge headers get a 431; a
 //! slow-loris or idle connection is closed after the header timeout and a slow body gets a 408;
-//! connections beyond the cap wait their turn. Each time the server goes on serving others.
+//! a client that stops reading its answers is closed after the write timeout; connections
+//! beyond the cap wait their turn. Each time the server goes on serving others.
 
 use std::time::{Duration, Instant};
 
 use queue::server::{LocalServer, ServeOptions};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 
-use crate::util::http::{RawResponse, json_call, parse_response, query_post};
+use crate::util::http::{RawResponse, authorization, json_call, parse_response, query_post};
 use crate::util::server::{SEED, client, create_queue, start, start_with};
 
 /// A server held to `limits` (the rest default).
@@ -257,4 +258,61 @@ async fn connections_beyond_the_cap_wait_their_turn() {
     for client in clients {
         assert_eq!(client.await.unwrap(), 200);
     }
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_closed_after_the_write_timeout() {
+    let write_timeout = Duration::from_millis(300);
+    let server = limited(queue::server::Limits {
+        max_connections: 1,
+        write_timeout,
+        ..Default::default()
+    })
+    .await;
+    // Six 1 MiB messages: each receive of them all is a 6 MiB answer.
+    let created = json_call(&server, "CreateQueue", r#"{"QueueName":"big"}"#).await;
+    let url = created.json()["QueueUrl"]
+        .as_str()
+        .expect("QueueUrl")
+        .to_string();
+    let body = "a".repeat(1_048_576);
+    for _ in 0..6 {
+        let message = format!(r#"{{"QueueUrl":"{url}","MessageBody":"{body}"}}"#);
+        let sent = json_call(&server, "SendMessage", &message).await;
+        assert_eq!(sent.status, 200, "{}", sent.body);
+    }
+    let receive =
+        format!(r#"{{"QueueUrl":"{url}","MaxNumberOfMessages":10,"VisibilityTimeout":0}}"#);
+    let answer = json_call(&server, "ReceiveMessage", &receive).await;
+    assert!(answer.body.len() > 6 * 1_048_576, "{}", answer.body.len());
+
+    // Three such answers, pipelined, to a client that reads none of them. With a small receive
+    // buffer on its side, 18 MiB is far more than the two sockets hold (the server's send
+    // buffer grows to 4 MiB by default on Linux), so the server's writes stall.
+    let address = server.endpoint().trim_start_matches("http://").to_string();
+    let socket = TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(16 * 1024).expect("SO_RCVBUF");
+    let mut stalled = socket
+        .connect(address.parse().expect("address"))
+        .await
+        .expect("connect");
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: {address}\r\nX-Amz-Target: AmazonSQS.ReceiveMessage\r\nContent-Type: application/x-amz-json-1.0\r\nAuthorization: {}\r\nContent-Length: {}\r\n\r\n{receive}",
+        authorization("us-east-1"),
+        receive.len()
+    );
+    let started = Instant::now();
+    for _ in 0..3 {
+        stalled.write_all(request.as_bytes()).await.expect("write");
+    }
+
+    // Its place is freed: with one connection allowed, the next client is served once the
+    // stalled one is closed (without the write timeout, never).
+    tokio::time::timeout(Duration::from_secs(5), still_serves(&server))
+        .await
+        .expect("the stalled connection's place is freed");
+    let waited = started.elapsed();
+    assert!(waited >= write_timeout, "{waited:?}");
+    // And the stalled client, reading at last, gets what the sockets held, then the end.
+    closed_within(&mut stalled, Duration::from_secs(3)).await;
 }

@@ -38,7 +38,8 @@ mod server_move_tasks;
 mod server_permissions;
 // `queue serve --data-dir`: kill -9 and restarts lose nothing answered; one-line errors.
 mod server_data_dir;
-// Hostile clients: body and header limits, slow-loris and idle connections, the connection cap.
+// Hostile clients: body and header limits, slow-loris and idle connections, clients that stop
+// reading, the connection cap.
 mod server_limits;
 // Queue actions and their errors, over the SDK.
 mod server_queues;

@@ -1,13 +1,15 @@
 //! The limits that keep hostile or broken clients from holding or growing the server: request
-//! body size, header size, open connections and how long a client may take to send its
-//! headers (which is also how long a keep-alive connection may sit idle) or its body.
+//! body size, header size, open connections, how long a client may take to send its headers
+//! (which is also how long a keep-alive connection may sit idle) or its body, and how long it
+//! may leave a response unread.
 
 use std::time::Duration;
 
 /// How much a client may send and how long it may take. Every limit is answered cleanly: a
 /// body too large is a 413 and headers too large a 431 (both then close the connection), a
-/// body too slow a 408, headers too slow or an idle keep-alive connection are closed, and
-/// connections beyond the cap wait in the listen backlog until one closes.
+/// body too slow a 408, headers too slow, an idle keep-alive connection or a response left
+/// unread are closed, and connections beyond the cap wait in the listen backlog until one
+/// closes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Largest request body, refused from its `Content-Length` before any of it is read (a
@@ -24,6 +26,11 @@ pub struct Limits {
     pub header_timeout: Duration,
     /// Time to send a request's body once its headers are in (408 after it).
     pub body_timeout: Duration,
+    /// Time a response may wait to be written while the client reads none of it (the socket
+    /// buffers are full): the connection is then closed, freeing its place and the answer it
+    /// holds. Any progress restarts it, so a slow reader that keeps reading is not cut, and
+    /// a long poll writes nothing while it waits.
+    pub write_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -34,6 +41,7 @@ impl Default for Limits {
             max_connections: 1024,
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
+            write_timeout: Duration::from_secs(30),
         }
     }
 }

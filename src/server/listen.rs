@@ -1,7 +1,8 @@
 //! The accept loop: at most [`Limits::max_connections`] connections at once (the rest wait in
 //! the listen backlog), each served by hyper's HTTP/1 with the head limits and timeouts of
-//! [`Limits`]; on shutdown it stops accepting, lets each connection finish the request in
-//! flight and close, and returns once they all have.
+//! [`Limits`] and its writes held to [`Limits::write_timeout`] by [`WriteTimeout`]; on
+//! shutdown it stops accepting, lets each connection finish the request in flight and close,
+//! and returns once they all have.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::limits::Limits;
+use super::write_timeout::WriteTimeout;
 
 /// hyper's read buffer never grows past this (its floor is 8 KiB); a head must fit in
 /// [`Limits::max_header_bytes`] as well.
@@ -60,8 +62,8 @@ pub(super) async fn serve(
             },
         };
         let _ = stream.set_nodelay(true);
-        let connection =
-            builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        let io = TokioIo::new(WriteTimeout::new(stream, limits.write_timeout));
+        let connection = builder.serve_connection(io, TowerToHyperService::new(app.clone()));
         let stopping = stopping.clone();
         connections.spawn(async move {
             let _permit = permit;
