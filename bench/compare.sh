@@ -9,6 +9,8 @@
 #
 #   ordered     queue serve --ordered       (target/release/queue; build it with
 #   queue       queue serve                  `cargo build --release`, this script builds nothing)
+#   durable     queue serve --ordered --data-dir (a fresh directory under the results: every
+#               answered change is on disk first, so this row is the cost of durability)
 #   moto        bench/.peers/moto/           (bench/install-peers.sh installs the peers)
 #   localstack  bench/.peers/localstack/
 #   fauxqs      bench/.peers/fauxqs/ with Node 22 from bench/.peers/node22/
@@ -44,8 +46,8 @@ consumers=4
 rate=0
 client=lean
 drain_timeout=20
-only="ordered,queue,moto,localstack,fauxqs,elasticmq"
-all_servers=(ordered queue moto localstack fauxqs elasticmq)
+only="ordered,queue,durable,moto,localstack,fauxqs,elasticmq"
+all_servers=(ordered queue durable moto localstack fauxqs elasticmq)
 
 usage() {
     sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
@@ -189,11 +191,13 @@ describe() {
     env_vars=()
     version=""
     case "$name" in
-        ordered | queue)
+        ordered | queue | durable)
             version="$("$queue_bin" --version | awk '{print $2}') ($(date -r "$queue_bin" '+built %Y-%m-%d %H:%M'))"
             cmd=("$queue_bin" serve --bind "127.0.0.1:$port" --no-banner)
             if [[ "$name" == ordered ]]; then
                 cmd+=(--ordered)
+            elif [[ "$name" == durable ]]; then
+                cmd+=(--ordered --data-dir "$results/durable-data")
             fi
             ;;
         moto)
@@ -239,7 +243,8 @@ print_table() {
 import json, sys
 
 index, results, caption = sys.argv[1], sys.argv[2], sys.argv[3]
-labels = {"ordered": "queue serve --ordered", "queue": "queue serve", "moto": "moto",
+labels = {"ordered": "queue serve --ordered", "queue": "queue serve",
+          "durable": "queue serve --ordered --data-dir", "moto": "moto",
           "localstack": "LocalStack", "fauxqs": "fauxqs", "elasticmq": "ElasticMQ"}
 rows = []
 for line in open(index):
