@@ -265,26 +265,21 @@ impl DataDir {
     /// Writes what was handed over, closes the database (freeing the directory for another
     /// server) and stops the writer.
     pub async fn close(&self) {
-        let jobs = self
-            .jobs
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        if let Some(jobs) = jobs {
+        if let Some(jobs) = take(&self.jobs) {
             let (closed, wait) = oneshot::channel();
             if jobs.send(Job::Close(closed)).is_ok() {
                 let _ = wait.await;
             }
         }
-        let writer = self
-            .writer
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        if let Some(writer) = writer {
+        if let Some(writer) = take(&self.writer) {
             let _ = tokio::task::spawn_blocking(move || writer.join()).await;
         }
     }
+}
+
+/// Empties `slot` and returns what it held.
+fn take<T>(slot: &Mutex<Option<T>>) -> Option<T> {
+    slot.lock().unwrap_or_else(PoisonError::into_inner).take()
 }
 
 /// The writer thread: takes every job waiting, writes their changes in one transaction, then

@@ -60,53 +60,51 @@ pub fn load(db: &Database) -> Result<Saved, String> {
         None => None,
     };
     let mut queues: BTreeMap<u64, SavedQueue> = BTreeMap::new();
-    for row in txn
-        .open_table(QUEUES)
-        .map_err(redb_error)?
-        .iter()
-        .map_err(redb_error)?
-    {
-        let (incarnation, bytes) = row.map_err(redb_error)?;
-        let record: QueueRecord = decode(bytes.value())?;
-        queues.insert(
-            incarnation.value(),
-            SavedQueue {
-                record,
-                messages: BTreeMap::new(),
-                dedup: HashMap::default(),
-            },
-        );
-    }
-    for row in txn
-        .open_table(MESSAGES)
-        .map_err(redb_error)?
-        .iter()
-        .map_err(redb_error)?
-    {
-        let (key, bytes) = row.map_err(redb_error)?;
-        let (incarnation, message) = key.value();
+    each_row(&txn, QUEUES, |incarnation, bytes| {
+        let record = decode(bytes)?;
+        let queue = SavedQueue {
+            record,
+            messages: BTreeMap::new(),
+            dedup: HashMap::default(),
+        };
+        queues.insert(incarnation, queue);
+        Ok(())
+    })?;
+    // Rows of a queue that is gone (none should be) are left unread.
+    each_row(&txn, MESSAGES, |(incarnation, key), bytes| {
         if let Some(queue) = queues.get_mut(&incarnation) {
-            queue.messages.insert(message, decode(bytes.value())?);
+            queue.messages.insert(key, decode(bytes)?);
         }
-    }
-    for row in txn
-        .open_table(DEDUP)
-        .map_err(redb_error)?
-        .iter()
-        .map_err(redb_error)?
-    {
-        let (key, bytes) = row.map_err(redb_error)?;
-        let (incarnation, scope) = key.value();
+        Ok(())
+    })?;
+    each_row(&txn, DEDUP, |(incarnation, scope), bytes| {
         if let Some(queue) = queues.get_mut(&incarnation) {
-            queue
-                .dedup
-                .insert(scope.to_string(), decode(bytes.value())?);
+            queue.dedup.insert(scope.to_string(), decode(bytes)?);
         }
-    }
+        Ok(())
+    })?;
     Ok(Saved {
         counters,
         queues: queues.into_values().collect(),
     })
+}
+
+/// Calls `f` with each row of `table`, in key order.
+fn each_row<K: redb::Key + 'static>(
+    txn: &redb::ReadTransaction,
+    table: TableDefinition<K, &[u8]>,
+    mut f: impl for<'k> FnMut(K::SelfType<'k>, &[u8]) -> Result<(), String>,
+) -> Result<(), String> {
+    for row in txn
+        .open_table(table)
+        .map_err(redb_error)?
+        .iter()
+        .map_err(redb_error)?
+    {
+        let (key, bytes) = row.map_err(redb_error)?;
+        f(key.value(), bytes.value())?;
+    }
+    Ok(())
 }
 
 /// Writes `groups` of changes, in order, in one transaction, and commits it to disk.
