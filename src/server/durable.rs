@@ -176,8 +176,7 @@ impl DataDir {
                 path.display()
             )
         })?;
-        let file = path.join(FILE);
-        let db = Database::create(&file).map_err(|error| match error {
+        let db = Database::create(path.join(FILE)).map_err(|error| match error {
             redb::DatabaseError::DatabaseAlreadyOpen => anyhow!(
                 "the data directory {} is in use by another `queue serve`: stop it first, or give this one another --data-dir",
                 path.display()
@@ -187,6 +186,11 @@ impl DataDir {
                 path.display()
             ),
         })?;
+        Self::start(db, path, now)
+    }
+
+    /// Reads back what `db` (the database of directory `path`) holds and starts its writer.
+    fn start(db: Database, path: &Path, now: Now) -> Result<(Self, Restored)> {
         tables::create(&db)
             .map_err(|e| anyhow!("cannot write to the data directory {}: {e}", path.display()))?;
         let saved = tables::load(&db)

@@ -262,3 +262,77 @@ async fn a_second_engine_on_an_open_directory_is_refused() {
     let again = Engine::open(&options_in(&dir, true)).await.unwrap();
     again.stop_background().await;
 }
+
+/// An in-memory disk whose writes and syncs fail once `fail` is set.
+#[derive(Debug)]
+struct FailingDisk {
+    inner: redb::backends::InMemoryBackend,
+    fail: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl FailingDisk {
+    fn check(&self) -> std::io::Result<()> {
+        if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
+            Err(std::io::Error::other("the disk is full"))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl redb::StorageBackend for FailingDisk {
+    fn len(&self) -> std::io::Result<u64> {
+        self.inner.len()
+    }
+    fn read(&self, offset: u64, out: &mut [u8]) -> std::io::Result<()> {
+        self.inner.read(offset, out)
+    }
+    fn set_len(&self, len: u64) -> std::io::Result<()> {
+        self.check()?;
+        self.inner.set_len(len)
+    }
+    fn sync_data(&self) -> std::io::Result<()> {
+        self.check()?;
+        self.inner.sync_data()
+    }
+    fn write(&self, offset: u64, data: &[u8]) -> std::io::Result<()> {
+        self.check()?;
+        self.inner.write(offset, data)
+    }
+}
+
+#[tokio::test]
+async fn a_failed_write_is_an_error_for_that_change_and_every_later_one() {
+    use super::{Changes, DataDir};
+    use crate::server::error::SqsError;
+    let fail = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let disk = FailingDisk {
+        inner: redb::backends::InMemoryBackend::new(),
+        fail: std::sync::Arc::clone(&fail),
+    };
+    let db = redb::Database::builder().create_with_backend(disk).unwrap();
+    let engine = Engine::new(&options(true));
+    let now = engine.with_state(|_, now| now);
+    let (data_dir, restored) = DataDir::start(db, std::path::Path::new("memory"), now).unwrap();
+    assert!(restored.queues.is_empty());
+    let changes = || Changes {
+        counters: super::Counters {
+            format: super::FORMAT,
+            secret: [7; 16],
+            next_incarnation: 1,
+            next_serial: 1,
+            last_sequence: 1,
+        },
+        removed: Vec::new(),
+        queues: Vec::new(),
+    };
+    data_dir.commit(changes()).done().await.unwrap();
+    fail.store(true, std::sync::atomic::Ordering::SeqCst);
+    let error = data_dir.commit(changes()).done().await.unwrap_err();
+    assert_eq!(error.code, SqsError::internal_error().code);
+    // The disk is back, but the server no longer trusts it: changes keep failing.
+    fail.store(false, std::sync::atomic::Ordering::SeqCst);
+    let error = data_dir.commit(changes()).done().await.unwrap_err();
+    assert_eq!(error.code, SqsError::internal_error().code);
+    data_dir.close().await;
+}
