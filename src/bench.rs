@@ -104,11 +104,7 @@ async fn bench(args: &BenchArgs, plan: Plan, sqs: &Sqs, config: &Config) -> Resu
     }
     let outcome = load_and_report(args.client, plan, sqs, &queue, run_id).await;
     if created {
-        let deleted = sqs
-            .client
-            .delete_queue()
-            .queue_url(&queue.url)
-            .send()
+        let deleted = retry::setup_call(|| sqs.client.delete_queue().queue_url(&queue.url).send())
             .await
             .map_err(|error| sqs.friendly(&error, Some(&queue.name)));
         match (&outcome, deleted) {
@@ -177,8 +173,7 @@ async fn queue(args: &BenchArgs, sqs: &Sqs, run_id: u32) -> Result<(QueueInfo, b
                 .attributes(QueueAttributeName::FifoThroughputLimit, "perMessageGroupId");
         }
     }
-    let url = request
-        .send()
+    let url = retry::setup_call(|| request.clone().send())
         .await
         .map_err(|error| sqs.friendly(&error, Some(&name)))
         .with_context(|| format!("could not create queue {name}"))?

@@ -240,6 +240,8 @@ async fn send_until_acknowledged(shared: &Shared, mut batch: Outgoing) {
             Err(error) => {
                 shared.recorder.failed(Kind::Send, &error.text);
                 if !error.retryable {
+                    // Given up, but not at once: the next batch would hammer the endpoint.
+                    backoff.wait(&shared.stop_sending).await;
                     break;
                 }
             }

@@ -2,29 +2,16 @@
 //! trying again may work ([`CallError`]), and which entries of a batch answer failed and which
 //! of those are worth sending again ([`Failures`]).
 
-/// Error codes SQS (and the servers that imitate it) answer when trying again later may work:
-/// throttling and transient server faults. `queue serve --fail-rate` answers two of them.
-const TRANSIENT_CODES: [&str; 12] = [
-    "InternalError",
-    "InternalFailure",
-    "KmsThrottled",
-    "RequestThrottled",
-    "RequestThrottledException",
-    "RequestTimeout",
-    "ServiceUnavailable",
-    "SlowDown",
-    "Throttling",
-    "ThrottlingException",
-    "TooManyRequestsException",
-    "RequestLimitExceeded",
-];
+use crate::sqs::errors::problem_from_code;
 
-/// Whether `code` (bare, or with a namespace as `com.amazonaws.sqs#RequestThrottled` or
-/// `AWS.SimpleQueueService.…`) says the call may work when tried again.
+/// Whether error `code` (bare, or namespaced as `com.amazonaws.sqs#RequestThrottled`) says the
+/// call may work when tried again: a throttle or a transient server fault, as the rest of the
+/// crate judges them (`queue serve --fail-rate` answers two of them).
 #[must_use]
 pub fn is_transient_code(code: &str) -> bool {
-    let bare = code.rsplit(['#', '.']).next().unwrap_or(code);
-    TRANSIENT_CODES.contains(&bare)
+    let bare = code.rsplit('#').next().unwrap_or(code);
+    // 400: judged by the code alone (a 5xx is transient whatever its code).
+    problem_from_code(Some(bare), None, 400).is_retryable()
 }
 
 /// A call that failed as a whole.
@@ -136,7 +123,7 @@ mod tests {
         for code in [
             "InternalError",
             "com.amazonaws.sqs#RequestThrottled",
-            "AWS.SimpleQueueService.ServiceUnavailable",
+            "InternalFailure",
             "ThrottlingException",
         ] {
             assert!(is_transient_code(code), "{code}");
