@@ -1,16 +1,19 @@
 //! `queue bench`: a load generator for SQS. Finds (or creates) the queue, shows what the run
 //! will cost and asks before a large one against AWS, runs producers and consumers
 //! (`load`), and prints a line per interval and a summary with HDR percentiles
-//! (`report`).
+//! (`report`). Every message is booked (`ledger`): `--verify` fails the run when an
+//! acknowledged message never arrived or one this run never sent did.
 //!
 //! With `--local` and nothing listening on `queue serve`'s default address, it starts the
 //! embedded server in this process, so `queue bench --local` always has something to load.
 
 mod client;
+mod ledger;
 mod load;
 mod payload;
 mod plan;
 mod report;
+mod retry;
 mod stats;
 
 use std::io::Write;
@@ -101,11 +104,7 @@ async fn bench(args: &BenchArgs, plan: Plan, sqs: &Sqs, config: &Config) -> Resu
     }
     let outcome = load_and_report(args.client, plan, sqs, &queue, run_id).await;
     if created {
-        let deleted = sqs
-            .client
-            .delete_queue()
-            .queue_url(&queue.url)
-            .send()
+        let deleted = retry::setup_call(|| sqs.client.delete_queue().queue_url(&queue.url).send())
             .await
             .map_err(|error| sqs.friendly(&error, Some(&queue.name)));
         match (&outcome, deleted) {
@@ -135,6 +134,12 @@ async fn queue(args: &BenchArgs, sqs: &Sqs, run_id: u32) -> Result<(QueueInfo, b
             ))
             .into());
         }
+        if args.visibility_timeout.is_some() {
+            return Err(UsageError(format!(
+                "--visibility-timeout sets it on the queue bench creates; {name} already has its own (add --create to create it)"
+            ))
+            .into());
+        }
         return Ok((sqs.queue(name).await?, false));
     }
     let suffix = if args.fifo { ".fifo" } else { "" };
@@ -157,6 +162,9 @@ async fn queue(args: &BenchArgs, sqs: &Sqs, run_id: u32) -> Result<(QueueInfo, b
         .into());
     }
     let mut request = sqs.client.create_queue().queue_name(&name);
+    if let Some(seconds) = args.visibility_timeout {
+        request = request.attributes(QueueAttributeName::VisibilityTimeout, seconds.to_string());
+    }
     if args.fifo {
         request = request.attributes(QueueAttributeName::FifoQueue, "true");
         if args.high_throughput {
@@ -165,8 +173,7 @@ async fn queue(args: &BenchArgs, sqs: &Sqs, run_id: u32) -> Result<(QueueInfo, b
                 .attributes(QueueAttributeName::FifoThroughputLimit, "perMessageGroupId");
         }
     }
-    let url = request
-        .send()
+    let url = retry::setup_call(|| request.clone().send())
         .await
         .map_err(|error| sqs.friendly(&error, Some(&name)))
         .with_context(|| format!("could not create queue {name}"))?
@@ -242,8 +249,9 @@ async fn load_and_report(
     run_id: u32,
 ) -> Result<ExitCode> {
     let by_count = matches!(plan.budget, Budget::Count(_));
+    let verify = plan.verify;
     let mut reporter = Reporter::new(plan.output, progress_bar(&plan), by_count);
-    let recorder = Arc::new(Recorder::new());
+    let recorder = Arc::new(Recorder::new(run_id));
     let fifo = queue.fifo;
     let connections = usize::from(plan.producers) + usize::from(plan.consumers) * plan.batch;
     let client = client::Client::new(client_kind, sqs, connections)?;
@@ -281,7 +289,28 @@ async fn load_and_report(
         )
         .into());
     }
+    if verify {
+        verified(&summary.counts)?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--verify`: every acknowledged message received, and nothing this run did not send.
+fn verified(counts: &stats::Counts) -> Result<(), Friendly> {
+    let lost = counts.not_received();
+    if lost == 0 && counts.foreign == 0 && counts.unexpected == 0 {
+        return Ok(());
+    }
+    Err(Friendly::new(
+        format!(
+            "verify failed: {} of {} acknowledged messages lost, {} other messages, {} bench messages this run never sent",
+            thousands(lost),
+            thousands(counts.sent),
+            thousands(counts.foreign),
+            thousands(counts.unexpected),
+        ),
+        "lost: never received before the drain ended (a longer --drain-timeout helps if they are late); the others were on the queue or came from elsewhere",
+    ))
 }
 
 /// A bar on stderr (indicatif hides it when stderr is not a terminal): elapsed seconds

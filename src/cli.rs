@@ -388,6 +388,18 @@ pub struct BenchArgs {
     /// How received messages are deleted
     #[arg(long, value_enum, default_value_t = DeleteMode::Batch)]
     pub delete: DeleteMode,
+    /// After sending, drain until every acknowledged message has arrived or this many seconds
+    /// have passed (default: until nothing has arrived for --wait + 3 seconds)
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub drain_timeout: Option<u64>,
+    /// Visibility timeout of the queue bench creates, in seconds (default: the queue's 30)
+    #[arg(long, value_name = "SECS",
+          value_parser = clap::value_parser!(u32).range(0..=crate::rules::MAX_VISIBILITY_SECS))]
+    pub visibility_timeout: Option<u32>,
+    /// Exit 1 unless every acknowledged message was received and nothing this run did not
+    /// send was (duplicates are allowed)
+    #[arg(long)]
+    pub verify: bool,
     /// Seconds between report lines
     #[arg(long, value_name = "SECS", default_value_t = 1.0, value_parser = positive_seconds)]
     pub interval: f64,

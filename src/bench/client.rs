@@ -1,8 +1,11 @@
 //! The three calls the load makes millions of times (send, receive, delete), through the lean
 //! client ([`lean`], the default: it costs a fraction of the server's CPU, so the figures are
 //! the server's) or the AWS SDK (`--client sdk`: what an application built on the SDK sees).
-//! Queue set-up and clean-up always go through the SDK.
+//! Queue set-up and clean-up always go through the SDK. A failed call says whether trying again
+//! may work ([`CallError`]), and a batch answer which of its entries failed ([`Failures`]), so
+//! the load can retry as a real client would.
 
+mod failure;
 mod lean;
 
 use anyhow::Result;
@@ -11,7 +14,7 @@ use serde::Deserialize;
 
 use crate::cli::BenchClient;
 use crate::sqs::Sqs;
-pub use lean::Failures;
+pub use failure::{CallError, FailedEntry, Failures};
 
 /// One message to send.
 #[derive(Debug, Clone)]
@@ -64,13 +67,17 @@ impl Client {
     /// Sends the entries (one with SendMessage, more with SendMessageBatch); the failed ones.
     ///
     /// # Errors
-    /// The request failed as a whole ("Code: message").
-    pub async fn send(&self, queue_url: &str, entries: Vec<SendEntry>) -> Result<Failures, String> {
+    /// The request failed as a whole.
+    pub async fn send(
+        &self,
+        queue_url: &str,
+        entries: &[SendEntry],
+    ) -> Result<Failures, CallError> {
         let sqs = match self {
-            Self::Lean(lean) => return lean.send(queue_url, &entries).await,
+            Self::Lean(lean) => return lean.send(queue_url, entries).await,
             Self::Sdk(sqs) => sqs,
         };
-        if let [entry] = &entries[..] {
+        if let [entry] = entries {
             sqs.client
                 .send_message()
                 .queue_url(queue_url)
@@ -79,22 +86,22 @@ impl Client {
                 .set_message_deduplication_id(entry.dedup.clone())
                 .send()
                 .await
-                .map_err(|error| error_text(sqs, &error))?;
-            return Ok(Failures::new(0, None));
+                .map_err(|error| call_error(sqs, &error))?;
+            return Ok(Failures::none());
         }
         let entries = entries
-            .into_iter()
+            .iter()
             .enumerate()
             .map(|(index, entry)| {
                 SendMessageBatchRequestEntry::builder()
                     .id(index.to_string())
-                    .message_body(entry.body)
-                    .set_message_group_id(entry.group)
-                    .set_message_deduplication_id(entry.dedup)
+                    .message_body(entry.body.clone())
+                    .set_message_group_id(entry.group.clone())
+                    .set_message_deduplication_id(entry.dedup.clone())
                     .build()
-                    .expect("id and body are set")
+                    .map_err(|error| CallError::fatal(error.to_string()))
             })
-            .collect();
+            .collect::<Result<Vec<_>, _>>()?;
         let answer = sqs
             .client
             .send_message_batch()
@@ -102,7 +109,7 @@ impl Client {
             .set_entries(Some(entries))
             .send()
             .await
-            .map_err(|error| error_text(sqs, &error))?;
+            .map_err(|error| call_error(sqs, &error))?;
         Ok(sdk_failures(answer.failed()))
     }
 
@@ -115,7 +122,7 @@ impl Client {
         queue_url: &str,
         max: i32,
         wait: i32,
-    ) -> Result<Vec<Received>, String> {
+    ) -> Result<Vec<Received>, CallError> {
         let sqs = match self {
             Self::Lean(lean) => return lean.receive(queue_url, max, wait).await,
             Self::Sdk(sqs) => sqs,
@@ -128,7 +135,7 @@ impl Client {
             .wait_time_seconds(wait)
             .send()
             .await
-            .map_err(|error| error_text(sqs, &error))?;
+            .map_err(|error| call_error(sqs, &error))?;
         Ok(answer
             .messages
             .unwrap_or_default()
@@ -148,7 +155,7 @@ impl Client {
         &self,
         queue_url: &str,
         handles: &[String],
-    ) -> Result<Failures, String> {
+    ) -> Result<Failures, CallError> {
         let sqs = match self {
             Self::Lean(lean) => return lean.delete_batch(queue_url, handles).await,
             Self::Sdk(sqs) => sqs,
@@ -161,9 +168,9 @@ impl Client {
                     .id(index.to_string())
                     .receipt_handle(handle)
                     .build()
-                    .expect("id and receipt handle are set")
+                    .map_err(|error| CallError::fatal(error.to_string()))
             })
-            .collect();
+            .collect::<Result<Vec<_>, _>>()?;
         let answer = sqs
             .client
             .delete_message_batch()
@@ -171,7 +178,7 @@ impl Client {
             .set_entries(Some(entries))
             .send()
             .await
-            .map_err(|error| error_text(sqs, &error))?;
+            .map_err(|error| call_error(sqs, &error))?;
         Ok(sdk_failures(answer.failed()))
     }
 
@@ -179,7 +186,7 @@ impl Client {
     ///
     /// # Errors
     /// The request failed.
-    pub async fn delete(&self, queue_url: &str, handle: &str) -> Result<(), String> {
+    pub async fn delete(&self, queue_url: &str, handle: &str) -> Result<(), CallError> {
         let sqs = match self {
             Self::Lean(lean) => return lean.delete(queue_url, handle).await,
             Self::Sdk(sqs) => sqs,
@@ -190,22 +197,36 @@ impl Client {
             .receipt_handle(handle)
             .send()
             .await
-            .map_err(|error| error_text(sqs, &error))?;
+            .map_err(|error| call_error(sqs, &error))?;
         Ok(())
     }
 }
 
-/// An SDK error as one line.
-fn error_text<E>(sqs: &Sqs, error: &aws_sdk_sqs::error::SdkError<E>) -> String
+/// An SDK error as one line, and whether trying again may work: no answer (connection
+/// refused or reset, a timeout), a 5xx, or a throttling or transient code.
+fn call_error<E>(sqs: &Sqs, error: &aws_sdk_sqs::error::SdkError<E>) -> CallError
 where
     E: aws_sdk_sqs::error::ProvideErrorMetadata + std::error::Error + 'static,
 {
-    sqs.friendly(error, None).message
+    use aws_sdk_sqs::error::SdkError;
+    let text = sqs.friendly(error, None).message;
+    let retryable = match error {
+        SdkError::ServiceError(service) => {
+            service.raw().status().as_u16() >= 500
+                || service.err().code().is_some_and(failure::is_transient_code)
+        }
+        SdkError::ConstructionFailure(_) => false,
+        _ => true,
+    };
+    CallError { text, retryable }
 }
 
 fn sdk_failures(failed: &[aws_sdk_sqs::types::BatchResultErrorEntry]) -> Failures {
     Failures::new(
-        failed.len(),
+        failed
+            .iter()
+            .map(|failure| FailedEntry::new(failure.id(), failure.code(), failure.sender_fault()))
+            .collect(),
         failed
             .first()
             .map(|failure| (failure.code(), failure.message())),

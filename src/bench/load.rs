@@ -1,6 +1,12 @@
 //! The load itself: producer tasks that send stamped bodies (paced when `--rate` is set),
 //! consumer tasks that long-poll, record and delete, and the coordinator that moves the run
 //! through warm-up, sending and draining, and ticks the reporter.
+//!
+//! Like a real client, every worker rides through failures: a refused or reset connection, a
+//! 5xx or a throttle is counted as an error, waited out ([`Backoff`]) and retried, so a run
+//! survives a server that is killed and restarted. A producer sends a batch's failed entries
+//! again (the same bodies) until the queue acknowledges them, sending ends or
+//! [`SEND_RETRY_FOR`] has passed; the ones it gives up on are booked as unacknowledged.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -13,12 +19,15 @@ use super::client::{Client, Failures, SendEntry};
 use super::payload::{self, Stamp};
 use super::plan::{Budget, Plan, billed_requests};
 use super::report::Reporter;
-use super::stats::{Kind, Recorder};
+use super::retry::Backoff;
+use super::stats::{Kind, Recorder, Sent};
 use crate::cli::DeleteMode;
 use crate::sqs::QueueInfo;
 
-/// Pause after a failed request, so a dead endpoint is not hammered.
-const ERROR_PAUSE: Duration = Duration::from_millis(100);
+/// How long a producer keeps sending a message the queue has not acknowledged.
+const SEND_RETRY_FOR: Duration = Duration::from_secs(10);
+/// How long a consumer keeps deleting a message the queue has not deleted.
+const DELETE_RETRY_FOR: Duration = Duration::from_secs(10);
 /// How often the coordinator checks whether a phase is over.
 const CHECK_PERIOD: Duration = Duration::from_millis(20);
 /// Draining ends when nothing has arrived for this long past the long-poll wait.
@@ -47,6 +56,8 @@ struct Shared {
     claimed: AtomicU64,
     stop_sending: CancellationToken,
     stop_receiving: CancellationToken,
+    /// Ctrl-C: retries stop too.
+    abort: CancellationToken,
 }
 
 impl Shared {
@@ -142,29 +153,104 @@ async fn produce(shared: Arc<Shared>, producer: u16) {
             seq,
             sent_us,
         };
-        let entries: Vec<SendEntry> = (seq..seq + messages as u64)
-            .map(|seq| entry(&shared, &stamp(seq), lane))
+        let numbers: Vec<u64> = (seq..seq + messages as u64).collect();
+        let entries = numbers
+            .iter()
+            .map(|&seq| entry(&shared, &stamp(seq), lane))
             .collect();
         seq += messages as u64;
-        let billed = billed_requests(entries.iter().map(|entry| entry.body.len()).sum());
+        shared.recorder.attempting(producer, seq);
+        let batch = Outgoing {
+            producer,
+            numbers,
+            entries,
+            warmup,
+        };
+        send_until_acknowledged(&shared, batch).await;
+    }
+}
+
+/// A batch of one producer's messages on its way: their numbers and entries, in step.
+struct Outgoing {
+    producer: u16,
+    numbers: Vec<u64>,
+    entries: Vec<SendEntry>,
+    warmup: bool,
+}
+
+impl Outgoing {
+    /// What `failures` leaves to send again (its retryable entries, in order), and how many
+    /// failed beyond hope.
+    fn retry(self, failures: &Failures) -> (Self, u64) {
+        let mut hopeless = 0;
+        let (numbers, entries) = self
+            .numbers
+            .into_iter()
+            .zip(self.entries)
+            .enumerate()
+            .filter_map(|(index, pair)| {
+                if failures.retryable(index) {
+                    return Some(pair);
+                }
+                hopeless += u64::from(failures.failed(index));
+                None
+            })
+            .unzip();
+        let rest = Self {
+            numbers,
+            entries,
+            ..self
+        };
+        (rest, hopeless)
+    }
+}
+
+/// Sends `batch`, then again its entries that failed in a way worth retrying, in order (on a
+/// FIFO queue `queue serve` fails the rest of a failed entry's group in the batch too, so the
+/// group's order holds), until the queue has acknowledged all, sending ends or
+/// [`SEND_RETRY_FOR`] has passed.
+async fn send_until_acknowledged(shared: &Shared, mut batch: Outgoing) {
+    let mut backoff = Backoff::for_at_most(SEND_RETRY_FOR);
+    let warmup = batch.warmup;
+    loop {
+        let billed = billed_requests(batch.entries.iter().map(|entry| entry.body.len()).sum());
         let started = Instant::now();
-        match shared.client.send(&shared.queue.url, entries).await {
+        match shared.client.send(&shared.queue.url, &batch.entries).await {
             Ok(failures) => {
                 shared.note_failures(Kind::Send, &failures);
-                shared.recorder.sent(
-                    started.elapsed(),
-                    messages as u64 - failures.count,
-                    failures.count,
-                    billed,
-                    warmup,
-                );
+                let acknowledged: Vec<u64> = batch
+                    .numbers
+                    .iter()
+                    .enumerate()
+                    .filter(|(index, _)| !failures.failed(*index))
+                    .map(|(_, &seq)| seq)
+                    .collect();
+                let sent = Sent {
+                    producer: batch.producer,
+                    acknowledged: &acknowledged,
+                };
+                let took = started.elapsed();
+                shared
+                    .recorder
+                    .sent(took, sent, failures.count(), billed, warmup);
+                let hopeless;
+                (batch, hopeless) = batch.retry(&failures);
+                shared.recorder.gave_up(hopeless, warmup);
             }
             Err(error) => {
-                shared.recorder.failed(Kind::Send, &error);
-                tokio::time::sleep(ERROR_PAUSE).await;
+                shared.recorder.failed(Kind::Send, &error.text);
+                if !error.retryable {
+                    // Given up, but not at once: the next batch would hammer the endpoint.
+                    backoff.wait(&shared.stop_sending).await;
+                    break;
+                }
             }
         }
+        if batch.entries.is_empty() || !backoff.wait(&shared.stop_sending).await {
+            break;
+        }
     }
+    shared.recorder.gave_up(batch.entries.len() as u64, warmup);
 }
 
 /// The message for `stamp`: its body, and on a FIFO queue its group (the lane's) and a
@@ -185,6 +271,7 @@ fn entry(shared: &Shared, stamp: &Stamp, lane: u32) -> SendEntry {
 async fn consume(shared: Arc<Shared>) {
     let plan = &shared.plan;
     let max = i32::try_from(plan.batch).unwrap_or(10);
+    let mut backoff = Backoff::endless();
     loop {
         let receive = shared.client.receive(&shared.queue.url, max, plan.wait);
         let answer = tokio::select! {
@@ -194,11 +281,14 @@ async fn consume(shared: Arc<Shared>) {
         let messages = match answer {
             Ok(messages) => messages,
             Err(error) => {
-                shared.recorder.failed(Kind::Receive, &error);
-                tokio::time::sleep(ERROR_PAUSE).await;
+                shared.recorder.failed(Kind::Receive, &error.text);
+                if !backoff.wait(&shared.stop_receiving).await {
+                    break;
+                }
                 continue;
             }
         };
+        backoff.reset();
         let now_us = payload::now_us();
         let stamps: Vec<Option<Stamp>> = messages
             .iter()
@@ -221,27 +311,64 @@ async fn consume(shared: Arc<Shared>) {
     }
 }
 
-/// Deletes what was received, as `--delete` says.
+/// Deletes what was received, as `--delete` says, retrying what failed in a way worth it for
+/// up to [`DELETE_RETRY_FOR`] (a message not deleted comes back after its visibility timeout,
+/// as a duplicate).
 async fn delete(shared: &Shared, handles: Vec<String>) {
-    let url = &shared.queue.url;
     match shared.plan.delete {
-        DeleteMode::Batch => match shared.client.delete_batch(url, &handles).await {
+        DeleteMode::Batch => delete_batch(shared, handles).await,
+        DeleteMode::Single => {
+            let deletes = handles.iter().map(|handle| delete_one(shared, handle));
+            futures::future::join_all(deletes).await;
+        }
+    }
+}
+
+async fn delete_batch(shared: &Shared, mut handles: Vec<String>) {
+    let url = &shared.queue.url;
+    let mut backoff = Backoff::for_at_most(DELETE_RETRY_FOR);
+    loop {
+        match shared.client.delete_batch(url, &handles).await {
             Ok(failures) => {
                 shared.note_failures(Kind::Delete, &failures);
-                shared
-                    .recorder
-                    .deleted(handles.len() as u64 - failures.count, failures.count);
+                shared.recorder.deleted(
+                    (handles.len() as u64).saturating_sub(failures.count()),
+                    failures.count(),
+                );
+                handles = handles
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(index, _)| failures.retryable(*index))
+                    .map(|(_, handle)| handle)
+                    .collect();
             }
-            Err(error) => shared.recorder.failed(Kind::Delete, &error),
-        },
-        DeleteMode::Single => {
-            let deletes = handles.iter().map(|handle| async move {
-                match shared.client.delete(url, handle).await {
-                    Ok(()) => shared.recorder.deleted(1, 0),
-                    Err(error) => shared.recorder.failed(Kind::Delete, &error),
+            Err(error) => {
+                shared.recorder.failed(Kind::Delete, &error.text);
+                if !error.retryable {
+                    return;
                 }
-            });
-            futures::future::join_all(deletes).await;
+            }
+        }
+        if handles.is_empty() || !backoff.wait(&shared.abort).await {
+            return;
+        }
+    }
+}
+
+async fn delete_one(shared: &Shared, handle: &str) {
+    let mut backoff = Backoff::for_at_most(DELETE_RETRY_FOR);
+    loop {
+        match shared.client.delete(&shared.queue.url, handle).await {
+            Ok(()) => {
+                shared.recorder.deleted(1, 0);
+                return;
+            }
+            Err(error) => {
+                shared.recorder.failed(Kind::Delete, &error.text);
+                if !error.retryable || !backoff.wait(&shared.abort).await {
+                    return;
+                }
+            }
         }
     }
 }
@@ -264,6 +391,7 @@ pub async fn run(
         claimed: AtomicU64::new(0),
         stop_sending: CancellationToken::new(),
         stop_receiving: CancellationToken::new(),
+        abort: CancellationToken::new(),
         plan,
     });
     let plan = &shared.plan;
@@ -291,6 +419,7 @@ pub async fn run(
             _ = ticks.tick() => reporter.interval(&recorder.interval(), started.elapsed()),
             () = &mut interrupt, if !interrupted => {
                 interrupted = true;
+                shared.abort.cancel();
                 shared.stop_sending.cancel();
                 shared.stop_receiving.cancel();
             }
@@ -316,9 +445,15 @@ pub async fn run(
             sending_ended = Some(Instant::now());
         }
         if let Some(ended) = sending_ended {
-            let counts = recorder.counts();
-            let quiet_since = recorder.last_receive().unwrap_or(ended).max(ended);
-            if plan.consumers == 0 || counts.in_flight() == 0 || now >= quiet_since + drain_idle {
+            let drained = plan.consumers == 0 || recorder.counts().not_received() == 0;
+            let waited_enough = match plan.drain_timeout {
+                Some(limit) => now >= ended + limit,
+                None => {
+                    let quiet_since = recorder.last_receive().unwrap_or(ended).max(ended);
+                    now >= quiet_since + drain_idle
+                }
+            };
+            if drained || waited_enough {
                 shared.stop_receiving.cancel();
             }
         }

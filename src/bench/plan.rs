@@ -47,6 +47,11 @@ pub struct Plan {
     pub fifo_groups: u32,
     /// How messages are deleted.
     pub delete: DeleteMode,
+    /// Drain until every acknowledged message arrived or this long after sending ended;
+    /// `None` drains until nothing has arrived for the long-poll wait and a grace period.
+    pub drain_timeout: Option<Duration>,
+    /// Fail unless every acknowledged message arrived and nothing unexpected did.
+    pub verify: bool,
     /// Between report lines.
     pub interval: Duration,
     /// Lines or JSON.
@@ -70,6 +75,11 @@ impl Plan {
                 "--count needs at least one producer (--producers N)".into(),
             ));
         }
+        if args.verify && (args.producers == 0 || args.consumers == 0) {
+            return Err(UsageError(
+                "--verify checks what this run sent against what it received: it needs producers and consumers".into(),
+            ));
+        }
         Ok(Self {
             producers: args.producers,
             consumers: args.consumers,
@@ -84,6 +94,8 @@ impl Plan {
             warmup: Duration::from_secs(args.warmup),
             fifo_groups: args.fifo_groups,
             delete: args.delete,
+            drain_timeout: args.drain_timeout.map(Duration::from_secs),
+            verify: args.verify,
             interval: Duration::from_secs_f64(args.interval),
             output: args.output,
         })
@@ -186,6 +198,11 @@ mod tests {
     fn runs_that_cannot_work_are_usage_errors() {
         assert!(plan(&["--producers", "0", "--consumers", "0"]).is_err());
         assert!(plan(&["--producers", "0", "--count", "5"]).is_err());
+        assert!(plan(&["--verify", "--consumers", "0"]).is_err());
+        assert!(plan(&["--verify", "--producers", "0"]).is_err());
+        let verified = plan(&["--verify", "--drain-timeout", "30"]).unwrap();
+        assert!(verified.verify);
+        assert_eq!(verified.drain_timeout, Some(Duration::from_secs(30)));
         for bad in [
             &["--batch", "11"][..],
             &["--size", "10"],
@@ -193,6 +210,8 @@ mod tests {
             &["--interval", "0"],
             &["--count", "5", "--duration", "5"],
             &["--create"],
+            &["--drain-timeout", "0"],
+            &["--visibility-timeout", "43201"],
         ] {
             let parsed = Cli::try_parse_from(["queue", "bench"].iter().chain(bad));
             assert!(parsed.is_err(), "{bad:?}");

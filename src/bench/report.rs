@@ -178,7 +178,7 @@ impl Reporter {
                 "received_per_s": received_per_s.round(),
                 "empty_receives": now.empty_receives - last.empty_receives,
                 "errors": now.errors - last.errors,
-                "in_flight": now.in_flight(),
+                "in_flight": now.not_received(),
                 "duplicates": now.duplicates,
                 "e2e_latency_ms": {
                     "p50": ms(snapshot.e2e_interval.p50),
@@ -193,7 +193,7 @@ impl Reporter {
                 rate(received_per_s),
                 thousands(now.empty_receives - last.empty_receives),
                 thousands(now.errors - last.errors),
-                thousands(now.in_flight()),
+                thousands(now.not_received()),
                 snapshot.e2e_interval.p50,
                 snapshot.e2e_interval.p99,
             ),
@@ -228,6 +228,11 @@ fn summary_json(summary: &Summary) -> Value {
         "send_seconds": (summary.send_window.as_secs_f64() * 1000.0).round() / 1000.0,
         "sent": counts.sent,
         "received": counts.received,
+        "sent_received": counts.sent_received,
+        "lost": counts.not_received(),
+        "unacknowledged": counts.unacknowledged,
+        "unacknowledged_received": counts.unacknowledged_received(),
+        "unexpected": counts.unexpected,
         "sent_per_s": summary.sent_per_s().round(),
         "received_per_s": summary.received_per_s().round(),
         "errors": counts.errors,
@@ -235,7 +240,7 @@ fn summary_json(summary: &Summary) -> Value {
         "out_of_order": counts.out_of_order,
         "empty_receives": counts.empty_receives,
         "deleted": counts.deleted,
-        "not_received": counts.in_flight(),
+        "not_received": counts.not_received(),
         "foreign": counts.foreign,
         "requests": {
             "send": counts.send_requests,
@@ -248,6 +253,20 @@ fn summary_json(summary: &Summary) -> Value {
         "e2e_latency_ms": latency_json(&summary.e2e_latency),
         "first_errors": summary.first_errors,
     })
+}
+
+/// Where every message went: the acknowledged ones received or lost, the unacknowledged ones
+/// and those of them that arrived anyway, and arrivals this run never sent.
+fn accounting_line(counts: &Counts) -> String {
+    format!(
+        "acknowledged {}: {} received, {} lost; unacknowledged {} ({} received anyway); unexpected {}",
+        thousands(counts.sent),
+        thousands(counts.sent_received),
+        thousands(counts.not_received()),
+        thousands(counts.unacknowledged),
+        thousands(counts.unacknowledged_received()),
+        thousands(counts.unexpected),
+    )
 }
 
 fn summary_lines(summary: &Summary) -> Vec<String> {
@@ -270,8 +289,9 @@ fn summary_lines(summary: &Summary) -> Vec<String> {
             rate(summary.sent_per_s()),
             thousands(counts.received),
             rate(summary.received_per_s()),
-            thousands(counts.in_flight()),
+            thousands(counts.not_received()),
         ),
+        accounting_line(counts),
         format!(
             "duplicates {}, out of order {}, empty receives {}, errors {}{}",
             thousands(counts.duplicates),
@@ -322,7 +342,10 @@ mod tests {
         Summary {
             counts: Counts {
                 sent: 20_000,
-                received: 19_990,
+                received: 19_993,
+                sent_received: 19_990,
+                unacknowledged: 5,
+                unexpected: 1,
                 duplicates: 3,
                 out_of_order: 12,
                 empty_receives: 4,
@@ -360,6 +383,11 @@ mod tests {
         assert_eq!(value["received_per_s"], 4_998.0);
         assert_eq!(value["duplicates"], 3);
         assert_eq!(value["not_received"], 10);
+        assert_eq!(value["lost"], 10);
+        assert_eq!(value["sent_received"], 19_990);
+        assert_eq!(value["unacknowledged"], 5);
+        assert_eq!(value["unacknowledged_received"], 2);
+        assert_eq!(value["unexpected"], 1);
         assert_eq!(value["send_latency_ms"]["p999"], 4.0);
         assert_eq!(value["e2e_latency_ms"]["count"], 0);
         for key in ["p50", "p95", "p99", "p999", "max"] {
@@ -374,18 +402,22 @@ mod tests {
         let lines = summary_lines(&summary());
         assert_eq!(
             lines[0],
-            "sent 20,000 in 2.0 s (10,000 msg/s), received 19,990 (4,998 msg/s), 10 not received"
+            "sent 20,000 in 2.0 s (10,000 msg/s), received 19,993 (4,998 msg/s), 10 not received"
         );
         assert_eq!(
             lines[1],
+            "acknowledged 20,000: 19,990 received, 10 lost; unacknowledged 5 (2 received anyway); unexpected 1"
+        );
+        assert_eq!(
+            lines[2],
             "duplicates 3, out of order 12, empty receives 4, errors 0"
         );
-        assert!(lines[2].contains("p99.9 4.00"), "{}", lines[2]);
-        assert!(lines[3].ends_with("none measured"), "{}", lines[3]);
+        assert!(lines[3].contains("p99.9 4.00"), "{}", lines[3]);
+        assert!(lines[4].ends_with("none measured"), "{}", lines[4]);
         assert!(
-            lines[4].contains("6,004 billed requests cost $0.0024"),
+            lines[5].contains("6,004 billed requests cost $0.0024"),
             "{}",
-            lines[4]
+            lines[5]
         );
     }
 

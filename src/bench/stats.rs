@@ -1,6 +1,7 @@
 //! What a bench run measured: request and message counters, HDR histograms of send and
-//! end-to-end latency, and duplicate and order tracking per producer. Every worker records
-//! into one [`Recorder`]; the reporter takes [`Snapshot`]s of it.
+//! end-to-end latency, duplicate and order tracking per producer, and the run's own books on
+//! its messages ([`Ledger`]). Every worker records into one [`Recorder`]; the reporter takes
+//! [`Snapshot`]s of it.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -8,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 
+use super::ledger::{Bits, Ledger};
 use super::payload::Stamp;
 
 /// Highest latency the histograms hold exactly (an hour, in microseconds); slower ones are
@@ -29,12 +31,23 @@ pub enum Kind {
 
 /// Running totals. Message counts cover measured messages only (not the warm-up's); request
 /// counts cover every request made, since every one is billed.
+///
+/// Every distinct message received is one of: acknowledged by the queue (`sent_received`),
+/// attempted but never acknowledged ([`Counts::unacknowledged_received`]), or never attempted
+/// by this run (`unexpected`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
-    /// Messages the queue accepted.
+    /// Distinct messages the queue acknowledged.
     pub sent: u64,
-    /// Distinct messages received.
+    /// Distinct bench messages received (of any run).
     pub received: u64,
+    /// Acknowledged messages received at least once.
+    pub sent_received: u64,
+    /// Attempted messages the producers gave up on without an acknowledgement (after their
+    /// retries, or because sending ended).
+    pub unacknowledged: u64,
+    /// Bench messages received that this run never attempted (another run's).
+    pub unexpected: u64,
     /// Deliveries of a message already received.
     pub duplicates: u64,
     /// First deliveries that came after a later message of the same producer.
@@ -58,10 +71,19 @@ pub struct Counts {
 }
 
 impl Counts {
-    /// Measured messages sent but not (yet) received.
+    /// Acknowledged messages not (yet) received: in flight during the run, lost at its end.
     #[must_use]
-    pub fn in_flight(&self) -> u64 {
-        self.sent.saturating_sub(self.received)
+    pub fn not_received(&self) -> u64 {
+        self.sent.saturating_sub(self.sent_received)
+    }
+
+    /// Messages received whose send was attempted but never acknowledged (the queue may have
+    /// stored one before its answer was lost). Exact once the producers have stopped.
+    #[must_use]
+    pub fn unacknowledged_received(&self) -> u64 {
+        self.received
+            .saturating_sub(self.sent_received)
+            .saturating_sub(self.unexpected)
     }
 }
 
@@ -116,27 +138,24 @@ pub struct Snapshot {
 /// kept per FIFO message group, so it is judged per lane).
 #[derive(Debug, Default)]
 struct Seen {
-    bits: Vec<u64>,
+    received: Bits,
     highest: HashMap<u32, u64>,
 }
 
-impl Seen {
-    /// Marks `seq` received; whether it was already.
-    fn insert(&mut self, seq: u64) -> bool {
-        let (word, bit) = (usize::try_from(seq / 64).unwrap_or(usize::MAX), seq % 64);
-        if word >= self.bits.len() {
-            self.bits.resize(word + 1, 0);
-        }
-        let mask = 1 << bit;
-        let already = self.bits[word] & mask != 0;
-        self.bits[word] |= mask;
-        already
-    }
+/// The numbers one send request of a producer got acknowledged.
+#[derive(Debug, Clone, Copy)]
+pub struct Sent<'a> {
+    /// The producer.
+    pub producer: u16,
+    /// Its numbers the queue acknowledged.
+    pub acknowledged: &'a [u64],
 }
 
 /// Everything behind the lock.
 struct Inner {
+    /// Request and delivery counters; the message accounting is in `ledger`.
     counts: Counts,
+    ledger: Ledger,
     send_latency: Histogram<u64>,
     e2e: Histogram<u64>,
     e2e_interval: Histogram<u64>,
@@ -161,19 +180,28 @@ fn micros(duration: Duration) -> u64 {
         .max(1)
 }
 
-impl Default for Recorder {
-    fn default() -> Self {
-        Self::new()
+impl Inner {
+    /// The counters with the ledger's accounting.
+    fn counts(&self) -> Counts {
+        let tally = self.ledger.tally();
+        Counts {
+            sent: tally.acknowledged,
+            sent_received: tally.acknowledged_received,
+            unacknowledged: tally.unacknowledged,
+            unexpected: tally.unexpected,
+            ..self.counts
+        }
     }
 }
 
 impl Recorder {
-    /// An empty recorder.
+    /// An empty recorder for run `run` (whose messages it keeps books on).
     #[must_use]
-    pub fn new() -> Self {
+    pub fn new(run: u32) -> Self {
         Self {
             inner: Mutex::new(Inner {
                 counts: Counts::default(),
+                ledger: Ledger::new(run),
                 send_latency: histogram(),
                 e2e: histogram(),
                 e2e_interval: histogram(),
@@ -189,16 +217,33 @@ impl Recorder {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// A send request that took `took`: `accepted` messages taken, `failed` entries refused,
-    /// `billed` requests as SQS bills them. Warm-up sends count as requests only.
-    pub fn sent(&self, took: Duration, accepted: u64, failed: u64, billed: u64, warmup: bool) {
+    /// Producer `producer` is about to send its numbers below `below` (before the request
+    /// goes, so that no arrival can precede it).
+    pub fn attempting(&self, producer: u16, below: u64) {
+        self.lock().ledger.attempting(producer, below);
+    }
+
+    /// A send request of `producer` that took `took`: the numbers it acknowledged, `failed`
+    /// entries refused, `billed` requests as SQS bills them. Warm-up sends count as requests
+    /// only.
+    pub fn sent(&self, took: Duration, sent: Sent<'_>, failed: u64, billed: u64, warmup: bool) {
         let mut inner = self.lock();
+        let inner = &mut *inner;
         inner.counts.send_requests += 1;
         inner.counts.billed_requests += billed;
         inner.counts.errors += failed;
         if !warmup {
-            inner.counts.sent += accepted;
+            for &seq in sent.acknowledged {
+                inner.ledger.acknowledged(sent.producer, seq);
+            }
             inner.send_latency.saturating_record(micros(took));
+        }
+    }
+
+    /// A producer gave up on `count` messages without an acknowledgement.
+    pub fn gave_up(&self, count: u64, warmup: bool) {
+        if !warmup {
+            self.lock().ledger.gave_up(count);
         }
     }
 
@@ -225,10 +270,11 @@ impl Recorder {
                 continue;
             }
             let seen = inner.seen.entry((stamp.run, stamp.producer)).or_default();
-            if seen.insert(stamp.seq) {
+            if seen.received.insert(stamp.seq) {
                 inner.counts.duplicates += 1;
                 continue;
             }
+            inner.ledger.first_delivery(stamp);
             let highest = seen.highest.entry(stamp.lane).or_insert(stamp.seq);
             if stamp.seq < *highest {
                 inner.counts.out_of_order += 1;
@@ -275,7 +321,7 @@ impl Recorder {
     /// The totals now.
     #[must_use]
     pub fn counts(&self) -> Counts {
-        self.lock().counts
+        self.lock().counts()
     }
 
     /// The figures now, starting a new interval for the end-to-end percentiles.
@@ -285,7 +331,7 @@ impl Recorder {
         let e2e_interval = Percentiles::of(&inner.e2e_interval);
         inner.e2e_interval.reset();
         Snapshot {
-            counts: inner.counts,
+            counts: inner.counts(),
             e2e_interval,
         }
     }
@@ -345,7 +391,7 @@ mod tests {
 
     #[test]
     fn duplicates_and_late_messages_are_counted_per_producer() {
-        let recorder = Recorder::new();
+        let recorder = Recorder::new(9);
         recorder.received(&[stamp(0, 0), stamp(0, 2), stamp(1, 0)], 3_000, 1);
         recorder.received(&[stamp(0, 1), stamp(0, 2), stamp(1, 1)], 5_000, 1);
         let counts = recorder.counts();
@@ -360,7 +406,7 @@ mod tests {
 
     #[test]
     fn order_is_judged_per_lane() {
-        let recorder = Recorder::new();
+        let recorder = Recorder::new(9);
         let in_lane = |lane, seq| {
             Some(Stamp {
                 lane,
@@ -375,7 +421,7 @@ mod tests {
 
     #[test]
     fn foreign_and_warmup_messages_are_not_measured() {
-        let recorder = Recorder::new();
+        let recorder = Recorder::new(9);
         let other_run = Stamp {
             run: 8,
             ..stamp(0, 0).unwrap()
@@ -396,18 +442,34 @@ mod tests {
 
     #[test]
     fn an_interval_resets_only_the_interval_histogram() {
-        let recorder = Recorder::new();
+        let recorder = Recorder::new(9);
         recorder.received(&[stamp(0, 0)], 11_000, 1);
         assert_eq!(recorder.interval().e2e_interval.count, 1);
         assert_eq!(recorder.interval().e2e_interval.count, 0);
         assert_eq!(recorder.latencies().1.count, 1);
     }
 
+    fn acknowledged(seqs: &[u64]) -> Sent<'_> {
+        Sent {
+            producer: 0,
+            acknowledged: seqs,
+        }
+    }
+
     #[test]
     fn warmup_sends_are_requests_but_not_messages() {
-        let recorder = Recorder::new();
-        recorder.sent(Duration::from_millis(2), 10, 0, 1, true);
-        recorder.sent(Duration::from_millis(4), 9, 1, 1, false);
+        let recorder = Recorder::new(9);
+        recorder.attempting(0, 20);
+        let warm: Vec<u64> = (0..10).collect();
+        recorder.sent(Duration::from_millis(2), acknowledged(&warm), 0, 1, true);
+        let measured: Vec<u64> = (10..19).collect();
+        recorder.sent(
+            Duration::from_millis(4),
+            acknowledged(&measured),
+            1,
+            1,
+            false,
+        );
         recorder.failed(Kind::Send, "boom");
         recorder.failed(Kind::Send, "again");
         let counts = recorder.counts();
@@ -416,5 +478,53 @@ mod tests {
         assert_eq!(counts.errors, 3, "one failed entry and two failed requests");
         assert_eq!(recorder.latencies().0.count, 1);
         assert_eq!(recorder.first_errors(), vec!["send: boom".to_string()]);
+    }
+
+    #[test]
+    fn every_message_received_is_accounted_for_once() {
+        let recorder = Recorder::new(9);
+        recorder.attempting(0, 6);
+        // 0 arrives before its acknowledgement is read; 1 is acknowledged and arrives twice;
+        // 2 is acknowledged and never arrives; 3 and 4 were refused and given up on, and 3
+        // arrives anyway; 7 was never attempted; one comes from another run.
+        recorder.received(&[stamp(0, 0), stamp(0, 1)], 2_000, 1);
+        recorder.sent(
+            Duration::from_millis(1),
+            acknowledged(&[0, 1, 2, 5]),
+            2,
+            1,
+            false,
+        );
+        recorder.gave_up(2, false);
+        let other_run = Stamp {
+            run: 8,
+            ..stamp(0, 3).unwrap()
+        };
+        recorder.received(
+            &[
+                stamp(0, 1),
+                stamp(0, 3),
+                stamp(0, 5),
+                stamp(0, 7),
+                Some(other_run),
+                None,
+            ],
+            3_000,
+            1,
+        );
+        let counts = recorder.counts();
+        assert_eq!(counts.sent, 4);
+        assert_eq!(counts.received, 6, "0, 1, 3, 5, 7 and the other run's");
+        assert_eq!(counts.sent_received, 3, "0, 1 and 5");
+        assert_eq!(counts.not_received(), 1, "2 is lost");
+        assert_eq!(counts.unacknowledged, 2);
+        assert_eq!(counts.unacknowledged_received(), 1, "3");
+        assert_eq!(counts.unexpected, 2, "7 and the other run's");
+        assert_eq!(counts.foreign, 1);
+        assert_eq!(counts.duplicates, 1);
+        assert_eq!(
+            counts.received,
+            counts.sent_received + counts.unacknowledged_received() + counts.unexpected
+        );
     }
 }

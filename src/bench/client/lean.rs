@@ -23,7 +23,7 @@ use hyper_util::rt::TokioExecutor;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::{Received, SendEntry};
+use super::{CallError, FailedEntry, Failures, Received, SendEntry};
 
 /// Credentials are fetched again when they expire within this long.
 const REFRESH_BEFORE: Duration = Duration::from_secs(300);
@@ -147,9 +147,13 @@ struct BatchAnswer {
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct BatchFailure {
+    #[serde(default)]
+    id: String,
     code: String,
     #[serde(default)]
     message: Option<String>,
+    #[serde(default)]
+    sender_fault: bool,
 }
 
 #[derive(Deserialize)]
@@ -172,33 +176,15 @@ struct ErrorAnswer {
     message: String,
 }
 
-/// A batch answer's failures: how many, and the first as text.
-pub struct Failures {
-    /// How many entries failed.
-    pub count: u64,
-    /// The first failure, "Code: message".
-    pub first: Option<String>,
-}
-
-impl Failures {
-    /// `count` failures, the first with this code and message.
-    #[must_use]
-    pub fn new(count: usize, first: Option<(&str, Option<&str>)>) -> Self {
-        Self {
-            count: count as u64,
-            first: first.map(|(code, message)| match message {
-                Some(message) => format!("{code}: {message}"),
-                None => code.to_string(),
-            }),
-        }
-    }
-}
-
 impl From<BatchAnswer> for Failures {
     fn from(answer: BatchAnswer) -> Self {
         let first = answer.failed.first();
         Self::new(
-            answer.failed.len(),
+            answer
+                .failed
+                .iter()
+                .map(|failure| FailedEntry::new(&failure.id, &failure.code, failure.sender_fault))
+                .collect(),
             first.map(|failure| (failure.code.as_str(), failure.message.as_deref())),
         )
     }
@@ -251,7 +237,7 @@ impl Lean {
         })
     }
 
-    async fn credentials(&self) -> Result<Option<Credentials>, String> {
+    async fn credentials(&self) -> Result<Option<Credentials>, CallError> {
         let Some(provider) = &self.provider else {
             return Ok(None);
         };
@@ -272,27 +258,30 @@ impl Lean {
         let credentials = provider
             .provide_credentials()
             .await
-            .map_err(|error| format!("no credentials: {error}"))?;
+            .map_err(|error| CallError::fatal(format!("no credentials: {error}")))?;
         *self.cached.lock().unwrap_or_else(PoisonError::into_inner) = Some(credentials.clone());
         Ok(Some(credentials))
     }
 
-    /// Signs and posts one call; its answer parsed, or the error as "Code: message".
+    /// Signs and posts one call; its answer parsed, or the error as "Code: message". No
+    /// answer (refused, reset, cut short, too slow) and a 5xx are worth retrying.
     async fn call<T: DeserializeOwned>(
         &self,
         target: &str,
         input: &impl Serialize,
         wait: Duration,
-    ) -> Result<T, String> {
-        let body = serde_json::to_vec(input).map_err(|error| error.to_string())?;
+    ) -> Result<T, CallError> {
+        let body =
+            serde_json::to_vec(input).map_err(|error| CallError::fatal(error.to_string()))?;
         let mut request = Request::post(self.uri.clone())
             .header(http::header::HOST, self.host.clone())
             .header(http::header::CONTENT_TYPE, CONTENT_TYPE)
             .header("x-amz-target", format!("AmazonSQS.{target}"))
             .body(Full::new(Bytes::new()))
-            .map_err(|error| error.to_string())?;
+            .map_err(|error| CallError::fatal(error.to_string()))?;
         if let Some(credentials) = self.credentials().await? {
-            self.sign(&mut request, &body, credentials)?;
+            self.sign(&mut request, &body, credentials)
+                .map_err(CallError::fatal)?;
         }
         *request.body_mut() = Full::new(Bytes::from(body));
         let call = async {
@@ -310,13 +299,21 @@ impl Lean {
                 .to_bytes();
             Ok::<_, String>((status, bytes))
         };
-        let (status, bytes) = tokio::time::timeout(wait + CALL_TIMEOUT, call)
-            .await
-            .map_err(|_| format!("no answer from {} in {:?}", self.uri, wait + CALL_TIMEOUT))??;
+        let (status, bytes) = match tokio::time::timeout(wait + CALL_TIMEOUT, call).await {
+            Ok(answer) => answer.map_err(CallError::transient)?,
+            Err(_) => {
+                let limit = wait + CALL_TIMEOUT;
+                return Err(CallError::transient(format!(
+                    "no answer from {} in {limit:?}",
+                    self.uri
+                )));
+            }
+        };
         if status != StatusCode::OK {
-            return Err(error_text(status, &bytes));
+            return Err(error_answer(status, &bytes));
         }
-        serde_json::from_slice(&bytes).map_err(|error| format!("unreadable answer: {error}"))
+        serde_json::from_slice(&bytes)
+            .map_err(|error| CallError::fatal(format!("unreadable answer: {error}")))
     }
 
     fn sign(
@@ -353,14 +350,18 @@ impl Lean {
     ///
     /// # Errors
     /// The request failed as a whole.
-    pub async fn send(&self, queue_url: &str, entries: &[SendEntry]) -> Result<Failures, String> {
+    pub async fn send(
+        &self,
+        queue_url: &str,
+        entries: &[SendEntry],
+    ) -> Result<Failures, CallError> {
         if let [entry] = entries {
             let input = SendMessage {
                 queue_url,
                 message: entry.into(),
             };
             let _: Ignored = self.call("SendMessage", &input, Duration::ZERO).await?;
-            return Ok(Failures::new(0, None));
+            return Ok(Failures::none());
         }
         let input = SendMessageBatch {
             queue_url,
@@ -388,7 +389,7 @@ impl Lean {
         queue_url: &str,
         max: i32,
         wait: i32,
-    ) -> Result<Vec<Received>, String> {
+    ) -> Result<Vec<Received>, CallError> {
         let input = ReceiveMessage {
             queue_url,
             max_number_of_messages: max,
@@ -407,7 +408,7 @@ impl Lean {
         &self,
         queue_url: &str,
         handles: &[String],
-    ) -> Result<Failures, String> {
+    ) -> Result<Failures, CallError> {
         let input = DeleteMessageBatch {
             queue_url,
             entries: handles
@@ -429,13 +430,23 @@ impl Lean {
     ///
     /// # Errors
     /// The request failed.
-    pub async fn delete(&self, queue_url: &str, handle: &str) -> Result<(), String> {
+    pub async fn delete(&self, queue_url: &str, handle: &str) -> Result<(), CallError> {
         let input = DeleteMessage {
             queue_url,
             receipt_handle: handle,
         };
         let _: Ignored = self.call("DeleteMessage", &input, Duration::ZERO).await?;
         Ok(())
+    }
+}
+
+/// An error answer as a [`CallError`]: worth retrying after a 5xx or a throttling code.
+fn error_answer(status: StatusCode, body: &[u8]) -> CallError {
+    let text = error_text(status, body);
+    let code = text.split(':').next().unwrap_or_default();
+    CallError {
+        retryable: status.is_server_error() || super::failure::is_transient_code(code),
+        text,
     }
 }
 
@@ -474,6 +485,30 @@ mod tests {
             error_text(StatusCode::BAD_GATEWAY, b"<html>proxy</html>"),
             "HTTP 502 Bad Gateway: <html>proxy</html>"
         );
+    }
+
+    #[test]
+    fn throttling_and_5xx_answers_are_retryable() {
+        let throttled =
+            br#"{"__type":"com.amazonaws.sqs#RequestThrottled","message":"Rate exceeded"}"#;
+        assert!(error_answer(StatusCode::FORBIDDEN, throttled).retryable);
+        let internal = br#"{"__type":"com.amazonaws.sqs#InternalFailure","message":"oops"}"#;
+        assert!(error_answer(StatusCode::INTERNAL_SERVER_ERROR, internal).retryable);
+        assert!(error_answer(StatusCode::BAD_GATEWAY, b"<html>proxy</html>").retryable);
+        let missing = br#"{"__type":"com.amazonaws.sqs#QueueDoesNotExist","message":"gone"}"#;
+        assert!(!error_answer(StatusCode::BAD_REQUEST, missing).retryable);
+    }
+
+    #[test]
+    fn batch_failures_name_their_entries() {
+        let answer: BatchAnswer = serde_json::from_slice(
+            br#"{"Successful":[{"Id":"0"}],"Failed":[{"Id":"1","SenderFault":false,"Code":"InternalError","Message":"again"},{"Id":"2","SenderFault":true,"Code":"InvalidParameterValue"}]}"#,
+        )
+        .unwrap();
+        let failures = Failures::from(answer);
+        assert_eq!(failures.count(), 2);
+        assert!(failures.retryable(1) && failures.failed(2) && !failures.retryable(2));
+        assert_eq!(failures.first.as_deref(), Some("InternalError: again"));
     }
 
     #[tokio::test]
