@@ -19,6 +19,7 @@
 //!   entry of the fuzz targets in `fuzz/`.
 
 mod actions;
+mod answer;
 mod attributes;
 mod auth;
 mod clock;

@@ -16,8 +16,7 @@ pub mod send;
 pub mod tags;
 pub mod visibility;
 
-use serde_json::Value;
-
+use super::answer::Answer;
 use super::engine::RequestContext;
 use super::error::SqsError;
 use super::store::{Now, State};
@@ -31,6 +30,10 @@ use super::validate::Input;
 /// errors that depend on what it finds there (a stale receipt handle, a purge too soon, an
 /// existing queue with other attributes).
 pub trait Action: Sized {
+    /// What [`Action::apply`] answers: a JSON-protocol-shaped value, or a typed answer on the
+    /// hot actions (see `answer.rs`).
+    type Output: Into<Answer>;
+
     /// Checks every parameter of `input` and resolves the queue it names.
     ///
     /// # Errors
@@ -41,11 +44,11 @@ pub trait Action: Sized {
     ///
     /// # Errors
     /// What only the state can decide.
-    fn apply(self, state: &mut State, now: Now) -> Result<Value, SqsError>;
+    fn apply(self, state: &mut State, now: Now) -> Result<Self::Output, SqsError>;
 }
 
 /// A synchronous action, found by name.
-type Run = fn(&mut State, &RequestContext, &Input<'_>, Now) -> Result<Value, SqsError>;
+type Run = fn(&mut State, &RequestContext, &Input<'_>, Now) -> Result<Answer, SqsError>;
 
 /// Parses action `A`'s request, then applies it: the one place every synchronous action runs.
 fn run<A: Action>(
@@ -53,8 +56,10 @@ fn run<A: Action>(
     ctx: &RequestContext,
     input: &Input<'_>,
     now: Now,
-) -> Result<Value, SqsError> {
-    A::parse(ctx, input, state)?.apply(state, now)
+) -> Result<Answer, SqsError> {
+    A::parse(ctx, input, state)?
+        .apply(state, now)
+        .map(Into::into)
 }
 
 /// Whether the server serves an action called `name`, those the engine runs itself

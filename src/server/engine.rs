@@ -22,6 +22,7 @@ use tokio_util::task::TaskTracker;
 
 use super::ServeOptions;
 use super::actions::{self, move_tasks, receive};
+use super::answer::Answer;
 use super::attributes::QueueConfig;
 use super::clock::Clock;
 use super::durable::{Commit, DataDir};
@@ -271,7 +272,7 @@ impl Engine {
     }
 
     /// Runs one action. `action` is the operation name (`SendMessage`); `input` is the request
-    /// as the JSON protocol would carry it.
+    /// as the JSON protocol would carry it, and so is the answer.
     ///
     /// # Errors
     /// Any SQS error the action can answer with, including `UnsupportedOperation` for unknown
@@ -282,11 +283,27 @@ impl Engine {
         action: &str,
         input: Value,
     ) -> Result<Value, SqsError> {
+        self.answer(ctx, action, input)
+            .await
+            .map(Answer::into_value)
+    }
+
+    /// [`Engine::dispatch`] with the answer as the action gave it: typed on the hot actions,
+    /// so the JSON protocol writes it without building a value (see `answer.rs`).
+    ///
+    /// # Errors
+    /// As [`Engine::dispatch`].
+    pub(super) async fn answer(
+        &self,
+        ctx: &RequestContext,
+        action: &str,
+        input: Value,
+    ) -> Result<Answer, SqsError> {
         if action == "ReceiveMessage" {
             return self.receive(ctx, &input).await;
         }
         if action == "StartMessageMoveTask" {
-            return self.start_move_task(ctx, &input).await;
+            return self.start_move_task(ctx, &input).await.map(Answer::Value);
         }
         let apply = actions::find(action).ok_or_else(|| SqsError::unsupported_operation(action))?;
         let now = self.now();
@@ -304,7 +321,7 @@ impl Engine {
     /// the lock) as a registered listener of its queue until a wake, the next message
     /// becoming visible, or its deadline. A send on a server it listens to makes it answer from
     /// those servers; every other wake, and the deadline, sweeps the whole queue.
-    async fn receive(&self, ctx: &RequestContext, input: &Value) -> Result<Value, SqsError> {
+    async fn receive(&self, ctx: &RequestContext, input: &Value) -> Result<Answer, SqsError> {
         let start = self.now();
         let request = receive::ReceiveMessageRequest::parse(ctx, &Input::new(input), &self.lock())?;
         let long_poll = request.wait > 0;
@@ -347,7 +364,7 @@ impl Engine {
             };
             drop(stale.take());
             let Some(registered) = listener.as_ref() else {
-                return Ok(json!({}));
+                return Ok(Answer::Value(json!({})));
             };
             let sleep = tokio::time::sleep_until(self.shared.clock.to_tokio(target));
             tokio::select! {

@@ -24,15 +24,14 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, Method, Uri};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::response::Response;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
+use super::answer::Answer;
 use super::engine::{Engine, RequestContext, probability};
 use super::error::SqsError;
 use super::{Keys, ServeOptions};
@@ -85,13 +84,10 @@ pub(crate) fn router(
         .with_state(wire)
 }
 
-async fn handle(
-    State(wire): State<Wire>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
+/// Takes the request whole: axum's `HeaderMap` and `Uri` extractors would copy them.
+async fn handle(State(wire): State<Wire>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
     let request_id = request_id();
     let (body, denied) =
         signature::check(wire.auth.as_deref(), &method, &uri, &headers, body).await;
@@ -126,14 +122,14 @@ impl Wire {
         ctx: &RequestContext,
         action: &str,
         input: Value,
-    ) -> Result<Value, SqsError> {
+    ) -> Result<Answer, SqsError> {
         if let Some(error) = self.injected_failure() {
             return Err(error);
         }
         tokio::select! {
-            outcome = self.engine.dispatch(ctx, action, input) => outcome,
+            outcome = self.engine.answer(ctx, action, input) => outcome,
             () = self.shutdown.cancelled(), if action == "ReceiveMessage" => {
-                Ok(Value::Object(Map::new()))
+                Ok(Answer::Value(Value::Object(Map::new())))
             }
         }
     }

@@ -3,7 +3,9 @@
 
 use std::collections::HashSet;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
+
+use crate::server::answer::{Batch, EntryId};
 
 use crate::server::error::SqsError;
 use crate::server::store::State;
@@ -55,19 +57,6 @@ pub fn injected_failure(id: &str) -> Value {
     failed(id, &SqsError::internal_error())
 }
 
-/// The batch answer. As SQS does, an empty list is left out (SDKs default the missing list:
-/// both are required in the model).
-#[must_use]
-pub fn result(successful: Vec<Value>, failed: Vec<Value>) -> Value {
-    let mut answer = Map::new();
-    for (name, list) in [("Successful", successful), ("Failed", failed)] {
-        if !list.is_empty() {
-            answer.insert(name.to_string(), Value::Array(list));
-        }
-    }
-    Value::Object(answer)
-}
-
 /// One entry of a checked batch: its Id, and its parameters or why they are invalid (which
 /// fails this entry only).
 #[derive(Debug)]
@@ -104,8 +93,8 @@ pub fn each<T>(
     state: &mut State,
     entries: Vec<Entry<T>>,
     mut one: impl FnMut(&mut State, T) -> Result<(), SqsError>,
-) -> Value {
-    let mut successful = Vec::new();
+) -> Batch<EntryId> {
+    let mut successful = Vec::with_capacity(entries.len());
     let mut failures = Vec::new();
     for Entry { id, parsed } in entries {
         if state.entry_fails() {
@@ -113,11 +102,14 @@ pub fn each<T>(
             continue;
         }
         match parsed.and_then(|entry| one(state, entry)) {
-            Ok(()) => successful.push(json!({ "Id": id })),
+            Ok(()) => successful.push(EntryId { id }),
             Err(error) => failures.push(failed(&id, &error)),
         }
     }
-    result(successful, failures)
+    Batch {
+        failed: failures,
+        successful,
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use super::Action;
 use super::batch;
+use crate::server::answer::{Batch, EntryId};
 use crate::server::engine::RequestContext;
 use crate::server::error::SqsError;
 use crate::server::queue::QueueKey;
@@ -22,6 +23,8 @@ pub struct DeleteMessageRequest {
 }
 
 impl Action for DeleteMessageRequest {
+    type Output = Value;
+
     /// # Errors
     /// QueueDoesNotExist, no ReceiptHandle.
     fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {
@@ -49,6 +52,8 @@ pub struct DeleteMessageBatchRequest {
 }
 
 impl Action for DeleteMessageBatchRequest {
+    type Output = Batch<EntryId>;
+
     /// # Errors
     /// QueueDoesNotExist, whole-request batch errors; per-entry ones go in `Failed`.
     fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {
@@ -61,7 +66,7 @@ impl Action for DeleteMessageBatchRequest {
         Ok(Self { key, entries })
     }
 
-    fn apply(self, state: &mut State, now: Now) -> Result<Value, SqsError> {
+    fn apply(self, state: &mut State, now: Now) -> Result<Batch<EntryId>, SqsError> {
         state.queue_mut(&self.key, now)?;
         Ok(batch::each(state, self.entries, |state, handle| {
             delete_one(state, &self.key, &handle, now)

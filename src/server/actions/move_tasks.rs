@@ -166,6 +166,8 @@ pub struct ListMessageMoveTasksRequest {
 }
 
 impl Action for ListMessageMoveTasksRequest {
+    type Output = Value;
+
     /// # Errors
     /// A malformed ARN or MaxResults (InvalidParameterValue), a source that does not exist
     /// (ResourceNotFoundException).
@@ -212,6 +214,8 @@ pub struct CancelMessageMoveTaskRequest {
 }
 
 impl Action for CancelMessageMoveTaskRequest {
+    type Output = Value;
+
     /// # Errors
     /// A malformed handle (InvalidParameterValue), a handle whose queue does not exist
     /// (ResourceNotFoundException).

@@ -228,6 +228,8 @@ pub struct AddPermissionRequest {
 }
 
 impl Action for AddPermissionRequest {
+    type Output = Value;
+
     /// # Errors
     /// A bad label, account or action list (InvalidParameterValue, MissingParameter,
     /// OverLimit); QueueDoesNotExist.
@@ -297,6 +299,8 @@ pub struct RemovePermissionRequest {
 }
 
 impl Action for RemovePermissionRequest {
+    type Output = Value;
+
     /// # Errors
     /// No Label (MissingParameter), QueueDoesNotExist.
     fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {

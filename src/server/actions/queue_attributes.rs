@@ -23,6 +23,8 @@ pub struct GetQueueAttributesRequest {
 }
 
 impl Action for GetQueueAttributesRequest {
+    type Output = Value;
+
     /// # Errors
     /// QueueDoesNotExist, InvalidAttributeName for an unknown name.
     fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {
@@ -85,6 +87,8 @@ pub struct SetQueueAttributesRequest {
 }
 
 impl Action for SetQueueAttributesRequest {
+    type Output = Value;
+
     /// # Errors
     /// QueueDoesNotExist, attribute validation, an invalid redrive target.
     fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {
@@ -113,6 +117,8 @@ pub struct ListDeadLetterSourceQueuesRequest {
 }
 
 impl Action for ListDeadLetterSourceQueuesRequest {
+    type Output = Value;
+
     /// # Errors
     /// QueueDoesNotExist, pagination errors.
     fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {

@@ -32,6 +32,8 @@ pub struct CreateQueueRequest {
 }
 
 impl Action for CreateQueueRequest {
+    type Output = Value;
+
     /// # Errors
     /// Name, attribute and tag validation.
     fn parse(ctx: &RequestContext, input: &Input<'_>, _state: &State) -> Result<Self, SqsError> {
@@ -110,6 +112,8 @@ pub struct GetQueueUrlRequest {
 }
 
 impl Action for GetQueueUrlRequest {
+    type Output = Value;
+
     /// # Errors
     /// QueueDoesNotExist.
     fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {
@@ -208,6 +212,8 @@ pub struct ListQueuesRequest {
 }
 
 impl Action for ListQueuesRequest {
+    type Output = Value;
+
     /// # Errors
     /// MaxResults out of range, a bad token.
     fn parse(ctx: &RequestContext, input: &Input<'_>, _state: &State) -> Result<Self, SqsError> {
@@ -247,6 +253,8 @@ pub struct DeleteQueueRequest {
 }
 
 impl Action for DeleteQueueRequest {
+    type Output = Value;
+
     /// # Errors
     /// QueueDoesNotExist.
     fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {
@@ -269,6 +277,8 @@ pub struct PurgeQueueRequest {
 }
 
 impl Action for PurgeQueueRequest {
+    type Output = Value;
+
     /// # Errors
     /// QueueDoesNotExist.
     fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {

@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 use tokio::time::{Duration, Instant};
 
 use crate::rules::{DEDUP_WINDOW, MAX_VISIBILITY_SECS};
+use crate::server::answer::{Answer, Received, ReceivedMessage};
 use crate::server::engine::RequestContext;
 use crate::server::error::SqsError;
 use crate::server::md5::md5_of_attributes;
@@ -53,7 +54,7 @@ pub struct ReceiveMessageRequest {
 /// What one receive attempt came to: an answer, or what to wait for before trying again.
 pub enum ReceiveStep {
     /// Answer now.
-    Done(Value),
+    Done(Answer),
     /// Nothing yet: wait for a wake or until `wake_at` (a delay or visibility expiry).
     Wait {
         /// Next time something becomes visible.
@@ -140,11 +141,11 @@ pub fn attempt(
 ) -> Result<ReceiveStep, SqsError> {
     let Ok(queue) = state.queue_mut(&req.key, now) else {
         // [U] The queue was deleted while we waited: answer empty.
-        return Ok(ReceiveStep::Done(json!({})));
+        return Ok(ReceiveStep::Done(empty()));
     };
     let fifo = queue.config().fifo;
     if fifo && let Some(answer) = replay_attempt(state, req, now) {
-        return Ok(ReceiveStep::Done(answer));
+        return Ok(ReceiveStep::Done(Answer::Value(answer)));
     }
     let dlq = dead_letter_target(state, &req.key);
     // Enough candidates to fill the answer even if some are moved to the dead-letter queue;
@@ -156,7 +157,7 @@ pub fn attempt(
         req.max
     };
     let Ok(queue) = state.queue(&req.key) else {
-        return Ok(ReceiveStep::Done(json!({})));
+        return Ok(ReceiveStep::Done(empty()));
     };
     // A standard message received in a race with a send, or from a busy queue, may come back
     // after its delete (a replica missed it).
@@ -165,7 +166,7 @@ pub fn attempt(
         && (matches!(sweep, Sweep::Listening(_)) || standard::is_busy(queue, now.at));
     let candidates = state.candidates(&req.key, now.at, long_poll, sweep, limit);
     let Ok(queue) = state.queue_mut(&req.key, now) else {
-        return Ok(ReceiveStep::Done(json!({})));
+        return Ok(ReceiveStep::Done(empty()));
     };
     let mut chosen = Vec::new();
     let mut moved = Vec::new();
@@ -197,10 +198,10 @@ pub fn attempt(
     }
     if chosen.is_empty() {
         let Ok(queue) = state.queue(&req.key) else {
-            return Ok(ReceiveStep::Done(json!({})));
+            return Ok(ReceiveStep::Done(empty()));
         };
         if last {
-            return Ok(ReceiveStep::Done(json!({})));
+            return Ok(ReceiveStep::Done(empty()));
         }
         return Ok(ReceiveStep::Wait {
             wake_at: queue.next_change(now.at),
@@ -208,6 +209,11 @@ pub fn attempt(
     }
     let answer = deliver(state, req, &chosen, raced, now);
     Ok(ReceiveStep::Done(answer))
+}
+
+/// The answer of a receive that delivers nothing: `{}`.
+fn empty() -> Answer {
+    Answer::Value(Value::Object(Map::new()))
 }
 
 /// The DLQ key and maxReceiveCount when the queue has a redrive policy whose target exists.
@@ -292,8 +298,8 @@ fn deliver(
     chosen: &[u64],
     raced: bool,
     now: Now,
-) -> Value {
-    let mut rendered = Vec::new();
+) -> Answer {
+    let mut rendered = Vec::with_capacity(chosen.len());
     let mut record = Vec::new();
     for key in chosen {
         let serial = state.next_serial();
@@ -328,16 +334,18 @@ fn deliver(
             received_at: now.at,
         });
         record.push((*key, serial));
-        rendered.push(render(message, &handle, req));
+        rendered.push(render(message, handle, req));
         // FIFO: the group goes to the back of the line once it is available again.
         if let Ok(queue) = state.queue_mut(&req.key, now) {
             queue.touch_group(group.as_deref(), now.at);
         }
     }
-    let answer = json!({ "Messages": rendered });
+    let answer = Answer::Received(Received { messages: rendered });
     if let (Some(id), Ok(queue)) = (&req.attempt_id, state.queue_mut(&req.key, now))
         && queue.config().fifo
     {
+        // Kept as a value: a repeated attempt is answered the same, in any protocol.
+        let answer = answer.into_value();
         queue.remember_attempt(
             id.clone(),
             Attempt {
@@ -346,6 +354,7 @@ fn deliver(
                 response: answer.clone(),
             },
         );
+        return Answer::Value(answer);
     }
     answer
 }
@@ -361,12 +370,9 @@ fn wanted(name: &str, filters: &[String]) -> bool {
     })
 }
 
-fn render(message: &Message, handle: &str, req: &ReceiveMessageRequest) -> Value {
-    let mut out = Map::new();
-    out.insert("MessageId".into(), json!(message.id));
-    out.insert("ReceiptHandle".into(), json!(handle));
-    out.insert("MD5OfBody".into(), json!(message.md5_body));
-    out.insert("Body".into(), json!(message.body));
+/// The delivered message as the answer lists it: the system attributes asked for, and the
+/// user attributes that pass the filters with their MD5.
+fn render(message: &Message, handle: String, req: &ReceiveMessageRequest) -> ReceivedMessage {
     let mut attributes = Map::new();
     for name in &req.system {
         let value = match name.as_str() {
@@ -385,20 +391,30 @@ fn render(message: &Message, handle: &str, req: &ReceiveMessageRequest) -> Value
             attributes.insert(name.clone(), json!(value));
         }
     }
-    if !attributes.is_empty() {
-        out.insert("Attributes".into(), Value::Object(attributes));
+    let (md5_of_message_attributes, message_attributes) = if message.attributes.is_empty() {
+        // Nothing to filter: no MD5, no map (the common case, worked out for free).
+        (None, None)
+    } else {
+        let selected: std::collections::BTreeMap<String, _> = message
+            .attributes
+            .iter()
+            .filter(|(name, _)| wanted(name, &req.attribute_filters))
+            .map(|(n, a)| (n.clone(), a.clone()))
+            .collect();
+        match md5_of_attributes(&selected) {
+            Some(md5) => (Some(md5), Some(render_attributes(&selected))),
+            None => (None, None),
+        }
+    };
+    ReceivedMessage {
+        attributes: (!attributes.is_empty()).then_some(attributes),
+        body: message.body.clone(),
+        md5_of_body: message.md5_body.clone(),
+        md5_of_message_attributes,
+        message_attributes,
+        message_id: message.id.clone(),
+        receipt_handle: handle,
     }
-    let selected: std::collections::BTreeMap<String, _> = message
-        .attributes
-        .iter()
-        .filter(|(name, _)| wanted(name, &req.attribute_filters))
-        .map(|(n, a)| (n.clone(), a.clone()))
-        .collect();
-    if let Some(md5) = md5_of_attributes(&selected) {
-        out.insert("MD5OfMessageAttributes".into(), json!(md5));
-        out.insert("MessageAttributes".into(), render_attributes(&selected));
-    }
-    Value::Object(out)
 }
 
 #[cfg(test)]

@@ -3,12 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 use tokio::time::Duration;
 
 use super::Action;
 use super::batch;
 use crate::rules::{DEDUP_WINDOW, content_dedup_id};
+use crate::server::answer::{self, Batch, SendResult};
 use crate::server::attributes::QueueConfig;
 use crate::server::engine::RequestContext;
 use crate::server::error::SqsError;
@@ -32,6 +33,8 @@ pub struct SendMessageRequest {
 }
 
 impl Action for SendMessageRequest {
+    type Output = Value;
+
     /// # Errors
     /// QueueDoesNotExist, validation errors.
     fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {
@@ -50,6 +53,7 @@ impl Action for SendMessageRequest {
 
     fn apply(self, state: &mut State, now: Now) -> Result<Value, SqsError> {
         enqueue(state, &self.key, &self.sender_id, self.message, now)
+            .map(|sent| answer::to_value(&sent))
     }
 }
 
@@ -76,6 +80,8 @@ struct SendEntry {
 }
 
 impl Action for SendMessageBatchRequest {
+    type Output = Batch<SendResult>;
+
     /// # Errors
     /// QueueDoesNotExist, whole-request errors; per-entry ones go in `Failed`.
     fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {
@@ -112,9 +118,9 @@ impl Action for SendMessageBatchRequest {
         })
     }
 
-    fn apply(self, state: &mut State, now: Now) -> Result<Value, SqsError> {
+    fn apply(self, state: &mut State, now: Now) -> Result<Batch<SendResult>, SqsError> {
         state.queue_mut(&self.key, now)?;
-        let mut successful = Vec::new();
+        let mut successful = Vec::with_capacity(self.entries.len());
         let mut failed = Vec::new();
         // FIFO order holds across a failure: once an entry of a group fails, the later entries
         // of that group in this batch fail too, so a sender that retries the failed ones keeps
@@ -137,11 +143,9 @@ impl Action for SendMessageBatchRequest {
                     .map_err(|error| batch::failed(&id, &error))
             };
             match outcome {
-                Ok(mut value) => {
-                    if let Some(map) = value.as_object_mut() {
-                        map.insert("Id".into(), Value::String(id.clone()));
-                    }
-                    successful.push(value);
+                Ok(mut sent) => {
+                    sent.id = Some(id);
+                    successful.push(sent);
                 }
                 Err(failure) => {
                     if let Some(group) = group {
@@ -151,7 +155,7 @@ impl Action for SendMessageBatchRequest {
                 }
             }
         }
-        Ok(batch::result(successful, failed))
+        Ok(Batch { failed, successful })
     }
 }
 /// Bytes an entry counts toward the batch limit: body plus attribute names, types, values.
@@ -318,7 +322,7 @@ fn enqueue(
     sender_id: &str,
     outgoing: Outgoing,
     now: Now,
-) -> Result<Value, SqsError> {
+) -> Result<SendResult, SqsError> {
     let queue = state.queue_mut(key, now)?;
     let fifo = queue.config().fifo;
     let group = outgoing.group.as_deref().unwrap_or("");
@@ -327,26 +331,28 @@ fn enqueue(
     {
         // [U] Duplicates are accepted and answered with the original MessageId and
         // SequenceNumber (what emulators say AWS does).
-        return Ok(send_result(
-            &outgoing.md5_body,
-            outgoing.md5_attributes.as_deref(),
-            outgoing.md5_system.as_deref(),
-            &record.message_id,
-            Some(&record.sequence_number),
-        ));
+        return Ok(SendResult {
+            id: None,
+            md5_of_message_attributes: outgoing.md5_attributes,
+            md5_of_message_body: outgoing.md5_body,
+            md5_of_message_system_attributes: outgoing.md5_system,
+            message_id: record.message_id.clone(),
+            sequence_number: Some(record.sequence_number.clone()),
+        });
     }
     let message_id = state.new_message_id();
     let sequence_number = fifo.then(|| state.next_sequence_number());
     let servers = if fifo { 1 } else { state.place(key) };
-    let answer = send_result(
-        &outgoing.md5_body,
-        outgoing.md5_attributes.as_deref(),
-        outgoing.md5_system.as_deref(),
-        &message_id,
-        sequence_number.as_deref(),
-    );
+    let answer = SendResult {
+        id: None,
+        md5_of_message_attributes: outgoing.md5_attributes,
+        md5_of_message_body: outgoing.md5_body.clone(),
+        md5_of_message_system_attributes: outgoing.md5_system,
+        message_id: message_id.clone(),
+        sequence_number: sequence_number.clone(),
+    };
     let mut message = Message {
-        id: message_id.clone(),
+        id: message_id,
         body: outgoing.body,
         md5_body: outgoing.md5_body,
         attributes: outgoing.attributes,
@@ -374,7 +380,7 @@ fn enqueue(
             dedup_id,
             DedupRecord {
                 expires: now.at + DEDUP_WINDOW,
-                message_id: message_id.clone(),
+                message_id: message.id.clone(),
                 sequence_number: seq.clone(),
             },
         );
@@ -410,28 +416,6 @@ fn announce(
         state.queue_mut(key, now)?.wake_waiters();
     }
     Ok(())
-}
-
-fn send_result(
-    md5_body: &str,
-    md5_attributes: Option<&str>,
-    md5_system: Option<&str>,
-    message_id: &str,
-    sequence_number: Option<&str>,
-) -> Value {
-    let mut out = Map::new();
-    out.insert("MD5OfMessageBody".into(), json!(md5_body));
-    if let Some(md5) = md5_attributes {
-        out.insert("MD5OfMessageAttributes".into(), json!(md5));
-    }
-    if let Some(md5) = md5_system {
-        out.insert("MD5OfMessageSystemAttributes".into(), json!(md5));
-    }
-    out.insert("MessageId".into(), json!(message_id));
-    if let Some(seq) = sequence_number {
-        out.insert("SequenceNumber".into(), json!(seq));
-    }
-    Value::Object(out)
 }
 
 #[cfg(test)]

@@ -41,6 +41,8 @@ pub struct TagQueueRequest {
 }
 
 impl Action for TagQueueRequest {
+    type Output = Value;
+
     /// # Errors
     /// Bad tags, QueueDoesNotExist.
     fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {
@@ -66,6 +68,8 @@ pub struct UntagQueueRequest {
 }
 
 impl Action for UntagQueueRequest {
+    type Output = Value;
+
     /// # Errors
     /// QueueDoesNotExist.
     fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {
@@ -88,6 +92,8 @@ pub struct ListQueueTagsRequest {
 }
 
 impl Action for ListQueueTagsRequest {
+    type Output = Value;
+
     /// # Errors
     /// QueueDoesNotExist.
     fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {

@@ -7,6 +7,7 @@ use tokio::time::Duration;
 use super::Action;
 use super::batch;
 use crate::rules::MAX_VISIBILITY_SECS;
+use crate::server::answer::{Batch, EntryId};
 use crate::server::engine::RequestContext;
 use crate::server::error::SqsError;
 use crate::server::queue::QueueKey;
@@ -47,6 +48,8 @@ pub struct ChangeMessageVisibilityRequest {
 }
 
 impl Action for ChangeMessageVisibilityRequest {
+    type Output = Value;
+
     /// # Errors
     /// QueueDoesNotExist, a missing handle, a timeout out of range.
     fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {
@@ -75,6 +78,8 @@ pub struct ChangeMessageVisibilityBatchRequest {
 }
 
 impl Action for ChangeMessageVisibilityBatchRequest {
+    type Output = Batch<EntryId>;
+
     /// # Errors
     /// QueueDoesNotExist, whole-request batch errors; per-entry ones go in `Failed`.
     fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {
@@ -87,7 +92,7 @@ impl Action for ChangeMessageVisibilityBatchRequest {
         Ok(Self { key, entries })
     }
 
-    fn apply(self, state: &mut State, now: Now) -> Result<Value, SqsError> {
+    fn apply(self, state: &mut State, now: Now) -> Result<Batch<EntryId>, SqsError> {
         state.queue_mut(&self.key, now)?;
         Ok(batch::each(state, self.entries, |state, change| {
             change_one(state, &self.key, &change, now)

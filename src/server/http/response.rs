@@ -5,9 +5,10 @@
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::request::Protocol;
+use crate::server::answer::Answer;
 use crate::server::error::SqsError;
 use crate::server::{query_json, xml};
 
@@ -22,7 +23,7 @@ pub(super) const XML_CONTENT_TYPE: &str = "text/xml";
 pub(super) fn render(
     protocol: Protocol,
     answer_json: bool,
-    outcome: Result<(String, Value), SqsError>,
+    outcome: Result<(String, Answer), SqsError>,
     request_id: &str,
 ) -> Response {
     let query_json = answer_json && protocol == Protocol::Query;
@@ -36,21 +37,23 @@ pub(super) fn render(
         (Ok((action, output)), true) if query_json => (
             StatusCode::OK,
             query_json::CONTENT_TYPE,
-            json_bytes(&query_json::success(&action, output, request_id)),
+            json_bytes(&query_json::success(
+                &action,
+                output.into_value(),
+                request_id,
+            )),
             None,
         ),
-        (Ok((_, output)), true) => {
-            let output = if output.is_null() {
-                Value::Object(Map::new())
-            } else {
-                output
-            };
-            (StatusCode::OK, JSON_CONTENT_TYPE, json_bytes(&output), None)
-        }
+        (Ok((_, output)), true) => (
+            StatusCode::OK,
+            JSON_CONTENT_TYPE,
+            output.to_json_bytes(),
+            None,
+        ),
         (Ok((action, output)), false) => (
             StatusCode::OK,
             XML_CONTENT_TYPE,
-            xml::success(&action, &output, request_id).into_bytes(),
+            xml::success(&action, &output.into_value(), request_id).into_bytes(),
             None,
         ),
         (Err(error), true) => (
@@ -191,7 +194,7 @@ mod tests {
     #[tokio::test]
     async fn successes_render_per_protocol() {
         let id = "11111111-2222-3333-4444-555555555555";
-        let ok = |output: Value| Ok(("DeleteQueue".to_string(), output));
+        let ok = |output: Value| Ok(("DeleteQueue".to_string(), output.into()));
         let (status, _, body) = parts(render(Protocol::Json, true, ok(Value::Null), id)).await;
         assert_eq!((status, body.as_str()), (200, "{}"));
         let (status, headers, body) = parts(render(
@@ -208,7 +211,7 @@ mod tests {
             body.contains(&format!("<RequestId>{id}</RequestId>")),
             "{body}"
         );
-        let listed = Ok(("ListQueues".to_string(), serde_json::json!({})));
+        let listed = Ok(("ListQueues".to_string(), serde_json::json!({}).into()));
         let (status, headers, body) = parts(render(Protocol::Query, true, listed, id)).await;
         assert_eq!(status, 200);
         assert_eq!(headers["content-type"], query_json::CONTENT_TYPE);
