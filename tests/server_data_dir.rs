@@ -20,6 +20,21 @@ fn options(dir: &TempDir) -> ServeOptions {
     }
 }
 
+/// Runs `queue serve --data-dir DIR`, which must fail with exit 1 and one line on stderr;
+/// returns that line.
+fn refused(dir: &std::path::Path) -> String {
+    let output = queue()
+        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run queue serve");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    stderr
+}
+
 /// Receives (and deletes) until a long poll comes back empty; returns every body seen.
 async fn drain(client: &aws_sdk_sqs::Client, url: &str) -> Vec<String> {
     let mut bodies = Vec::new();
@@ -63,14 +78,7 @@ async fn every_answered_send_survives_kill_9() {
     assert_eq!(in_flight.len(), 1);
 
     // A second server on the same directory is refused while the first holds it.
-    let second = queue()
-        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir", data])
-        .stdin(Stdio::null())
-        .output()
-        .expect("run a second queue serve");
-    let stderr = String::from_utf8_lossy(&second.stderr);
-    assert_eq!(second.status.code(), Some(1), "{stderr}");
-    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    let stderr = refused(data.as_ref());
     assert!(
         stderr.contains("in use by another `queue serve`"),
         "{stderr}"
@@ -123,15 +131,7 @@ fn a_data_dir_that_cannot_be_made_is_a_one_line_error() {
     let dir = TempDir::new();
     dir.write("file", "not a directory");
     let path = dir.path().join("file").join("data");
-    let output = queue()
-        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
-        .arg(&path)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run queue serve");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    let stderr = refused(&path);
     assert!(
         stderr.contains("cannot create the data directory"),
         "{stderr}"
