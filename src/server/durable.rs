@@ -182,7 +182,7 @@ impl DataDir {
                 path.display()
             ),
             other => anyhow!(
-                "cannot open the data directory {} ({other}): it may not be a `queue serve` data directory",
+                "cannot open the data directory {} ({other}): check that this user may write to it and that it holds a `queue serve` data directory",
                 path.display()
             ),
         })?;
