@@ -15,7 +15,7 @@ mod tables;
 #[cfg(test)]
 mod tests;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -117,20 +117,12 @@ enum Job {
 
 /// The open data directory: the writer thread and its queue of jobs.
 pub struct DataDir {
-    /// Where it is (for messages).
-    path: PathBuf,
     /// Jobs for the writer, in the order the changes were made.
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
     /// Why writing failed, once it has: every later change is refused.
     failure: Arc<Mutex<Option<String>>>,
     /// The writer thread, joined on close.
     writer: Mutex<Option<JoinHandle<()>>>,
-}
-
-impl std::fmt::Debug for DataDir {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DataDir").field("path", &self.path).finish()
-    }
 }
 
 /// Waits for changes to be on disk.
@@ -232,7 +224,6 @@ impl DataDir {
             .context("cannot start the data directory's writer thread")?;
         Ok((
             Self {
-                path: path.to_path_buf(),
                 jobs: Mutex::new(Some(jobs)),
                 failure,
                 writer: Mutex::new(Some(writer)),

@@ -106,12 +106,7 @@ impl Engine {
             return Ok(Self::new(options));
         };
         let clock = Clock::new();
-        let at = clock.now();
-        let now = Now {
-            at,
-            epoch_ms: clock.epoch_ms(at),
-        };
-        let (data_dir, restored) = DataDir::open(path, now)?;
+        let (data_dir, restored) = DataDir::open(path, reading(&clock))?;
         let engine = Self::build(options, clock, Some(data_dir));
         engine.lock().persist(restored);
         engine.create_startup_queues(options);
@@ -197,11 +192,7 @@ impl Engine {
     }
 
     fn now(&self) -> Now {
-        let at = self.shared.clock.now();
-        Now {
-            at,
-            epoch_ms: self.shared.clock.epoch_ms(at),
-        }
+        reading(&self.shared.clock)
     }
 
     /// Moves the engine's clock forward and wakes waiting long polls.
@@ -424,6 +415,15 @@ impl Drop for Listener {
         if let Some(queue) = state.incarnation_mut(&self.key, self.incarnation) {
             queue.waiters().remove(self.id);
         }
+    }
+}
+
+/// What `clock` reads now, as an instant and in epoch milliseconds.
+fn reading(clock: &Clock) -> Now {
+    let at = clock.now();
+    Now {
+        at,
+        epoch_ms: clock.epoch_ms(at),
     }
 }
 

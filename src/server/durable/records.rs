@@ -204,32 +204,17 @@ fn epoch_ms(at: Instant, now: Now) -> i64 {
     }
 }
 
-/// The engine instant at epoch milliseconds `ms`, counted from `now`. An instant too far in
-/// the past for the monotonic clock to hold is clamped to the earliest it can (it has long
-/// passed either way).
+/// The engine instant at epoch milliseconds `ms`, counted from `now`. The monotonic clock
+/// reaches far below its start (years), so only an absurd record would read as `now`.
 fn instant(ms: i64, now: Now) -> Instant {
     let base = i64::try_from(now.epoch_ms).unwrap_or(i64::MAX);
     let delta = Duration::from_millis(ms.abs_diff(base));
     if ms >= base {
-        now.at.checked_add(delta).unwrap_or(now.at)
+        now.at.checked_add(delta)
     } else {
-        now.at
-            .checked_sub(delta)
-            .or_else(|| earliest(now.at, delta))
-            .unwrap_or(now.at)
+        now.at.checked_sub(delta)
     }
-}
-
-/// The earliest instant at or after `now - delta` that the clock can represent.
-fn earliest(now: Instant, delta: Duration) -> Option<Instant> {
-    let mut step = delta;
-    while step > Duration::from_millis(1) {
-        step /= 2;
-        if let Some(at) = now.checked_sub(step) {
-            return Some(at);
-        }
-    }
-    None
+    .unwrap_or(now.at)
 }
 
 fn millis(d: Duration) -> i64 {
