@@ -15,6 +15,16 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:9324";
 pub const PRAC_STANDARD_QUEUE: &str = "csse6400_prac";
 /// The FIFO twin of [`PRAC_STANDARD_QUEUE`].
 pub const PRAC_FIFO_QUEUE: &str = "csse6400_prac.fifo";
+/// The practical's SNS topic (`terraform/sns.tf`), delivering to [`PRAC_STANDARD_QUEUE`] and
+/// [`PRAC_SUBSCRIBER_QUEUE`].
+pub const PRAC_TOPIC: &str = "csse6400_prac_topic";
+/// The FIFO twin of [`PRAC_TOPIC`], delivering to [`PRAC_FIFO_QUEUE`] and
+/// [`PRAC_SUBSCRIBER_FIFO_QUEUE`].
+pub const PRAC_FIFO_TOPIC: &str = "csse6400_prac_topic.fifo";
+/// The second queue subscribed to [`PRAC_TOPIC`].
+pub const PRAC_SUBSCRIBER_QUEUE: &str = "csse6400_prac_subscriber";
+/// The second queue subscribed to [`PRAC_FIFO_TOPIC`].
+pub const PRAC_SUBSCRIBER_FIFO_QUEUE: &str = "csse6400_prac_subscriber.fifo";
 
 /// Defaults shared by clap's attributes and the original form ([`Cli::into_command`]), so
 /// both shapes of the command line mean the same.
