@@ -126,6 +126,79 @@ async fn queues_attributes_and_messages_survive_a_restart() {
     server.stop().await.expect("stop");
 }
 
+#[tokio::test]
+async fn topics_subscriptions_and_fifo_dedup_survive_a_restart() {
+    use crate::util::sns;
+    let dir = TempDir::new();
+    let server = LocalServer::start(options(&dir)).await.expect("start");
+    let (sqs, topics) = (client(&server), sns::client(&server));
+    let url = create_queue_with(&sqs, "kept.fifo", &[]).await;
+    let topic = sns::create_topic(&topics, "kept.fifo", true).await;
+    let queue_arn = "arn:aws:sqs:us-east-1:000000000000:kept.fifo";
+    let filter = r#"{"client":["Client 1"]}"#;
+    let sub = sns::subscribe(
+        &topics,
+        &topic,
+        queue_arn,
+        &[("RawMessageDelivery", "true"), ("FilterPolicy", filter)],
+    )
+    .await;
+    let publish = |topics: &aws_sdk_sns::Client, body: &'static str, client_name: &'static str| {
+        topics
+            .publish()
+            .topic_arn(&topic)
+            .message(body)
+            .message_group_id("g")
+            .message_attributes(
+                "client",
+                aws_sdk_sns::types::MessageAttributeValue::builder()
+                    .data_type("String")
+                    .string_value(client_name)
+                    .build()
+                    .expect("attribute"),
+            )
+            .send()
+    };
+    let first = publish(&topics, "Message 1", "Client 1")
+        .await
+        .expect("publish");
+    let before = topics
+        .get_subscription_attributes()
+        .subscription_arn(&sub)
+        .send()
+        .await
+        .expect("attributes")
+        .attributes;
+    server.stop().await.expect("stop");
+
+    let server = LocalServer::start(options(&dir)).await.expect("restart");
+    let (sqs, topics) = (client(&server), sns::client(&server));
+    let after = topics
+        .get_subscription_attributes()
+        .subscription_arn(&sub)
+        .send()
+        .await
+        .expect("the subscription is kept")
+        .attributes;
+    assert_eq!(after, before);
+    // The deduplication window is kept: the same body is answered as the first publish.
+    let again = publish(&topics, "Message 1", "Client 1")
+        .await
+        .expect("publish");
+    assert_eq!(again.message_id(), first.message_id());
+    assert_eq!(again.sequence_number(), first.sequence_number());
+    // The filter is kept: Client 2's message is dropped, Client 1's delivered.
+    publish(&topics, "Message 2", "Client 2")
+        .await
+        .expect("publish");
+    let next = publish(&topics, "Message 3", "Client 1")
+        .await
+        .expect("publish");
+    assert!(next.sequence_number() > first.sequence_number());
+    assert_eq!(drain(&sqs, &url).await, ["Message 1", "Message 3"]);
+    server.stop().await.expect("stop");
+}
+
 #[test]
 fn a_data_dir_that_cannot_be_made_is_a_one_line_error() {
     let dir = TempDir::new();

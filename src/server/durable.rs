@@ -1,5 +1,6 @@
-//! `queue serve --data-dir DIR`: the queues, their messages and the FIFO deduplication windows
-//! kept in an embedded database (`DIR/queue.redb`), so they survive a restart or a `kill -9`.
+//! `queue serve --data-dir DIR`: the queues, their messages and the FIFO deduplication windows,
+//! and SNS's topics and subscriptions, kept in an embedded database (`DIR/queue.redb`), so
+//! they survive a restart or a `kill -9`.
 //!
 //! Queues note what changes in a journal (`journal.rs`); after each request the engine hands
 //! the changes to one writer thread, in the order they were made, and the answer waits until
@@ -27,8 +28,9 @@ use tokio::sync::oneshot;
 use super::error::SqsError;
 use super::journal::Journal;
 use super::queue::{Message, Queue};
+use super::sns;
 use super::store::Now;
-pub use records::{Counters, FORMAT, QueueRecord};
+pub use records::{Counters, FORMAT, QueueRecord, epoch_ms, instant};
 use records::{DedupRecordOnDisk, MessageRecord};
 
 /// The database file inside the directory.
@@ -45,6 +47,8 @@ pub struct Changes {
     pub removed: Vec<u64>,
     /// The queues that changed.
     pub queues: Vec<QueueChanges>,
+    /// SNS's topics and subscriptions, whole, when they changed.
+    pub sns: Option<sns::Snapshot>,
 }
 
 /// One queue's changes.
@@ -104,6 +108,8 @@ pub struct Restored {
     pub counters: Option<Counters>,
     /// The queues.
     pub queues: Vec<RestoredQueue>,
+    /// SNS's topics and subscriptions (empty for a directory that has none).
+    pub sns: sns::Registry,
 }
 
 /// A request for the writer: changes to write and whom to tell, or the end.
@@ -211,6 +217,10 @@ impl DataDir {
                         .collect(),
                 })
                 .collect(),
+            sns: saved
+                .sns
+                .map(|snapshot| sns::Registry::restore(snapshot, now))
+                .unwrap_or_default(),
         };
         let (jobs, inbox) = mpsc::channel();
         let failure = Arc::new(Mutex::new(None));

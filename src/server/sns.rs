@@ -20,7 +20,7 @@ mod topics;
 mod xml;
 
 pub use error::SnsError;
-pub use registry::Registry;
+pub use registry::{Registry, Snapshot};
 pub use xml::Output;
 
 use axum::http::HeaderMap;
@@ -83,27 +83,28 @@ pub fn run(
     match action {
         "Publish" => publish::publish(state, ctx, p, now),
         "PublishBatch" => publish::publish_batch(state, ctx, p, now),
+        // Reading actions leave the data directory alone.
+        "ListTopics" => topics::list(state.sns(), ctx, p),
+        "GetTopicAttributes" => topics::get_attributes(state.sns(), ctx, p),
+        "ListTagsForResource" => topics::list_tags(state.sns(), ctx, p),
+        "GetDataProtectionPolicy" => topics::get_data_protection(state.sns(), ctx, p),
+        "ListSubscriptions" => subscriptions::list(state.sns(), ctx, p),
+        "ListSubscriptionsByTopic" => subscriptions::list_by_topic(state.sns(), ctx, p),
+        "GetSubscriptionAttributes" => subscriptions::get_attributes(state.sns(), ctx, p),
         _ => {
             let reg = state.sns_mut();
             match action {
                 "CreateTopic" => topics::create(reg, ctx, p),
                 "DeleteTopic" => topics::delete(reg, ctx, p),
-                "ListTopics" => topics::list(reg, ctx, p),
-                "GetTopicAttributes" => topics::get_attributes(reg, ctx, p),
                 "SetTopicAttributes" => topics::set_attribute(reg, ctx, p),
                 "TagResource" => topics::tag(reg, ctx, p),
                 "UntagResource" => topics::untag(reg, ctx, p),
-                "ListTagsForResource" => topics::list_tags(reg, ctx, p),
                 "AddPermission" => topics::add_permission(reg, ctx, p),
                 "RemovePermission" => topics::remove_permission(reg, ctx, p),
-                "GetDataProtectionPolicy" => topics::get_data_protection(reg, ctx, p),
                 "PutDataProtectionPolicy" => topics::put_data_protection(reg, ctx, p),
                 "Subscribe" => subscriptions::subscribe(reg, ctx, p),
                 "ConfirmSubscription" => subscriptions::confirm(reg, ctx, p),
                 "Unsubscribe" => subscriptions::unsubscribe(reg, ctx, p),
-                "ListSubscriptions" => subscriptions::list(reg, ctx, p),
-                "ListSubscriptionsByTopic" => subscriptions::list_by_topic(reg, ctx, p),
-                "GetSubscriptionAttributes" => subscriptions::get_attributes(reg, ctx, p),
                 "SetSubscriptionAttributes" => subscriptions::set_attribute(reg, ctx, p),
                 _ => Err(SnsError::invalid_action(action)),
             }

@@ -72,6 +72,8 @@ struct Unsaved {
     touched: Vec<QueueKey>,
     /// Incarnations of the queues deleted.
     removed: Vec<u64>,
+    /// SNS's topics or subscriptions changed.
+    sns: bool,
 }
 
 /// Epoch seconds and the like for "now", read once per request.
@@ -140,6 +142,7 @@ impl State {
             queue.keep_journal(true);
             self.queues.insert(record.key, queue);
         }
+        self.sns = restored.sns;
         self.unsaved = Some(Unsaved::default());
     }
 
@@ -147,10 +150,11 @@ impl State {
     /// changed or nothing is kept on disk).
     pub fn take_changes(&mut self, now: Now) -> Option<Changes> {
         let unsaved = self.unsaved.as_mut()?;
-        if unsaved.touched.is_empty() && unsaved.removed.is_empty() {
+        if unsaved.touched.is_empty() && unsaved.removed.is_empty() && !unsaved.sns {
             return None;
         }
         let removed = std::mem::take(&mut unsaved.removed);
+        let sns = std::mem::take(&mut unsaved.sns).then(|| self.sns.snapshot(now));
         let mut queues = Vec::new();
         for key in std::mem::take(&mut unsaved.touched) {
             let Some(queue) = self.queues.get_mut(&key) else {
@@ -160,13 +164,14 @@ impl State {
                 queues.push(QueueChanges::of(queue, journal, now));
             }
         }
-        if queues.is_empty() && removed.is_empty() {
+        if queues.is_empty() && removed.is_empty() && sns.is_none() {
             return None;
         }
         Some(Changes {
             counters: self.counters(),
             removed,
             queues,
+            sns,
         })
     }
 
@@ -276,8 +281,11 @@ impl State {
         &self.sns
     }
 
-    /// SNS's topics and subscriptions, to change them.
+    /// SNS's topics and subscriptions, to change them (noted for the data directory).
     pub fn sns_mut(&mut self) -> &mut sns::Registry {
+        if let Some(unsaved) = &mut self.unsaved {
+            unsaved.sns = true;
+        }
         &mut self.sns
     }
 

@@ -195,7 +195,8 @@ impl DedupRecordOnDisk {
 }
 
 /// Epoch milliseconds at engine instant `at`, counted from `now` (earlier instants too).
-fn epoch_ms(at: Instant, now: Now) -> i64 {
+#[must_use]
+pub fn epoch_ms(at: Instant, now: Now) -> i64 {
     let base = i64::try_from(now.epoch_ms).unwrap_or(i64::MAX);
     if at >= now.at {
         base.saturating_add(millis(at - now.at))
@@ -206,7 +207,8 @@ fn epoch_ms(at: Instant, now: Now) -> i64 {
 
 /// The engine instant at epoch milliseconds `ms`, counted from `now`. The monotonic clock
 /// reaches far below its start (years), so only an absurd record would read as `now`.
-fn instant(ms: i64, now: Now) -> Instant {
+#[must_use]
+pub fn instant(ms: i64, now: Now) -> Instant {
     let base = i64::try_from(now.epoch_ms).unwrap_or(i64::MAX);
     let delta = Duration::from_millis(ms.abs_diff(base));
     if ms >= base {

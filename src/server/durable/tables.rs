@@ -10,8 +10,9 @@ use serde::de::DeserializeOwned;
 
 use super::Changes;
 use super::records::{Counters, DedupRecordOnDisk, MessageRecord, QueueRecord};
+use crate::server::sns::Snapshot;
 
-/// `"counters"` → [`Counters`].
+/// `"counters"` → [`Counters`]; `"sns"` → SNS's topics and subscriptions, whole.
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 /// Incarnation → [`QueueRecord`].
 const QUEUES: TableDefinition<u64, &[u8]> = TableDefinition::new("queues");
@@ -21,6 +22,7 @@ const MESSAGES: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("messa
 const DEDUP: TableDefinition<(u64, &str), &[u8]> = TableDefinition::new("dedup");
 
 const COUNTERS: &str = "counters";
+const SNS: &str = "sns";
 
 /// Everything the directory holds, as records.
 pub struct Saved {
@@ -28,6 +30,8 @@ pub struct Saved {
     pub counters: Option<Counters>,
     /// Each queue with its messages (by key) and deduplication records (by scope key).
     pub queues: Vec<SavedQueue>,
+    /// SNS's topics and subscriptions, if any were kept.
+    pub sns: Option<Snapshot>,
 }
 
 /// One queue as the directory holds it.
@@ -59,6 +63,10 @@ pub fn load(db: &Database) -> Result<Saved, String> {
         Some(bytes) => Some(decode::<Counters>(bytes.value())?),
         None => None,
     };
+    let sns = match meta.get(SNS).map_err(redb_error)? {
+        Some(bytes) => Some(decode::<Snapshot>(bytes.value())?),
+        None => None,
+    };
     let mut queues: BTreeMap<u64, SavedQueue> = BTreeMap::new();
     each_row(&txn, QUEUES, |incarnation, bytes| {
         let record = decode(bytes)?;
@@ -86,6 +94,7 @@ pub fn load(db: &Database) -> Result<Saved, String> {
     Ok(Saved {
         counters,
         queues: queues.into_values().collect(),
+        sns,
     })
 }
 
@@ -152,6 +161,11 @@ pub fn write(db: &Database, groups: &[Changes]) -> Result<(), String> {
         }
         if let Some(last) = groups.last() {
             meta.insert(COUNTERS, encode(&last.counters)?.as_slice())
+                .map_err(redb_error)?;
+        }
+        // Each snapshot is whole: the latest one is all that needs writing.
+        if let Some(snapshot) = groups.iter().rev().find_map(|g| g.sns.as_ref()) {
+            meta.insert(SNS, encode(snapshot)?.as_slice())
                 .map_err(redb_error)?;
         }
     }

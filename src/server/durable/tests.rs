@@ -325,6 +325,7 @@ async fn a_failed_write_is_an_error_for_that_change_and_every_later_one() {
         },
         removed: Vec::new(),
         queues: Vec::new(),
+        sns: None,
     };
     data_dir.commit(changes()).done().await.unwrap();
     fail.store(true, std::sync::atomic::Ordering::SeqCst);

@@ -1,14 +1,18 @@
 //! SNS's state: every topic and subscription of every account and region, the confirmation
 //! tokens, and the lookups the actions share (ARNs in and out). Kept in the engine's `State`,
-//! under the same lock as the queues SNS delivers to.
+//! under the same lock as the queues SNS delivers to, and in the data directory as a
+//! [`Snapshot`].
 
 use std::collections::BTreeMap;
 
 use foldhash::HashMap;
+use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
 use super::error::SnsError;
-use super::filter::FilterPolicy;
+use super::filter::{FilterPolicy, Scope};
+use crate::server::durable::{epoch_ms, instant};
+use crate::server::store::Now;
 
 /// One topic.
 #[derive(Debug, Clone)]
@@ -170,4 +174,148 @@ pub fn check_arn(arn: &str, kind: &str) -> Result<(), SnsError> {
 #[must_use]
 pub fn topic_arn(region: &str, account: &str, name: &str) -> String {
     format!("arn:aws:sns:{region}:{account}:{name}")
+}
+
+/// The registry as the data directory keeps it (`--data-dir`): topics, subscriptions and
+/// FIFO deduplication windows, with times as epoch milliseconds.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Snapshot {
+    topics: Vec<TopicRecord>,
+    /// In the order they were made.
+    subscriptions: Vec<SubscriptionRecord>,
+    sequence: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct TopicRecord {
+    arn: String,
+    account: String,
+    region: String,
+    attributes: BTreeMap<String, String>,
+    tags: BTreeMap<String, String>,
+    data_protection_policy: Option<String>,
+    deleted_subscriptions: u64,
+    /// Deduplication id, when its window ends (epoch ms), MessageId, SequenceNumber.
+    dedup: Vec<(String, i64, String, String)>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct SubscriptionRecord {
+    arn: String,
+    topic_arn: String,
+    protocol: String,
+    endpoint: String,
+    owner: String,
+    attributes: BTreeMap<String, String>,
+    pending: bool,
+    token: String,
+}
+
+impl Registry {
+    /// Everything, as the data directory keeps it, on the engine clock reading `now`.
+    #[must_use]
+    pub fn snapshot(&self, now: Now) -> Snapshot {
+        Snapshot {
+            topics: self
+                .topics
+                .values()
+                .map(|t| TopicRecord {
+                    arn: t.arn.clone(),
+                    account: t.account.clone(),
+                    region: t.region.clone(),
+                    attributes: t.attributes.clone(),
+                    tags: t.tags.clone(),
+                    data_protection_policy: t.data_protection_policy.clone(),
+                    deleted_subscriptions: t.deleted_subscriptions,
+                    dedup: (t.dedup.iter())
+                        .filter(|(_, p)| p.expires > now.at)
+                        .map(|(id, p)| {
+                            let expires = epoch_ms(p.expires, now);
+                            (
+                                id.clone(),
+                                expires,
+                                p.message_id.clone(),
+                                p.sequence_number.clone(),
+                            )
+                        })
+                        .collect(),
+                })
+                .collect(),
+            subscriptions: (self.order.iter())
+                .filter_map(|arn| self.subscriptions.get(arn))
+                .map(|s| SubscriptionRecord {
+                    arn: s.arn.clone(),
+                    topic_arn: s.topic_arn.clone(),
+                    protocol: s.protocol.clone(),
+                    endpoint: s.endpoint.clone(),
+                    owner: s.owner.clone(),
+                    attributes: s.attributes.clone(),
+                    pending: s.pending,
+                    token: s.token.clone(),
+                })
+                .collect(),
+            sequence: self.sequence,
+        }
+    }
+
+    /// The registry a snapshot kept, on the engine clock reading `now` (time while the server
+    /// was down counts against the deduplication windows). Filter policies are parsed again.
+    #[must_use]
+    pub fn restore(snapshot: Snapshot, now: Now) -> Self {
+        let mut registry = Self {
+            sequence: snapshot.sequence,
+            ..Self::default()
+        };
+        for t in snapshot.topics {
+            let dedup = (t.dedup.into_iter())
+                .map(|(id, expires, message_id, sequence_number)| {
+                    let expires = instant(expires, now);
+                    let published = Published {
+                        expires,
+                        message_id,
+                        sequence_number,
+                    };
+                    (id, published)
+                })
+                .collect();
+            let topic = Topic {
+                arn: t.arn.clone(),
+                account: t.account,
+                region: t.region,
+                attributes: t.attributes,
+                tags: t.tags,
+                data_protection_policy: t.data_protection_policy,
+                deleted_subscriptions: t.deleted_subscriptions,
+                dedup,
+            };
+            registry.topics.insert(t.arn, topic);
+        }
+        for s in snapshot.subscriptions {
+            let scope = s
+                .attributes
+                .get("FilterPolicyScope")
+                .and_then(|scope| Scope::parse(scope))
+                .unwrap_or_default();
+            let filter = s
+                .attributes
+                .get("FilterPolicy")
+                .filter(|p| !p.is_empty())
+                .and_then(|p| FilterPolicy::parse(p, scope).ok());
+            registry.tokens.insert(s.token.clone(), s.arn.clone());
+            registry.order.push(s.arn.clone());
+            let subscription = Subscription {
+                arn: s.arn.clone(),
+                topic_arn: s.topic_arn,
+                protocol: s.protocol,
+                endpoint: s.endpoint,
+                owner: s.owner,
+                attributes: s.attributes,
+                filter,
+                pending: s.pending,
+                token: s.token,
+            };
+            registry.subscriptions.insert(s.arn, subscription);
+        }
+        registry
+    }
 }

@@ -394,12 +394,8 @@ pub fn untag(reg: &mut Registry, ctx: &RequestContext, p: Params<'_>) -> Result<
 ///
 /// # Errors
 /// No such topic.
-pub fn list_tags(
-    reg: &mut Registry,
-    ctx: &RequestContext,
-    p: Params<'_>,
-) -> Result<Output, SnsError> {
-    let topic = tagged(reg, ctx, p.required("ResourceArn")?)?;
+pub fn list_tags(reg: &Registry, ctx: &RequestContext, p: Params<'_>) -> Result<Output, SnsError> {
+    let topic = tagged_topic(reg, ctx, p.required("ResourceArn")?)?;
     Ok(Output::Result(vec![Node::members(
         "Tags",
         topic
@@ -411,16 +407,26 @@ pub fn list_tags(
 }
 
 /// The topic a tag action names: a missing one is `ResourceNotFound`.
+fn tagged_topic<'a>(
+    reg: &'a Registry,
+    ctx: &RequestContext,
+    arn: &str,
+) -> Result<&'a Topic, SnsError> {
+    check_arn(arn, "Resource")?;
+    match reg.topic(arn, &ctx.region) {
+        Err(error) if error.code == "NotFound" => Err(SnsError::resource_not_found()),
+        other => other,
+    }
+}
+
+/// [`tagged_topic`], to change it.
 fn tagged<'a>(
     reg: &'a mut Registry,
     ctx: &RequestContext,
     arn: &str,
 ) -> Result<&'a mut Topic, SnsError> {
-    check_arn(arn, "Resource")?;
-    match reg.topic_mut(arn, &ctx.region) {
-        Err(error) if error.code == "NotFound" => Err(SnsError::resource_not_found()),
-        other => other,
-    }
+    tagged_topic(reg, ctx, arn)?;
+    reg.topic_mut(arn, &ctx.region)
 }
 
 /// AddPermission: a statement in the topic's policy.
