@@ -5,7 +5,10 @@
 # under two virtualenvs: current boto3 (AWS JSON 1.0 protocol) and boto3 1.28.80 /
 # botocore 1.31.80 (Query protocol, the last botocore before the JSON switch attempts), then
 # the AWS CLI v1 that goes with each; then compat/check_auth.py under both against a second
-# server started with `--auth` (boto3's own SigV4 signing, right and wrong keys, presigned URLs).
+# server started with `--auth` (boto3's own SigV4 signing, right and wrong keys, presigned URLs);
+# and compat/check_sns.py under both (SNS speaks the Query protocol in every botocore): topics,
+# fan-out to raw, enveloped and filtered queues, the envelope's signature checked with
+# `cryptography` against the certificate the server serves, FIFO topics, PublishBatch, errors.
 # Needs Python 3.11+ with venv and pip, and the package registries. The server is always
 # stopped on exit. Exit status: 0 when both clients pass.
 #
@@ -134,8 +137,10 @@ cli_check() {
 status=0
 for protocol in "${protocols[@]}"; do
     case "$protocol" in
-    json) venv "$here/.venv-json" "boto3>=1.34.90" "botocore>=1.34.90" "awscli>=1.32.90" ;;
-    query) venv "$here/.venv-query" "boto3==1.28.80" "botocore==1.31.80" "awscli==1.29.80" ;;
+    json) venv "$here/.venv-json" "boto3>=1.34.90" "botocore>=1.34.90" "awscli>=1.32.90" \
+        "cryptography>=41" ;;
+    query) venv "$here/.venv-query" "boto3==1.28.80" "botocore==1.31.80" "awscli==1.29.80" \
+        "cryptography>=41" ;;
     *)
         log "unknown protocol $protocol (json or query)"
         exit 2
@@ -147,6 +152,10 @@ for protocol in "${protocols[@]}"; do
     fi
     log "checking boto3's signatures against --auth over the $protocol protocol"
     if ! "$here/.venv-$protocol/bin/python" "$here/check_auth.py" "$auth_endpoint" "$protocol"; then
+        status=1
+    fi
+    log "checking SNS fan-out with boto3 (the $protocol venv)"
+    if ! "$here/.venv-$protocol/bin/python" "$here/check_sns.py" "$endpoint"; then
         status=1
     fi
     log "checking the AWS CLI over the $protocol protocol"
