@@ -69,6 +69,25 @@ fn client_signing(server: &LocalServer, key: &str, secret: &str, token: Option<&
 }
 
 #[tokio::test]
+async fn sns_requests_are_held_to_the_same_keys() {
+    use crate::util::sns::{client_signing as sns_signing, code_and_message};
+    let server = start_signed().await;
+    let right = sns_signing(&server, "AKIDAUTHTEST", "right-secret");
+    right
+        .create_topic()
+        .name("t")
+        .send()
+        .await
+        .expect("signed for sns with a listed key");
+    let wrong = sns_signing(&server, "AKIDAUTHTEST", "wrong-secret");
+    let error = wrong.list_topics().send().await.unwrap_err();
+    assert_eq!(
+        code_and_message(&error),
+        ("SignatureDoesNotMatch".to_string(), MISMATCH.to_string())
+    );
+}
+
+#[tokio::test]
 async fn listed_keys_send_and_receive_over_the_sdk() {
     let server = start_signed().await;
     for (key, secret, token) in [

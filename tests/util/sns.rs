@@ -10,17 +10,17 @@ use super::server::ACCESS_KEY_ID;
 /// A real SNS client for `server` in us-east-1 that does not retry.
 #[must_use]
 pub fn client(server: &LocalServer) -> Client {
+    client_signing(server, ACCESS_KEY_ID, "test-secret")
+}
+
+/// [`client`] signing with this key.
+#[must_use]
+pub fn client_signing(server: &LocalServer, key: &str, secret: &str) -> Client {
     let config = aws_sdk_sns::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .endpoint_url(server.endpoint())
-        .credentials_provider(Credentials::new(
-            ACCESS_KEY_ID,
-            "test-secret",
-            None,
-            None,
-            "queue-tests",
-        ))
+        .credentials_provider(Credentials::new(key, secret, None, None, "queue-tests"))
         .retry_config(RetryConfig::disabled())
         .build();
     Client::from_conf(config)

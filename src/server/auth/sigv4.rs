@@ -22,8 +22,8 @@ pub(super) const MAX_SKEW: Duration = Duration::from_secs(15 * 60);
 const MAX_EXPIRES_SECS: u64 = 604_800;
 /// The payload hash of a request whose body is not signed.
 const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
-/// The only service whose scope this server accepts.
-const SERVICE: &str = "sqs";
+/// The services whose scope this server accepts: SQS, and SNS on the same port.
+const SERVICES: &[&str] = &["sqs", "sns"];
 
 /// Why a request is not served, each answered as AWS answers it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,7 +91,7 @@ pub(super) fn verify<'k>(
         ))
     })?;
     check_time(signed_at, claim.expires.as_deref(), now)?;
-    if claim.scope_date != claim.amz_date[..8] || claim.service != SERVICE {
+    if claim.scope_date != claim.amz_date[..8] || !SERVICES.contains(&claim.service.as_str()) {
         return Err(Denied::Mismatch);
     }
     let scope_day =
