@@ -139,6 +139,30 @@ async fn set_topic_attributes_checks_names_and_values() {
             )
         );
     }
+    sns.set_topic_attributes()
+        .topic_arn(&arn)
+        .attribute_name("DeliveryPolicy")
+        .attribute_value(r#"{"http":{"defaultHealthyRetryPolicy":{"numRetries":5}}}"#)
+        .send()
+        .await
+        .unwrap();
+    let attributes = sns
+        .get_topic_attributes()
+        .topic_arn(&arn)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap();
+    let effective: serde_json::Value =
+        serde_json::from_str(&attributes["EffectiveDeliveryPolicy"]).unwrap();
+    let retry = &effective["http"]["defaultHealthyRetryPolicy"];
+    assert_eq!(retry["numRetries"], 5, "the set member");
+    assert_eq!(retry["minDelayTarget"], 20, "the defaults around it");
+    assert_eq!(
+        effective["http"]["defaultRequestPolicy"]["headerContentType"],
+        "text/plain; charset=UTF-8"
+    );
     let error = sns
         .set_topic_attributes()
         .topic_arn(&arn)

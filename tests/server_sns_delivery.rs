@@ -369,10 +369,16 @@ async fn fifo_topic_keeps_order_deduplicates_and_numbers_its_messages() {
     assert_eq!(first["Message"], "Message 1");
     assert_eq!(first["SequenceNumber"], sequence_numbers[0]);
     assert!(first.get("Signature").is_none() && first.get("SigningCertURL").is_none());
+    let system = wrapped[0].attributes().unwrap();
     assert_eq!(
-        wrapped[0].attributes().unwrap()
-            [&aws_sdk_sqs::types::MessageSystemAttributeName::MessageGroupId],
+        system[&aws_sdk_sqs::types::MessageSystemAttributeName::MessageGroupId],
         "g"
+    );
+    // The topic's content-based deduplication id (the message's SHA-256) goes on to the queue.
+    use sha2::Digest as _;
+    assert_eq!(
+        system[&aws_sdk_sqs::types::MessageSystemAttributeName::MessageDeduplicationId],
+        hex::encode(sha2::Sha256::digest(b"Message 1"))
     );
     assert_eq!(drain(&sqs, &standard_url).await.len(), 12);
 
@@ -427,6 +433,13 @@ async fn publish_checks_its_input() {
         ),
         (
             sns.publish().topic_arn(&topic).message("x").subject(""),
+            "Invalid parameter: Subject",
+        ),
+        (
+            sns.publish()
+                .topic_arn(&topic)
+                .message("x")
+                .subject("two\nlines"),
             "Invalid parameter: Subject",
         ),
     ];
@@ -605,6 +618,38 @@ async fn publish_batch_delivers_each_entry_and_checks_the_batch() {
         .await
         .unwrap_err();
     assert_eq!(code_and_message(&error).0, "BatchEntryIdsNotDistinct");
+    // A bad attribute value fails its entry only.
+    let bad = PublishBatchRequestEntry::builder()
+        .id("bad")
+        .message("Message 12")
+        .message_group_id("g")
+        .message_attributes(
+            "n",
+            MessageAttributeValue::builder()
+                .data_type("Number")
+                .string_value("abc")
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    let answer = sns
+        .publish_batch()
+        .topic_arn(&topic)
+        .publish_batch_request_entries(entry("good", "Message 11"))
+        .publish_batch_request_entries(bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.successful().len(), 1);
+    assert_eq!(answer.failed().len(), 1);
+    assert_eq!(answer.failed()[0].id(), "bad");
+    assert_eq!(answer.failed()[0].code(), "InvalidParameterValue");
+    assert!(answer.failed()[0].sender_fault());
+    let got = drain(&sqs, &url).await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].body(), Some("Message 11"));
+
     let error = sns
         .publish_batch()
         .topic_arn(&topic)

@@ -47,9 +47,7 @@ pub fn publish(
     now: Now,
 ) -> Result<Output, SnsError> {
     let subject = p.get("Subject");
-    if subject == Some("") {
-        return Err(SnsError::invalid_parameter("Subject"));
-    }
+    check_subject(subject)?;
     let message = p.get("Message").unwrap_or("");
     if message.is_empty() {
         return Err(SnsError::invalid_parameter("Empty message"));
@@ -128,6 +126,27 @@ fn fifo_checks(
         ));
     }
     state.sns().topic(arn, &ctx.region).cloned()
+}
+
+/// A subject is ASCII that starts with a letter, digit or punctuation, has no line breaks or
+/// other control characters, and is under 100 characters.
+fn check_subject(subject: Option<&str>) -> Result<(), SnsError> {
+    let Some(subject) = subject else {
+        return Ok(());
+    };
+    let valid = subject
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || c.is_ascii_punctuation())
+        && subject
+            .chars()
+            .all(|c| c.is_ascii() && !c.is_ascii_control())
+        && subject.len() < 100;
+    if valid {
+        Ok(())
+    } else {
+        Err(SnsError::invalid_parameter("Subject"))
+    }
 }
 
 /// Body and attributes together at most 256 KiB.
@@ -265,13 +284,10 @@ fn fan_out(
             } else {
                 outgoing.group.clone()
             },
+            // The topic's deduplication id (explicit, or the message's SHA-256), not one of
+            // the envelope, which differs on every publish.
             dedup_id: if fifo && to_fifo_queue {
-                Some(
-                    outgoing
-                        .dedup_id
-                        .clone()
-                        .unwrap_or_else(|| content_dedup_id(&body)),
-                )
+                dedup_id.clone()
             } else {
                 None
             },
@@ -351,13 +367,27 @@ pub fn publish_batch(
     let mut total = 0;
     for (n, entry) in entries.iter().enumerate() {
         let message = entry.get("Message").unwrap_or("");
-        let attributes = entry.message_attributes(&format!(
+        // A missing DataType fails the request's validation; a bad attribute value or a bad
+        // subject fails only its entry (as AWS answers, reported by other emulators' users).
+        let attributes = match entry.message_attributes(&format!(
             "publishBatchRequestEntries.{}.member.messageAttributes",
             n + 1
-        ))?;
-        total += message_size(message, &attributes);
+        )) {
+            Err(error) if error.code == "ValidationError" => return Err(error),
+            other => other,
+        };
+        if let Ok(attributes) = &attributes {
+            total += message_size(message, attributes);
+        }
         let message = structured(message, entry.get("MessageStructure"))?;
-        checked.push((message, attributes));
+        let checked_entry = attributes.and_then(|attributes| {
+            if message.is_empty() {
+                return Err(SnsError::invalid_parameter("Empty message"));
+            }
+            check_subject(entry.get("Subject"))?;
+            Ok((message, attributes))
+        });
+        checked.push(checked_entry);
     }
     if topic.fifo() {
         if entries.iter().any(|e| e.get("MessageGroupId").is_none()) {
@@ -387,16 +417,23 @@ pub fn publish_batch(
     }
     let mut successful = Vec::new();
     let mut failed = Vec::new();
-    for ((entry, id), (message, attributes)) in entries.iter().zip(&ids).zip(checked) {
-        if message.is_empty() {
-            failed.push(vec![
-                Node::text("Id", *id),
-                Node::text("Code", "InvalidParameter"),
-                Node::text("Message", "Invalid parameter: Empty message"),
-                Node::text("SenderFault", "true"),
-            ]);
-            continue;
-        }
+    for ((entry, id), checked) in entries.iter().zip(&ids).zip(checked) {
+        let (message, attributes) = match checked {
+            Ok(checked) => checked,
+            Err(error) => {
+                let code = match error.code {
+                    "ParameterValueInvalid" => "InvalidParameterValue",
+                    code => code,
+                };
+                failed.push(vec![
+                    Node::text("Id", *id),
+                    Node::text("Code", code),
+                    Node::text("Message", error.message),
+                    Node::text("SenderFault", "true"),
+                ]);
+                continue;
+            }
+        };
         let topic = state.sns().topic(arn, &ctx.region)?.clone();
         let outgoing = Outgoing {
             message,

@@ -325,13 +325,40 @@ pub fn get_attributes(
     for (key, value) in &topic.attributes {
         attributes.insert(key.clone(), value.clone());
     }
-    if let Some(policy) = attributes.get("DeliveryPolicy").cloned() {
-        attributes.insert("EffectiveDeliveryPolicy".into(), policy);
+    if let Some(policy) = attributes.get("DeliveryPolicy") {
+        let effective = effective_delivery_policy(policy);
+        attributes.insert("EffectiveDeliveryPolicy".into(), effective);
     }
     Ok(Output::Result(vec![Node::entries(
         "Attributes",
         &attributes,
     )]))
+}
+
+/// The delivery policy in effect: the one set, over SNS's defaults (a member set replaces
+/// the default's, objects merged member by member).
+fn effective_delivery_policy(set: &str) -> String {
+    fn merge(base: &mut Value, over: Value) {
+        match (base, over) {
+            (Value::Object(base), Value::Object(over)) => {
+                for (key, value) in over {
+                    match base.get_mut(&key) {
+                        Some(slot) => merge(slot, value),
+                        None => {
+                            base.insert(key, value);
+                        }
+                    }
+                }
+            }
+            (slot, over) => *slot = over,
+        }
+    }
+    let mut effective: Value =
+        serde_json::from_str(EFFECTIVE_DELIVERY_POLICY).unwrap_or_else(|_| json!({}));
+    if let Ok(over) = serde_json::from_str::<Value>(set) {
+        merge(&mut effective, over);
+    }
+    effective.to_string()
 }
 
 /// SNS's default delivery policy, as GetTopicAttributes shows it.
