@@ -243,7 +243,9 @@ fn a_seed_reproduces_the_figures() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn screen_keys_send_again_and_with_a_new_prefix() {
     use futures::channel::mpsc;
-    use queue::cli::{DemoArgs, PRAC_FIFO_QUEUE, PRAC_STANDARD_QUEUE};
+    use queue::cli::{
+        DemoArgs, PRAC_FIFO_QUEUE, PRAC_STANDARD_QUEUE, PRAC_SUBSCRIBER_QUEUE, PRAC_TOPIC,
+    };
     use queue::config::Config;
     use queue::demo::rounds::Receivers;
     use queue::demo::state::{DemoState, QueueKind};
@@ -260,6 +262,9 @@ async fn screen_keys_send_again_and_with_a_new_prefix() {
         create: false,
         aws: false,
         output: None,
+        fanout: false,
+        topic: PRAC_TOPIC.into(),
+        subscriber: PRAC_SUBSCRIBER_QUEUE.into(),
         rounds: 1,
     };
     let setup = setup::setup(&args, &Config::default()).await.unwrap();

@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use aws_sdk_sqs::types::QueueAttributeName;
 
 use super::state::{DemoInfo, QueueKind};
 use crate::cli::DemoArgs;
@@ -123,8 +122,8 @@ async fn queues(
         );
     }
     if create {
-        create_queue(&sqs, &args.standard, false).await?;
-        create_queue(&sqs, &args.fifo, true).await?;
+        sqs.create_queue(&args.standard).await?;
+        sqs.create_queue(&args.fifo).await?;
     }
     let standard = find(&sqs, &args.standard, "standard", create).await?;
     let fifo = find(&sqs, &args.fifo, "FIFO", create).await?;
@@ -163,21 +162,4 @@ async fn find(sqs: &Sqs, name: &str, label: &str, created: bool) -> Result<Queue
         }
         Err(error) => Err(error.context(format!("{label} queue {name}"))),
     }
-}
-
-/// Creates a queue (a FIFO one with content-based deduplication); an existing queue with
-/// the same attributes is fine.
-async fn create_queue(sqs: &Sqs, name: &str, fifo: bool) -> Result<()> {
-    let mut request = sqs.client.create_queue().queue_name(name);
-    if fifo {
-        request = request
-            .attributes(QueueAttributeName::FifoQueue, "true")
-            .attributes(QueueAttributeName::ContentBasedDeduplication, "true");
-    }
-    request
-        .send()
-        .await
-        .map_err(|error| sqs.friendly(&error, Some(name)))
-        .with_context(|| format!("could not create queue {name}"))?;
-    Ok(())
 }

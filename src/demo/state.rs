@@ -125,7 +125,7 @@ impl Pane {
 
     /// Records a delivery: tracker, log line, chart point.
     pub fn observe(&mut self, delivery: &Delivery) -> Marks {
-        let marks = if self.earlier_ids.contains(&delivery.message_id) {
+        let marks = if self.earlier_ids.contains(delivery.identity()) {
             self.late_copies += 1;
             Marks {
                 duplicate: true,
@@ -133,7 +133,7 @@ impl Pane {
             }
         } else {
             if self.round_ids.len() < MAX_REMEMBERED_IDS {
-                self.round_ids.push(delivery.message_id.clone());
+                self.round_ids.push(delivery.identity().to_string());
             }
             self.tracker.observe(delivery)
         };

@@ -64,6 +64,7 @@ fn delivery(round: u32, client: u32, n: u64, at: SystemTime) -> Delivery {
         group_id: None,
         sequence_number: None,
         receive_count: 1,
+        notification: None,
         sent_at: Some(at - Duration::from_millis(20)),
         received_at: at,
     }

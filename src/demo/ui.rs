@@ -131,6 +131,7 @@ fn render_log(state: &DemoState, pane: &Pane, frame: &mut Frame, area: Rect) {
     let layout = LogLayout {
         millis: false,
         client_width: 0,
+        topic: false,
     };
     let lines: Vec<Line> = pane
         .log
