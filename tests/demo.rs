@@ -248,7 +248,7 @@ async fn screen_keys_send_again_and_with_a_new_prefix() {
     };
     use queue::config::Config;
     use queue::demo::rounds::Receivers;
-    use queue::demo::state::{DemoState, QueueKind};
+    use queue::demo::state::DemoState;
     use queue::demo::{screen, setup};
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
@@ -275,7 +275,7 @@ async fn screen_keys_send_again_and_with_a_new_prefix() {
         chrono::FixedOffset::east_opt(0).unwrap(),
         false,
     );
-    let mut receivers = Receivers::spawn(&target, &QueueKind::BOTH);
+    let mut receivers = Receivers::spawn(&target, &target.kinds);
     let (keys, key_events) = mpsc::unbounded();
     let typist = tokio::spawn(async move {
         for key in ['s', 'p', 'q'] {
@@ -307,16 +307,16 @@ async fn screen_keys_send_again_and_with_a_new_prefix() {
 
     assert_eq!(code, std::process::ExitCode::SUCCESS);
     assert_eq!(state.round, 3);
-    let standard = state.standard.figures(state.round);
+    let standard = state.left.figures(state.round);
     assert_eq!(
         (standard.sent, standard.stats.unique),
         (60, 60),
         "{standard:?}"
     );
-    let fifo = state.fifo.figures(state.round);
+    let fifo = state.right.figures(state.round);
     assert_eq!((fifo.sent, fifo.stats.unique), (60, 40), "{fifo:?}");
     assert_eq!(fifo.stats.out_of_order, 0);
-    assert_eq!(state.fifo.dropped(), Some(20));
+    assert_eq!(state.right.dropped(), Some(20));
     let screen = terminal.backend().to_string();
     assert!(screen.contains("20 duplicates dropped"), "{screen}");
     assert!(
