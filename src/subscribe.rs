@@ -83,6 +83,14 @@ async fn create(sqs: &Sqs, sns: &Sns, topic: &str, queue: &str) -> Result<(Topic
     };
     let is_url = queue.starts_with("http://") || queue.starts_with("https://");
     if !is_url {
+        // Nothing is created for a subscription that cannot be made.
+        let named = QueueInfo {
+            url: String::new(),
+            name: queue.to_string(),
+            fifo: queue.ends_with(".fifo"),
+            content_based_dedup: false,
+        };
+        check_kinds(&topic, &named)?;
         sqs.create_queue(queue).await?;
     }
     Ok((topic, sqs.queue(queue).await?))

@@ -108,6 +108,41 @@ fn two_rounds_show_reordering_and_fifo_deduplication() {
 }
 
 #[test]
+fn fanout_runs_headless_with_a_filtered_subscriber() {
+    let output = demo([
+        "demo", "--fanout", "--output", "json", "--count", "20", "--rounds", "2",
+    ]);
+    assert!(
+        output.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rows = json_rows(&output);
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    for round in [1, 2] {
+        let all = row(&rows, round, "subscriber");
+        let filtered = row(&rows, round, "filtered");
+        // Two clients publish 20 each; the filter lets only Client A's 20 through.
+        assert_eq!((n(all, "sent"), n(all, "unique")), (40, 40), "{all}");
+        assert_eq!(
+            (n(filtered, "sent"), n(filtered, "unique")),
+            (20, 20),
+            "{filtered}"
+        );
+        assert!(n(all, "received") >= 40);
+    }
+    let plain = demo(["demo", "--fanout", "--output", "plain", "--count", "5"]);
+    let text = String::from_utf8_lossy(&plain.stdout);
+    assert!(
+        plain.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
+    assert!(text.contains("unwrapped from SNS envelopes"), "{text}");
+    assert!(text.contains("kept 5 of other clients away"), "{text}");
+}
+
+#[test]
 fn plain_output_is_a_table_with_captions() {
     let output = demo(["demo", "--output", "plain", "--seed", "7", "--count", "20"]);
     assert!(
