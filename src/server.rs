@@ -38,6 +38,7 @@ mod query_json;
 mod queue;
 mod queue_url;
 mod receipt;
+mod sns;
 mod standard;
 mod store;
 mod validate;
@@ -66,7 +67,10 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::{PRAC_FIFO_QUEUE, PRAC_STANDARD_QUEUE, ServeArgs};
+use crate::cli::{
+    PRAC_FIFO_QUEUE, PRAC_FIFO_TOPIC, PRAC_STANDARD_QUEUE, PRAC_SUBSCRIBER_FIFO_QUEUE,
+    PRAC_SUBSCRIBER_QUEUE, PRAC_TOPIC, ServeArgs,
+};
 use crate::config::Config;
 pub use auth::Keys;
 use engine::Engine;
@@ -77,6 +81,9 @@ pub struct ServeOptions {
     /// Queues created at start, in the default region and account (a `.fifo` name makes a FIFO
     /// queue with content-based deduplication).
     pub queues: Vec<String>,
+    /// SNS topics created at start with queues subscribed (raw delivery); the queues are
+    /// created if missing.
+    pub topics: Vec<StartupTopic>,
     /// Seed for every random choice; `None` seeds from the OS.
     pub seed: Option<u64>,
     /// Simulated storage servers per standard queue.
@@ -99,10 +106,44 @@ pub struct ServeOptions {
     pub data_dir: Option<std::path::PathBuf>,
 }
 
+/// A topic `queue serve` creates at start, and the queues it delivers to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartupTopic {
+    /// Topic name (`.fifo`: a FIFO topic with content-based deduplication).
+    pub name: String,
+    /// Names of the queues subscribed to it with raw delivery.
+    pub queues: Vec<String>,
+}
+
+impl StartupTopic {
+    /// The practical's two topics as `terraform/sns.tf` wires them (with `sns_fanout`): each
+    /// delivers raw to the practical's queue of its kind and to a second subscriber queue.
+    #[must_use]
+    pub fn practical() -> Vec<Self> {
+        vec![
+            Self {
+                name: PRAC_TOPIC.to_string(),
+                queues: vec![
+                    PRAC_STANDARD_QUEUE.to_string(),
+                    PRAC_SUBSCRIBER_QUEUE.to_string(),
+                ],
+            },
+            Self {
+                name: PRAC_FIFO_TOPIC.to_string(),
+                queues: vec![
+                    PRAC_FIFO_QUEUE.to_string(),
+                    PRAC_SUBSCRIBER_FIFO_QUEUE.to_string(),
+                ],
+            },
+        ]
+    }
+}
+
 impl Default for ServeOptions {
     fn default() -> Self {
         Self {
             queues: vec![PRAC_STANDARD_QUEUE.to_string(), PRAC_FIFO_QUEUE.to_string()],
+            topics: StartupTopic::practical(),
             seed: None,
             servers: 5,
             duplicate_rate: 0.01,
@@ -117,13 +158,14 @@ impl Default for ServeOptions {
 }
 
 impl ServeOptions {
-    /// Options for reproducible runs and tests: no queues at start, this seed, strict order,
+    /// Options for reproducible runs and tests: no queues or topics at start, this seed, strict order,
     /// no duplicates, no latency and no injected failures. Tests that want the realism model
     /// start from here and switch `ordered` off (and set `duplicate_rate`) themselves.
     #[must_use]
     pub fn deterministic(seed: u64) -> Self {
         Self {
             queues: Vec::new(),
+            topics: Vec::new(),
             seed: Some(seed),
             servers: 5,
             duplicate_rate: 0.0,
@@ -169,6 +211,7 @@ async fn serve_engine(
     options: &ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
+    sns::warm_up();
     let stopping = CancellationToken::new();
     let app = http::router(engine.clone(), options, stopping.clone());
     let server = listen::serve(listener, app, options.limits, stopping.clone());

@@ -47,6 +47,10 @@ mod server_data_dir;
 mod server_limits;
 // Queue actions and their errors, over the SDK.
 mod server_queues;
+// SNS topics and subscriptions: create, attributes, tags, permissions, subscribe's checks.
+mod server_sns;
+// SNS fan-out: raw and signed envelopes, filter policies, FIFO topics, PublishBatch, DLQs.
+mod server_sns_delivery;
 // The standard queue calibrated on SQS: small queues exact on every seed, over SDK and Query.
 mod server_realism;
 // Cases recorded on SQS: earlier receipt handles, empty RedrivePolicy, attribute names, purge

@@ -2,7 +2,7 @@
 //! SDK clients ([`server`]), the SDK request shapes the server tests repeat ([`sdk`]) and those
 //! they send themselves ([`requests`]), raw HTTP to it ([`http`]), the built binary with an
 //! isolated environment ([`binary`]) and against the server ([`cli`]), `queue serve` as a
-//! child process ([`serve_process`]) and stand-ins for AWS ([`fake_aws`]).
+//! child process ([`serve_process`]), stand-ins for AWS ([`fake_aws`]) and SNS clients ([`sns`]).
 
 pub mod binary;
 pub mod cli;
@@ -12,6 +12,7 @@ pub mod requests;
 pub mod sdk;
 pub mod serve_process;
 pub mod server;
+pub mod sns;
 
 use md5::{Digest, Md5};
 

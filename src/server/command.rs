@@ -29,11 +29,12 @@ pub(super) async fn serve(args: ServeArgs, _config: &Config) -> Result<ExitCode>
     let engine = Engine::open(&options).await?;
     let endpoint = endpoint(addr);
     let urls = queue_urls(&engine, &endpoint).await;
+    let topics = engine.topic_arns();
     let shutdown = exit::shutdown_signal().context("cannot install the SIGINT/SIGTERM handlers")?;
     let auth = (options.auth.as_ref())
         .zip(args.auth.as_deref())
         .map(|(keys, file)| auth_line(keys.len(), file));
-    print_banner(&endpoint, addr, &urls, auth.as_deref());
+    print_banner(&endpoint, addr, &urls, &topics, auth.as_deref());
     if auth.is_none() && !addr.ip().is_loopback() {
         exit::note(format_args!(
             "warning: listening on {addr}: anyone who can reach this address can read, send and delete messages (there is no authentication)"
@@ -51,6 +52,12 @@ fn options(args: &ServeArgs) -> Result<ServeOptions> {
     }
     let defaults = ServeOptions::default();
     Ok(ServeOptions {
+        // The practical's topics come with the practical's queues, not with queues of one's own.
+        topics: if args.queues.is_empty() {
+            defaults.topics
+        } else {
+            Vec::new()
+        },
         queues: if args.queues.is_empty() {
             defaults.queues
         } else {
@@ -145,7 +152,13 @@ async fn queue_urls(engine: &Engine, endpoint: &str) -> Vec<String> {
     }
 }
 
-fn print_banner(endpoint: &str, addr: SocketAddr, urls: &[String], auth: Option<&str>) {
+fn print_banner(
+    endpoint: &str,
+    addr: SocketAddr,
+    urls: &[String],
+    topics: &[String],
+    auth: Option<&str>,
+) {
     // Bare `--local` reaches exactly one endpoint; any other needs it spelled out.
     let queue_cmd = if endpoint == crate::config::local_endpoint() {
         "queue --local".to_string()
@@ -169,6 +182,10 @@ fn print_banner(endpoint: &str, addr: SocketAddr, urls: &[String], auth: Option<
         lines.push("queues:".to_string());
         lines.extend(urls.iter().map(|url| format!("  {url}")));
     }
+    if !topics.is_empty() {
+        lines.push("SNS topics (each delivers raw to two of the queues above):".to_string());
+        lines.extend(topics.iter().map(|arn| format!("  {arn}")));
+    }
     lines.extend([
         String::new(),
         "Paste these lines to point boto3, the AWS SDKs and the AWS CLI v2 at it (the AWS CLI v1 needs --endpoint-url):".to_string(),
@@ -189,6 +206,7 @@ fn print_banner(endpoint: &str, addr: SocketAddr, urls: &[String], auth: Option<
         format!("  {queue_cmd} send --name {example_queue} --count 10"),
         format!("  {queue_cmd} receive --name {example_queue}"),
         format!("  aws --endpoint-url {endpoint} sqs list-queues"),
+        format!("  aws --endpoint-url {endpoint} sns list-topics"),
         String::new(),
         "Ctrl-C stops the server.".to_string(),
     ]);

@@ -30,6 +30,7 @@ use super::error::SqsError;
 use super::move_tasks::mover;
 use super::queue::{Queue, QueueKey};
 use super::queue_url::Address;
+use super::sns;
 use super::standard::{self, Sweep};
 use super::store::{Now, Simulation, State};
 use super::validate::Input;
@@ -156,7 +157,8 @@ impl Engine {
     fn create_startup_queues(&self, options: &ServeOptions) {
         let now = self.now();
         let mut state = self.lock();
-        for name in &options.queues {
+        let subscribed = options.topics.iter().flat_map(|t| &t.queues);
+        for name in options.queues.iter().chain(subscribed) {
             let fifo = name.ends_with(".fifo");
             let mut config = QueueConfig::new(fifo);
             config.content_based_deduplication = fifo;
@@ -169,6 +171,40 @@ impl Engine {
                 state.insert_queue(key, config, BTreeMap::new(), now);
             }
         }
+        let ctx = RequestContext {
+            region: DEFAULT_REGION.to_string(),
+            account: DEFAULT_ACCOUNT.to_string(),
+            host: String::new(),
+            path_queue: None,
+            trace_header: None,
+            sender_id: String::new(),
+        };
+        for topic in &options.topics {
+            let arns: Vec<String> = topic
+                .queues
+                .iter()
+                .map(|name| {
+                    QueueKey {
+                        account: DEFAULT_ACCOUNT.to_string(),
+                        region: DEFAULT_REGION.to_string(),
+                        name: name.clone(),
+                    }
+                    .arn()
+                })
+                .collect();
+            if let Err(error) = sns::create_wired_topic(&mut state, &ctx, &topic.name, &arns) {
+                crate::exit::note(format_args!(
+                    "queue serve: topic {} not created: {error}",
+                    topic.name
+                ));
+            }
+        }
+    }
+
+    /// The ARNs of every SNS topic, for the banner.
+    #[must_use]
+    pub fn topic_arns(&self) -> Vec<String> {
+        self.lock().sns().topics.keys().cloned().collect()
     }
 
     /// Hands the changes made under this hold of the lock to the data directory (so they are
@@ -302,6 +338,27 @@ impl Engine {
             let mut state = self.lock();
             let answer = apply(&mut state, ctx, &Input::new(&input), now);
             // A failed request may have changed something too (a batch's other entries).
+            (answer, self.save(&mut state))
+        };
+        commit.done().await?;
+        answer
+    }
+
+    /// Runs one SNS action (`sns.rs`) under the state lock, as the SQS actions run; what it
+    /// delivered to queues is committed before it answers.
+    ///
+    /// # Errors
+    /// Any SNS error the action answers.
+    pub(super) async fn sns(
+        &self,
+        ctx: &RequestContext,
+        action: &str,
+        params: &[(String, String)],
+    ) -> Result<sns::Output, sns::SnsError> {
+        let now = self.now();
+        let (answer, commit) = {
+            let mut state = self.lock();
+            let answer = sns::run(&mut state, ctx, action, params, now);
             (answer, self.save(&mut state))
         };
         commit.done().await?;

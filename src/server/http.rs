@@ -17,6 +17,7 @@ mod limits;
 mod request;
 mod response;
 mod signature;
+mod sns;
 #[cfg(test)]
 mod tests;
 
@@ -89,10 +90,18 @@ async fn handle(State(wire): State<Wire>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
     let request_id = request_id();
+    if method == axum::http::Method::GET
+        && let Some(pem) = crate::server::sns::certificate(uri.path())
+    {
+        return sns::certificate(pem);
+    }
     let (body, denied) =
         signature::check(wire.auth.as_deref(), &method, &uri, &headers, body).await;
     let request = request::read(&method, &uri, &headers, body).await;
     let ctx = identity::context(&uri, &headers, &request.params);
+    if crate::server::sns::wants(&request.params, &headers) {
+        return wire.sns(&ctx, &request.params, denied, &request_id).await;
+    }
     let outcome = match (denied, request.call) {
         (Some(denied), _) => Err(denied),
         (None, Ok((action, input))) => wire
@@ -132,6 +141,28 @@ impl Wire {
                 Ok(Answer::Value(Value::Object(Map::new())))
             }
         }
+    }
+
+    /// An SNS request: its action run by the engine (unless `--auth` refused it), answered
+    /// in SNS's XML.
+    async fn sns(
+        &self,
+        ctx: &RequestContext,
+        params: &[(String, String)],
+        denied: Option<SqsError>,
+        request_id: &str,
+    ) -> Response {
+        let action = crate::server::sns::action(params);
+        let name = action.as_deref().unwrap_or_default().to_string();
+        let outcome = match (denied, action) {
+            (Some(denied), _) => Err(crate::server::sns::SnsError::denied(denied)),
+            (None, Ok(action)) => self.engine.sns(ctx, &action, params).await,
+            (None, Err(error)) => Err(error),
+        };
+        if !self.latency.is_zero() {
+            tokio::time::sleep(self.latency).await;
+        }
+        sns::render(&name, outcome, request_id)
     }
 
     /// With probability `fail_rate`, one of SQS's retryable errors (half each).

@@ -21,6 +21,7 @@ use super::move_tasks::MoveTasks;
 use super::queue::{Queue, QueueKey};
 use super::queue_url;
 use super::receipt::{self, ReceiptRef};
+use super::sns;
 use super::standard::{self, Sweep};
 use super::validate::Input;
 
@@ -60,6 +61,8 @@ pub struct State {
     move_tasks: MoveTasks,
     /// What is not yet handed to the data directory; `None` when nothing is kept on disk.
     unsaved: Option<Unsaved>,
+    /// SNS topics and subscriptions (kept in memory only).
+    sns: sns::Registry,
 }
 
 /// Which queues have changes not yet handed to the data directory.
@@ -97,6 +100,7 @@ impl State {
             last_sequence: 18_849_496_460_467_696_128,
             move_tasks: MoveTasks::default(),
             unsaved: None,
+            sns: sns::Registry::default(),
         }
     }
 
@@ -264,6 +268,17 @@ impl State {
         let listens = standard::listening(&mut self.rng, queue.server_weights());
         let (id, notify) = queue.waiters().register(listens);
         Some((id, listens, notify))
+    }
+
+    /// SNS's topics and subscriptions.
+    #[must_use]
+    pub fn sns(&self) -> &sns::Registry {
+        &self.sns
+    }
+
+    /// SNS's topics and subscriptions, to change them.
+    pub fn sns_mut(&mut self) -> &mut sns::Registry {
+        &mut self.sns
     }
 
     /// The message move tasks.

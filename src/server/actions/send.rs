@@ -315,6 +315,66 @@ impl Outgoing {
     }
 }
 
+/// A message SNS hands to a queue it delivers to, checked by SNS already.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// The body (the published message, or its JSON envelope).
+    pub body: String,
+    /// Message attributes (raw delivery only).
+    pub attributes: BTreeMap<String, MessageAttribute>,
+    /// MessageGroupId (FIFO topics to FIFO queues; fair standard queues).
+    pub group: Option<String>,
+    /// FIFO queues: the deduplication id SNS passes on.
+    pub dedup_id: Option<String>,
+}
+
+/// Stores a message SNS delivers, held to the queue's own rules (its size limit, FIFO's
+/// group, its delay); answers the queue's MessageId.
+///
+/// # Errors
+/// The queue does not exist or refuses the message.
+pub fn deliver(
+    state: &mut State,
+    key: &QueueKey,
+    sender_id: &str,
+    delivery: Delivery,
+    now: Now,
+) -> Result<String, SqsError> {
+    let config = state.queue(key)?.config();
+    let size = delivery.body.len()
+        + delivery
+            .attributes
+            .iter()
+            .map(|(n, a)| a.size(n))
+            .sum::<usize>();
+    if size > config.maximum_message_size as usize {
+        return Err(SqsError::invalid_parameter_value(format!(
+            "One or more parameters are invalid. Reason: Message must be shorter than {} bytes.",
+            config.maximum_message_size
+        )));
+    }
+    if config.fifo && delivery.group.is_none() {
+        return Err(SqsError::missing_parameter("MessageGroupId"));
+    }
+    let dedup_id = config.fifo.then(|| {
+        delivery
+            .dedup_id
+            .unwrap_or_else(|| content_dedup_id(&delivery.body))
+    });
+    let outgoing = Outgoing {
+        md5_body: md5_of_body(&delivery.body),
+        md5_attributes: md5_of_attributes(&delivery.attributes),
+        md5_system: None,
+        body: delivery.body,
+        attributes: delivery.attributes,
+        trace_header: None,
+        delay: Duration::from_secs(u64::from(config.delay_seconds)),
+        group: delivery.group,
+        dedup_id,
+    };
+    enqueue(state, key, sender_id, outgoing, now).map(|sent| sent.message_id)
+}
+
 /// Stores a checked message (or, for a FIFO duplicate, answers the original).
 fn enqueue(
     state: &mut State,
