@@ -99,8 +99,11 @@ pub async fn setup(args: &DemoArgs, config: &Config) -> Result<Setup> {
             .then(|| Fanout::new(crate::sns::topic::name_from_arn(&args.topic))),
     };
     if uses_embedded(args, config) {
+        // The demo creates its own queues, topic and subscriptions (the practical's raw,
+        // unfiltered ones would not be what the fan-out panes expect).
         let server = LocalServer::start(ServeOptions {
             queues: Vec::new(),
+            topics: Vec::new(),
             seed: args.seed,
             ..ServeOptions::default()
         })
