@@ -32,6 +32,7 @@ mod journal;
 mod limits;
 mod listen;
 mod md5;
+mod metrics;
 mod move_tasks;
 mod query;
 mod query_json;
@@ -212,6 +213,7 @@ async fn serve_engine(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     sns::warm_up();
+    engine.start_sampler();
     let stopping = CancellationToken::new();
     let app = http::router(engine.clone(), options, stopping.clone());
     let server = listen::serve(listener, app, options.limits, stopping.clone());

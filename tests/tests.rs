@@ -38,6 +38,8 @@ mod server_move_tasks;
 mod server_permissions;
 // `queue serve --data-dir`: kill -9 and restarts lose nothing answered; one-line errors.
 mod server_data_dir;
+// `GET /metrics`: CloudWatch's figures per queue and request counts in Prometheus's format.
+mod server_metrics;
 // Hostile clients: body and header limits, slow-loris and idle connections, clients that stop
 // reading, the connection cap.
 mod server_limits;
