@@ -68,6 +68,10 @@ pub struct Cli {
 pub enum Command {
     /// Send numbered messages to a queue
     Send(SendArgs),
+    /// Publish numbered messages to an SNS topic (fan-out to its subscribed queues)
+    Publish(PublishArgs),
+    /// Subscribe a queue to an SNS topic
+    Subscribe(SubscribeArgs),
     /// Receive messages and show order and duplicates live
     Receive(ReceiveArgs),
     /// Run an embedded SQS-compatible server
@@ -169,6 +173,23 @@ pub struct SendArgs {
     /// Queue name or URL (a name ending in .fifo is a FIFO queue)
     #[arg(long, value_name = "NAME")]
     pub name: String,
+    #[command(flatten)]
+    pub messages: MessageArgs,
+}
+
+/// `queue publish`.
+#[derive(Debug, Args, Clone)]
+pub struct PublishArgs {
+    /// Topic name or ARN (a name ending in .fifo is a FIFO topic)
+    #[arg(long, value_name = "NAME|ARN", default_value = PRAC_TOPIC)]
+    pub topic: String,
+    #[command(flatten)]
+    pub messages: MessageArgs,
+}
+
+/// What `send` and `publish` send: the numbered messages and how.
+#[derive(Debug, Args, Clone)]
+pub struct MessageArgs {
     /// Client name, sent as the `client` message attribute
     #[arg(long, value_name = "NAME", default_value = defaults::CLIENT_NAME)]
     pub client_name: String,
@@ -178,7 +199,7 @@ pub struct SendArgs {
     /// Text put before each body (`{prepend}Message {i}`)
     #[arg(long, value_name = "TEXT", default_value = "")]
     pub prepend: String,
-    /// FIFO message group id
+    /// FIFO message group id (FIFO queues and topics)
     #[arg(long, default_value = defaults::GROUP)]
     pub group: String,
     /// FIFO deduplication id
@@ -190,12 +211,52 @@ pub struct SendArgs {
     /// Pace sending to this many messages per second
     #[arg(long, value_name = "PER_SEC", value_parser = positive_rate)]
     pub rate: Option<f64>,
-    /// Requests in flight at once on a standard queue (FIFO queues always send one at a time).
+    /// Requests in flight at once on a standard queue or topic (FIFO ones always get one at a
+    /// time).
     /// Above 1 it is faster, but the sender then reorders its own batches: a receiver marks
     /// messages late that the queue never reordered
     #[arg(long, value_name = "N", default_value_t = defaults::PARALLEL,
           value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallel: u16,
+}
+
+/// `subscribe --filter-scope`: what a filter policy looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum FilterScope {
+    /// The message attributes (`client`, `run`, `sent_at`)
+    #[default]
+    Attributes,
+    /// The message body, which must then be JSON
+    Body,
+}
+
+/// `queue subscribe`.
+#[derive(Debug, Args, Clone)]
+#[command(
+    after_help = "Examples:\n  queue subscribe --local --topic csse6400_prac_topic --queue csse6400_prac_subscriber --create\n  queue subscribe --local --queue filtered --raw --filter '{\"client\":[\"Client 1\"]}' --create"
+)]
+pub struct SubscribeArgs {
+    /// Topic name or ARN
+    #[arg(long, value_name = "NAME|ARN", default_value = PRAC_TOPIC)]
+    pub topic: String,
+    /// Queue name or URL that receives the topic's messages
+    #[arg(long, value_name = "NAME", default_value = PRAC_SUBSCRIBER_QUEUE)]
+    pub queue: String,
+    /// Raw delivery: the queue gets the published message and its attributes, not the SNS
+    /// JSON envelope
+    #[arg(long)]
+    pub raw: bool,
+    /// Filter policy (JSON): only matching messages reach the queue, e.g.
+    /// '{"client":["Client 1"]}'
+    #[arg(long, value_name = "JSON")]
+    pub filter: Option<String>,
+    /// What the filter policy looks at
+    #[arg(long, value_enum, requires = "filter", default_value_t = FilterScope::Attributes)]
+    pub filter_scope: FilterScope,
+    /// Create the topic and the queue when missing (FIFO for a .fifo name); on AWS also let
+    /// the topic send to the queue (queue policy)
+    #[arg(long)]
+    pub create: bool,
 }
 
 /// `queue receive`.
@@ -304,6 +365,17 @@ pub struct DemoArgs {
     /// Output (default: tui when stdout is a terminal, else plain)
     #[arg(long, value_enum)]
     pub output: Option<OutputMode>,
+    /// SNS fan-out instead: clients publish to one topic, delivered to two subscriber queues
+    /// (--standard, in SNS envelopes, and --subscriber, raw, with a filter policy that lets
+    /// only Client A through)
+    #[arg(long)]
+    pub fanout: bool,
+    /// The topic of --fanout (with --endpoint-url or real SNS)
+    #[arg(long, value_name = "NAME", default_value = PRAC_TOPIC, requires = "fanout")]
+    pub topic: String,
+    /// The filtered subscriber queue of --fanout (with --endpoint-url or real SQS)
+    #[arg(long, value_name = "NAME", default_value = PRAC_SUBSCRIBER_QUEUE, requires = "fanout")]
+    pub subscriber: String,
     /// Rounds to run without a terminal (round 2 and later re-send the same bodies)
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub rounds: u32,
@@ -521,16 +593,18 @@ impl Cli {
         } else {
             Command::Send(SendArgs {
                 name,
-                client_name: legacy
-                    .client_name
-                    .unwrap_or_else(|| defaults::CLIENT_NAME.to_string()),
-                count: defaults::SEND_COUNT,
-                prepend: legacy.prepend.unwrap_or_default(),
-                group: defaults::GROUP.to_string(),
-                dedup_id: DedupMode::Auto,
-                one_by_one: false,
-                rate: None,
-                parallel: defaults::PARALLEL,
+                messages: MessageArgs {
+                    client_name: legacy
+                        .client_name
+                        .unwrap_or_else(|| defaults::CLIENT_NAME.to_string()),
+                    count: defaults::SEND_COUNT,
+                    prepend: legacy.prepend.unwrap_or_default(),
+                    group: defaults::GROUP.to_string(),
+                    dedup_id: DedupMode::Auto,
+                    one_by_one: false,
+                    rate: None,
+                    parallel: defaults::PARALLEL,
+                },
             })
         };
         Ok((command, self.global))
@@ -564,8 +638,8 @@ mod tests {
             panic!("expected send, got {command:?}")
         };
         assert_eq!(send.name, "csse6400_prac");
-        assert_eq!(send.client_name, "Client 1");
-        assert_eq!(send.prepend, "A-");
+        assert_eq!(send.messages.client_name, "Client 1");
+        assert_eq!(send.messages.prepend, "A-");
 
         let cli = Cli::try_parse_from([
             "queue",
@@ -604,6 +678,30 @@ mod tests {
         for bad in ["0", "-1", "NaN", "inf", "fast"] {
             assert!(rate(bad).is_err(), "--rate {bad}");
         }
+    }
+
+    #[test]
+    fn publish_and_subscribe_default_to_the_practicals_names() {
+        let cli = Cli::try_parse_from(["queue", "publish", "--count", "3"]).unwrap();
+        let Some(Command::Publish(publish)) = cli.command else {
+            panic!("expected publish")
+        };
+        assert_eq!(publish.topic, PRAC_TOPIC);
+        assert_eq!(publish.messages.count, 3);
+        let cli = Cli::try_parse_from(["queue", "subscribe", "--raw"]).unwrap();
+        let Some(Command::Subscribe(subscribe)) = cli.command else {
+            panic!("expected subscribe")
+        };
+        assert_eq!(
+            (subscribe.topic.as_str(), subscribe.queue.as_str()),
+            (PRAC_TOPIC, PRAC_SUBSCRIBER_QUEUE)
+        );
+        assert!(subscribe.raw && subscribe.filter.is_none());
+        assert!(
+            Cli::try_parse_from(["queue", "subscribe", "--filter-scope", "body"]).is_err(),
+            "a scope without a filter"
+        );
+        assert!(Cli::try_parse_from(["queue", "demo", "--topic", "t"]).is_err());
     }
 
     #[test]

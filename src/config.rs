@@ -32,6 +32,9 @@ pub const CREDENTIAL_VARS: [&str; 3] = [
 pub struct Config {
     /// Endpoint override (`--endpoint-url`, `--local`, or `AWS_ENDPOINT_URL[_SQS]`).
     pub endpoint_url: Option<String>,
+    /// The SNS endpoint override: the same flags (`queue serve` answers SQS and SNS on one
+    /// port), else `AWS_ENDPOINT_URL_SNS`, else `AWS_ENDPOINT_URL`.
+    pub sns_endpoint_url: Option<String>,
     /// Region from `--region`; `None` means the SDK's chain, then us-east-1.
     pub region: Option<String>,
     /// `--profile`.
@@ -64,6 +67,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             endpoint_url: None,
+            sns_endpoint_url: None,
             region: None,
             profile: None,
             local: false,
@@ -124,11 +128,16 @@ pub fn resolve(global: &GlobalArgs) -> Result<Config> {
         ColorWhen::Never => false,
         ColorWhen::Auto => stdout_is_tty && !no_color && !dumb,
     };
-    let endpoint_url = global
+    let flag_endpoint = global
         .endpoint_url
         .clone()
-        .or_else(|| global.local.then(local_endpoint))
+        .or_else(|| global.local.then(local_endpoint));
+    let endpoint_url = flag_endpoint
+        .clone()
         .or_else(|| non_empty_var("AWS_ENDPOINT_URL_SQS"))
+        .or_else(|| non_empty_var("AWS_ENDPOINT_URL"));
+    let sns_endpoint_url = flag_endpoint
+        .or_else(|| non_empty_var("AWS_ENDPOINT_URL_SNS"))
         .or_else(|| non_empty_var("AWS_ENDPOINT_URL"));
     let has_env_credentials = non_empty_var("AWS_ACCESS_KEY_ID").is_some()
         || global.profile.is_some()
@@ -136,6 +145,7 @@ pub fn resolve(global: &GlobalArgs) -> Result<Config> {
 
     Ok(Config {
         endpoint_url,
+        sns_endpoint_url,
         region: global.region.clone(),
         profile: global.profile.clone(),
         local: global.local,

@@ -1,5 +1,6 @@
-//! `queue demo`: the embedded server (or another endpoint), a standard and a FIFO queue,
-//! senders and one receiver per queue, shown side by side or summarised as figures.
+//! `queue demo`: the embedded server (or another endpoint), a standard and a FIFO queue
+//! (or, `--fanout`, a topic and two subscribed queues, one through a filter policy), senders
+//! and one receiver per queue, shown side by side or summarised as figures.
 //!
 //! - [`setup`]: where it runs and the two queues.
 //! - [`rounds`]: senders per round, the two receivers (the same code as `send`/`receive`).
@@ -23,7 +24,7 @@ use crate::config::Config;
 use crate::exit;
 use headless::Schedule;
 use rounds::Receivers;
-use state::{DemoState, QueueKind};
+use state::DemoState;
 
 /// Runs the demo.
 ///
@@ -40,7 +41,7 @@ pub async fn run(args: DemoArgs, config: &Config) -> Result<ExitCode> {
     let target = setup.target;
     let mut state = DemoState::new(
         setup.info,
-        [&target.standard.name, &target.fifo.name],
+        [&target.left.name, &target.right.name],
         config.local_offset,
         config.color,
     );
@@ -57,7 +58,7 @@ pub async fn run(args: DemoArgs, config: &Config) -> Result<ExitCode> {
     }
     let outcome = match output {
         OutputMode::Tui => {
-            let mut receivers = Receivers::spawn(&target, &QueueKind::BOTH);
+            let mut receivers = Receivers::spawn(&target, &target.kinds);
             let outcome = screen::run(&mut state, &target, &mut receivers).await;
             receivers.stop().await;
             outcome

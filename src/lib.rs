@@ -8,10 +8,15 @@
 //!   the panic hook.
 //! - [`sqs`]: the only place that builds an SQS client; queue lookup and its suggestions
 //!   ([`sqs::lookup`]); friendly SDK errors ([`sqs::errors`]).
+//! - [`sns`]: the SNS client, built from the SQS client's configuration; topic lookup
+//!   ([`sns::topic`]) and the envelope SNS wraps deliveries in ([`sns::envelope`]).
 //! - [`rules`]: SQS's fixed numbers and naming rules, shared by the client and the server.
 //! - [`message`]: the numbered message (`{prepend}Message {i}`) and a received [`message::Delivery`].
 //! - [`tracker`]: out-of-order and duplicate bookkeeping shared by every presenter.
-//! - [`send`]: the sender (batches, FIFO group and dedup, retries, progress bar).
+//! - [`send`]: the sender (batches, FIFO group and dedup, retries, progress bar), to a queue
+//!   or a topic.
+//! - [`publish`]: `queue publish`, the sender on an SNS topic.
+//! - [`subscribe`]: `queue subscribe`, a queue wired to a topic.
 //! - [`receive`]: the long-polling receiver and its presenters: plain/JSON lines and the live
 //!   view ([`receive::view`]).
 //! - [`tui`]: the terminal toolkit the live screens share (guard, theme, log widget, key
@@ -29,12 +34,15 @@ pub mod config;
 pub mod demo;
 pub mod exit;
 pub mod message;
+pub mod publish;
 pub mod receive;
 pub mod redrive;
 pub mod rules;
 pub mod send;
 pub mod server;
+pub mod sns;
 pub mod sqs;
+pub mod subscribe;
 pub mod tracker;
 pub mod tui;
 
@@ -62,6 +70,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     runtime.block_on(async move {
         match command {
             Command::Send(args) => send::run(args, &config).await,
+            Command::Publish(args) => publish::run(args, &config).await,
+            Command::Subscribe(args) => subscribe::run(args, &config).await,
             Command::Receive(args) => receive::run(args, &config).await,
             Command::Serve(args) => server::serve(args, &config).await,
             Command::Redrive(args) => redrive::run(args, &config).await,

@@ -67,6 +67,23 @@ pub fn parse_body(body: &str) -> ParsedBody {
     }
 }
 
+/// Where a delivery came from when SNS wrapped it in an envelope (no raw delivery).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    /// The topic it was published to.
+    pub topic_arn: String,
+    /// The SNS MessageId (the same in every copy of one published message).
+    pub message_id: String,
+}
+
+impl Notification {
+    /// The topic's name (the ARN's last part).
+    #[must_use]
+    pub fn topic(&self) -> &str {
+        crate::sns::topic::name_from_arn(&self.topic_arn)
+    }
+}
+
 /// One message as a receiver got it: everything the presenters and the tracker need.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Delivery {
@@ -74,9 +91,11 @@ pub struct Delivery {
     pub message_id: String,
     /// Receipt handle of this delivery (needed to delete it).
     pub receipt_handle: String,
-    /// The body as received.
+    /// The message: the body as received, or the published message inside an SNS envelope.
     pub body: String,
-    /// The `client` attribute, if present.
+    /// The topic and SNS id, when the body was an SNS envelope.
+    pub notification: Option<Notification>,
+    /// The `client` attribute (of the envelope, for an SNS envelope), if present.
     pub client: Option<String>,
     /// The `run` attribute, if present.
     pub run: Option<String>,
@@ -92,6 +111,17 @@ pub struct Delivery {
     pub sent_at: Option<SystemTime>,
     /// When this receiver got it.
     pub received_at: SystemTime,
+}
+
+impl Delivery {
+    /// What names one message across its deliveries: the SNS MessageId for an enveloped
+    /// message (SNS may deliver one publish twice, as two SQS messages), else the SQS one.
+    #[must_use]
+    pub fn identity(&self) -> &str {
+        self.notification
+            .as_ref()
+            .map_or(&self.message_id, |notification| &notification.message_id)
+    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The sender: numbered messages in batches (or one by one), FIFO group and deduplication,
-//! retries of failed entries, and the progress bar.
+//! retries of failed entries, and the progress bar, to a queue (`queue send`) or a topic
+//! (`queue publish`, [`topic`]): a [`Destination`].
 //!
 //! Batches go one request at a time, in order, unless `--parallel N` lets N requests of a
 //! standard queue overtake each other (faster, but the receiver then sees the sender's
@@ -9,6 +10,7 @@
 //! before anything later. A message counts as sent only once SQS accepted it.
 
 mod progress;
+mod topic;
 
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -20,12 +22,13 @@ use aws_sdk_sqs::types::{MessageAttributeValue, SendMessageBatchRequestEntry};
 use futures::{StreamExt, TryStreamExt};
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::{DedupMode, SendArgs};
+use crate::cli::{DedupMode, MessageArgs, SendArgs};
 use crate::config::Config;
 use crate::exit::{self, Friendly};
 use crate::message::{self, CLIENT_ATTRIBUTE, RUN_ATTRIBUTE, SENT_AT_ATTRIBUTE};
 use crate::rules::content_dedup_id;
-use crate::sqs::errors::{self, Problem};
+use crate::sns::{Sns, TopicInfo};
+use crate::sqs::errors::{self, ErrorContext, Problem};
 use crate::sqs::{QueueInfo, Sqs};
 
 /// Entries per `SendMessageBatch` (the SQS maximum).
@@ -77,8 +80,8 @@ impl SendPlan {
     }
 }
 
-impl From<&SendArgs> for SendPlan {
-    fn from(args: &SendArgs) -> Self {
+impl From<&MessageArgs> for SendPlan {
+    fn from(args: &MessageArgs) -> Self {
         Self {
             client_name: args.client_name.clone(),
             count: u64::from(args.count),
@@ -103,6 +106,58 @@ pub struct SendReport {
     pub failed: Vec<(u64, String)>,
 }
 
+/// Where the messages go.
+#[derive(Debug, Clone)]
+pub enum Destination {
+    /// A queue: `SendMessageBatch` (`SendMessage` one by one).
+    Queue(Sqs, QueueInfo),
+    /// A topic: `PublishBatch` (`Publish` one by one).
+    Topic(Sns, TopicInfo),
+}
+
+impl Destination {
+    /// A FIFO queue or topic: one group, in order, deduplicated.
+    #[must_use]
+    pub fn fifo(&self) -> bool {
+        match self {
+            Self::Queue(_, queue) => queue.fifo,
+            Self::Topic(_, topic) => topic.fifo,
+        }
+    }
+
+    /// FIFO with content-based deduplication on.
+    #[must_use]
+    pub fn content_based_dedup(&self) -> bool {
+        match self {
+            Self::Queue(_, queue) => queue.content_based_dedup,
+            Self::Topic(_, topic) => topic.content_based_dedup,
+        }
+    }
+
+    /// The queue's or topic's name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Queue(_, queue) => &queue.name,
+            Self::Topic(_, topic) => &topic.name,
+        }
+    }
+
+    /// Where the client points, for banners and errors.
+    #[must_use]
+    pub fn context(&self) -> &ErrorContext {
+        match self {
+            Self::Queue(sqs, _) => &sqs.context,
+            Self::Topic(sns, _) => &sns.context,
+        }
+    }
+
+    /// `queue Q` / `topic T`.
+    fn described(&self) -> String {
+        format!("{} {}", self.context().service.resource(), self.name())
+    }
+}
+
 /// One message to send.
 #[derive(Debug, Clone)]
 struct Outgoing {
@@ -111,14 +166,20 @@ struct Outgoing {
     dedup_id: Option<String>,
 }
 
-/// Whether a send to this queue carries a deduplication id, and which.
+/// Whether a send to a queue or topic (FIFO or not, with content-based deduplication or not)
+/// carries a deduplication id, and which.
 #[must_use]
-pub fn dedup_id(queue: &QueueInfo, mode: DedupMode, body: &str) -> Option<String> {
-    if !queue.fifo {
+pub fn dedup_id(
+    fifo: bool,
+    content_based_dedup: bool,
+    mode: DedupMode,
+    body: &str,
+) -> Option<String> {
+    if !fifo {
         return None;
     }
     match mode {
-        DedupMode::Auto if queue.content_based_dedup => None,
+        DedupMode::Auto if content_based_dedup => None,
         DedupMode::Auto | DedupMode::Content => Some(content_dedup_id(body)),
         DedupMode::None => None,
     }
@@ -143,8 +204,7 @@ fn run_id() -> String {
 }
 
 struct Sender<'a> {
-    sqs: &'a Sqs,
-    queue: &'a QueueInfo,
+    to: &'a Destination,
     plan: &'a SendPlan,
     run: String,
     start: Instant,
@@ -154,31 +214,38 @@ struct Sender<'a> {
     cancel: CancellationToken,
 }
 
+/// One message attribute: name, data type (`String` or `Number`), value.
+type Attribute = (&'static str, &'static str, String);
+
 impl Sender<'_> {
-    fn attributes(&self) -> Result<HashMap<String, MessageAttributeValue>> {
-        let mut attributes = HashMap::new();
-        let string = |value: &str| {
-            MessageAttributeValue::builder()
-                .data_type("String")
-                .string_value(value)
-                .build()
-        };
-        // SQS rejects empty String attributes: an empty client name is simply not sent.
+    /// The attributes every message carries: `client`, `run`, `sent_at`.
+    fn attribute_values(&self) -> Vec<Attribute> {
+        let mut attributes = Vec::with_capacity(3);
+        // SQS and SNS reject empty String attributes: an empty client name is simply not sent.
         if !self.plan.client_name.is_empty() {
-            attributes.insert(
-                CLIENT_ATTRIBUTE.to_string(),
-                string(&self.plan.client_name)?,
-            );
+            attributes.push((CLIENT_ATTRIBUTE, "String", self.plan.client_name.clone()));
         }
-        attributes.insert(RUN_ATTRIBUTE.to_string(), string(&self.run)?);
-        attributes.insert(
-            SENT_AT_ATTRIBUTE.to_string(),
-            MessageAttributeValue::builder()
-                .data_type("Number")
-                .string_value(message::epoch_ms(SystemTime::now()))
-                .build()?,
-        );
-        Ok(attributes)
+        attributes.push((RUN_ATTRIBUTE, "String", self.run.clone()));
+        attributes.push((
+            SENT_AT_ATTRIBUTE,
+            "Number",
+            message::epoch_ms(SystemTime::now()),
+        ));
+        attributes
+    }
+
+    /// [`Sender::attribute_values`] as SQS message attributes.
+    fn attributes(&self) -> Result<HashMap<String, MessageAttributeValue>> {
+        self.attribute_values()
+            .into_iter()
+            .map(|(name, data_type, value)| {
+                let value = MessageAttributeValue::builder()
+                    .data_type(data_type)
+                    .string_value(value)
+                    .build()?;
+                Ok((name.to_string(), value))
+            })
+            .collect()
     }
 
     fn accept(&self, n: u64) {
@@ -220,10 +287,19 @@ impl Sender<'_> {
                     break;
                 }
             }
-            let results = if self.plan.one_by_one {
-                self.send_single(&pending).await?
-            } else {
-                self.send_batch(&pending).await?
+            let results = match (self.to, self.plan.one_by_one) {
+                (Destination::Queue(sqs, queue), true) => {
+                    self.send_single(sqs, queue, &pending).await?
+                }
+                (Destination::Queue(sqs, queue), false) => {
+                    self.send_batch(sqs, queue, &pending).await?
+                }
+                (Destination::Topic(sns, topic), true) => {
+                    self.publish_single(sns, topic, &pending).await?
+                }
+                (Destination::Topic(sns, topic), false) => {
+                    self.publish_batch(sns, topic, &pending).await?
+                }
             };
             let EntryResults {
                 accepted,
@@ -254,15 +330,20 @@ impl Sender<'_> {
         Ok(failed)
     }
 
-    async fn send_batch(&self, pending: &[Outgoing]) -> Result<EntryResults> {
+    async fn send_batch(
+        &self,
+        sqs: &Sqs,
+        queue: &QueueInfo,
+        pending: &[Outgoing],
+    ) -> Result<EntryResults> {
         let attributes = self.attributes()?;
         let mut entries = Vec::with_capacity(pending.len());
         for outgoing in pending {
             let mut entry = SendMessageBatchRequestEntry::builder()
-                .id(format!("m{}", outgoing.number))
+                .id(entry_id(outgoing))
                 .message_body(&outgoing.body)
                 .set_message_attributes(Some(attributes.clone()));
-            if self.queue.fifo {
+            if queue.fifo {
                 entry = entry.message_group_id(&self.plan.group);
             }
             if let Some(id) = &outgoing.dedup_id {
@@ -270,11 +351,10 @@ impl Sender<'_> {
             }
             entries.push(entry.build()?);
         }
-        let answer = self
-            .sqs
+        let answer = sqs
             .client
             .send_message_batch()
-            .queue_url(&self.queue.url)
+            .queue_url(&queue.url)
             .set_entries(Some(entries))
             .send()
             .await;
@@ -282,53 +362,33 @@ impl Sender<'_> {
             Ok(output) => output,
             Err(error) => return self.whole_request_failed(&errors::classify(&error), pending),
         };
-        let by_id: HashMap<String, u64> = pending
-            .iter()
-            .map(|outgoing| (format!("m{}", outgoing.number), outgoing.number))
-            .collect();
-        let mut results = EntryResults::default();
-        for entry in output.successful() {
-            if let Some(number) = by_id.get(entry.id()) {
-                results.accepted.push(*number);
-            }
-        }
-        for entry in output.failed() {
-            let Some(number) = by_id.get(entry.id()) else {
-                continue;
-            };
-            let error = format!("{}: {}", entry.code(), entry.message().unwrap_or_default());
-            let problem = errors::problem_from_code(Some(entry.code()), entry.message(), 400);
-            if entry.sender_fault() && !problem.is_retryable() {
-                results.permanent.push((*number, error));
-            } else {
-                results.retry.push((*number, error));
-            }
-        }
-        // An entry in neither list is sent again: nothing is silently dropped.
-        for outgoing in pending {
-            let known = results.accepted.contains(&outgoing.number)
-                || results.retry.iter().any(|(n, _)| *n == outgoing.number)
-                || results.permanent.iter().any(|(n, _)| *n == outgoing.number);
-            if !known {
-                results
-                    .retry
-                    .push((outgoing.number, "missing from the answer".to_string()));
-            }
-        }
-        Ok(results)
+        Ok(entry_results(
+            pending,
+            output.successful().iter().map(|entry| entry.id()),
+            output.failed().iter().map(|entry| FailedEntry {
+                id: entry.id(),
+                code: entry.code(),
+                message: entry.message(),
+                sender_fault: entry.sender_fault(),
+            }),
+        ))
     }
 
-    async fn send_single(&self, pending: &[Outgoing]) -> Result<EntryResults> {
+    async fn send_single(
+        &self,
+        sqs: &Sqs,
+        queue: &QueueInfo,
+        pending: &[Outgoing],
+    ) -> Result<EntryResults> {
         let mut results = EntryResults::default();
         for outgoing in pending {
-            let mut request = self
-                .sqs
+            let mut request = sqs
                 .client
                 .send_message()
-                .queue_url(&self.queue.url)
+                .queue_url(&queue.url)
                 .message_body(&outgoing.body)
                 .set_message_attributes(Some(self.attributes()?));
-            if self.queue.fifo {
+            if queue.fifo {
                 request = request.message_group_id(&self.plan.group);
             }
             if let Some(id) = &outgoing.dedup_id {
@@ -338,12 +398,7 @@ impl Sender<'_> {
                 Ok(_) => results.accepted.push(outgoing.number),
                 Err(error) => {
                     let problem = errors::classify(&error);
-                    let single =
-                        self.whole_request_failed(&problem, std::slice::from_ref(outgoing))?;
-                    results.retry.extend(single.retry);
-                    results.permanent.extend(single.permanent);
-                    // Keep FIFO order: nothing after a message that is still pending.
-                    if self.queue.fifo {
+                    if !self.single_failed(&problem, outgoing, &mut results)? {
                         break;
                     }
                 }
@@ -352,13 +407,27 @@ impl Sender<'_> {
         Ok(results)
     }
 
+    /// Records a one-by-one send that failed with `problem`; `false` when nothing after it may
+    /// go in this round (FIFO order: nothing after a message that is still pending).
+    fn single_failed(
+        &self,
+        problem: &Problem,
+        outgoing: &Outgoing,
+        results: &mut EntryResults,
+    ) -> Result<bool> {
+        let single = self.whole_request_failed(problem, std::slice::from_ref(outgoing))?;
+        results.retry.extend(single.retry);
+        results.permanent.extend(single.permanent);
+        Ok(!self.to.fifo())
+    }
+
     fn whole_request_failed(
         &self,
         problem: &Problem,
         pending: &[Outgoing],
     ) -> Result<EntryResults> {
         if problem.is_retryable() {
-            let words = errors::describe(problem, &self.sqs.context, Some(&self.queue.name));
+            let words = errors::describe(problem, self.to.context(), Some(self.to.name()));
             return Ok(EntryResults {
                 retry: pending
                     .iter()
@@ -367,8 +436,63 @@ impl Sender<'_> {
                 ..EntryResults::default()
             });
         }
-        Err(errors::describe(problem, &self.sqs.context, Some(&self.queue.name)).into())
+        Err(errors::describe(problem, self.to.context(), Some(self.to.name())).into())
     }
+}
+
+/// An entry a batch answer lists as failed.
+struct FailedEntry<'a> {
+    id: &'a str,
+    code: &'a str,
+    message: Option<&'a str>,
+    sender_fault: bool,
+}
+
+/// Sorts a batch answer's entries (ids `m{number}`) into accepted, to retry and failed for
+/// good. An entry in neither list of the answer is sent again: nothing is silently dropped.
+fn entry_results<'a>(
+    pending: &[Outgoing],
+    successful: impl IntoIterator<Item = &'a str>,
+    failed: impl IntoIterator<Item = FailedEntry<'a>>,
+) -> EntryResults {
+    let by_id: HashMap<String, u64> = pending
+        .iter()
+        .map(|outgoing| (entry_id(outgoing), outgoing.number))
+        .collect();
+    let mut results = EntryResults::default();
+    for id in successful {
+        if let Some(number) = by_id.get(id) {
+            results.accepted.push(*number);
+        }
+    }
+    for entry in failed {
+        let Some(number) = by_id.get(entry.id) else {
+            continue;
+        };
+        let error = format!("{}: {}", entry.code, entry.message.unwrap_or_default());
+        let problem = errors::problem_from_code(Some(entry.code), entry.message, 400);
+        if entry.sender_fault && !problem.is_retryable() {
+            results.permanent.push((*number, error));
+        } else {
+            results.retry.push((*number, error));
+        }
+    }
+    for outgoing in pending {
+        let known = results.accepted.contains(&outgoing.number)
+            || results.retry.iter().any(|(n, _)| *n == outgoing.number)
+            || results.permanent.iter().any(|(n, _)| *n == outgoing.number);
+        if !known {
+            results
+                .retry
+                .push((outgoing.number, "missing from the answer".to_string()));
+        }
+    }
+    results
+}
+
+/// The batch entry id of a message: `m{number}`.
+fn entry_id(outgoing: &Outgoing) -> String {
+    format!("m{}", outgoing.number)
 }
 
 /// What one request did to its entries.
@@ -390,7 +514,8 @@ pub async fn send_messages(
     plan: &SendPlan,
     progress: &(dyn Fn(u64) + Send + Sync),
 ) -> Result<SendReport> {
-    send_messages_until(sqs, queue, plan, progress, CancellationToken::new()).await
+    let to = Destination::Queue(sqs.clone(), queue.clone());
+    send_messages_until(&to, plan, progress, CancellationToken::new()).await
 }
 
 /// [`send_messages`] that stops starting requests once `cancel` fires; requests already in
@@ -400,16 +525,14 @@ pub async fn send_messages(
 /// # Errors
 /// See [`send_messages`].
 pub async fn send_messages_until(
-    sqs: &Sqs,
-    queue: &QueueInfo,
+    to: &Destination,
     plan: &SendPlan,
     progress: &(dyn Fn(u64) + Send + Sync),
     cancel: CancellationToken,
 ) -> Result<SendReport> {
     let sender = Sender {
         cancel,
-        sqs,
-        queue,
+        to,
         plan,
         run: run_id(),
         start: Instant::now(),
@@ -421,7 +544,7 @@ pub async fn send_messages_until(
         let body = message::body(&plan.prepend, number);
         Outgoing {
             number,
-            dedup_id: dedup_id(queue, plan.dedup, &body),
+            dedup_id: dedup_id(to.fifo(), to.content_based_dedup(), plan.dedup, &body),
             body,
         }
     };
@@ -433,8 +556,9 @@ pub async fn send_messages_until(
             .map(outgoing)
             .collect::<Vec<_>>()
     });
-    // FIFO queues (and --one-by-one, as the original) send one request at a time, in order.
-    let in_flight = if queue.fifo || plan.one_by_one {
+    // FIFO queues and topics (and --one-by-one, as the original) send one request at a time,
+    // in order.
+    let in_flight = if to.fifo() || plan.one_by_one {
         1
     } else {
         plan.in_flight.max(1)
@@ -465,28 +589,41 @@ pub async fn send_messages_until(
 pub async fn run(args: SendArgs, config: &Config) -> Result<ExitCode> {
     let sqs = crate::sqs::connect(config).await?;
     let queue = sqs.queue(&args.name).await?;
-    let plan = SendPlan::from(&args);
-    if queue.fifo && !queue.content_based_dedup && plan.dedup == DedupMode::None {
-        return Err(
-            errors::describe(&Problem::FifoNeedsDedupId, &sqs.context, Some(&queue.name)).into(),
-        );
+    let plan = SendPlan::from(&args.messages);
+    run_plan(&Destination::Queue(sqs, queue), &plan, config).await
+}
+
+/// Sends `plan` to `to` as `queue send` and `queue publish` do: banner, progress bar, Ctrl-C,
+/// the summary and the messages never accepted, on stderr.
+///
+/// # Errors
+/// See [`send_messages`]; also when any message was not accepted.
+pub async fn run_plan(to: &Destination, plan: &SendPlan, config: &Config) -> Result<ExitCode> {
+    let context = to.context();
+    let service = context.service.name();
+    if to.fifo() && !to.content_based_dedup() && plan.dedup == DedupMode::None {
+        return Err(errors::describe(&Problem::FifoNeedsDedupId, context, Some(to.name())).into());
     }
     if config.banner {
         exit::note(format_args!(
-            "sending {} message{} to {} ({}) at {}, region {}",
+            "{} {} message{} to {} ({}) at {}, region {}",
+            match to {
+                Destination::Queue(..) => "sending",
+                Destination::Topic(..) => "publishing",
+            },
             plan.count,
             if plan.count == 1 { "" } else { "s" },
-            queue.name,
-            if queue.fifo { "FIFO" } else { "standard" },
-            sqs.endpoint(),
-            sqs.region()
+            to.described(),
+            if to.fifo() { "FIFO" } else { "standard" },
+            context.endpoint,
+            context.region
         ));
     }
     let bar = progress::bar(plan.count);
     let update = |n: u64| bar.set_position(n);
     let cancel = CancellationToken::new();
     let signals = exit::cancel_on_interrupt(cancel.clone());
-    let report = send_messages_until(&sqs, &queue, &plan, &update, cancel.clone()).await;
+    let report = send_messages_until(to, plan, &update, cancel.clone()).await;
     cancel.cancel();
     let interrupted = signals.await.unwrap_or(false);
     bar.finish_and_clear();
@@ -499,11 +636,11 @@ pub async fn run(args: SendArgs, config: &Config) -> Result<ExitCode> {
         return Ok(ExitCode::from(exit::INTERRUPTED));
     }
     exit::note(summary(&report));
-    // Every accepted FIFO send is deduplicated (by our id or by the queue's content hash).
-    if queue.fifo {
-        exit::note(
-            "FIFO: SQS drops a body sent again within 5 minutes as a duplicate; --prepend TEXT makes new bodies",
-        );
+    // Every accepted FIFO send is deduplicated (by our id or by the content hash).
+    if to.fifo() {
+        exit::note(format_args!(
+            "FIFO: {service} drops a body sent again within 5 minutes as a duplicate; --prepend TEXT makes new bodies"
+        ));
     }
     if report.failed.is_empty() {
         return Ok(ExitCode::SUCCESS);
@@ -519,7 +656,7 @@ pub async fn run(args: SendArgs, config: &Config) -> Result<ExitCode> {
     }
     Err(Friendly::new(
         format!(
-            "{} of {} messages were not accepted by SQS",
+            "{} of {} messages were not accepted by {service}",
             report.failed.len(),
             plan.count
         ),
@@ -546,38 +683,23 @@ mod tests {
     use super::*;
     use sha2::{Digest, Sha256};
 
-    fn queue(fifo: bool, cbd: bool) -> QueueInfo {
-        QueueInfo {
-            url: "http://x/q".into(),
-            name: "q".into(),
-            fifo,
-            content_based_dedup: cbd,
-        }
-    }
-
     #[test]
     fn dedup_ids_follow_the_queue_and_the_flag() {
         let sha = hex::encode(Sha256::digest(b"Message 0"));
         assert_eq!(
-            dedup_id(&queue(false, false), DedupMode::Content, "Message 0"),
+            dedup_id(false, false, DedupMode::Content, "Message 0"),
             None
         );
+        assert_eq!(dedup_id(true, true, DedupMode::Auto, "Message 0"), None);
         assert_eq!(
-            dedup_id(&queue(true, true), DedupMode::Auto, "Message 0"),
-            None
-        );
-        assert_eq!(
-            dedup_id(&queue(true, false), DedupMode::Auto, "Message 0"),
+            dedup_id(true, false, DedupMode::Auto, "Message 0"),
             Some(sha.clone())
         );
         assert_eq!(
-            dedup_id(&queue(true, true), DedupMode::Content, "Message 0"),
+            dedup_id(true, true, DedupMode::Content, "Message 0"),
             Some(sha)
         );
-        assert_eq!(
-            dedup_id(&queue(true, false), DedupMode::None, "Message 0"),
-            None
-        );
+        assert_eq!(dedup_id(true, false, DedupMode::None, "Message 0"), None);
     }
 
     #[test]

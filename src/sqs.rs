@@ -1,6 +1,7 @@
-//! The only place that builds an SQS client ([`connect`], [`connect_local`]). Finding a queue
-//! and its suggestions live in [`lookup`]; turning SDK errors into one clear line with a hint
-//! in [`errors`].
+//! The only place that builds an SQS client ([`connect`], [`connect_local`]) and the shared
+//! AWS configuration ([`Sqs::shared`]) the SNS client is built from ([`crate::sns`]). Finding
+//! a queue and its suggestions live in [`lookup`]; turning SDK errors into one clear line with
+//! a hint in [`errors`].
 //!
 //! Local mode is the normal AWS path plus an endpoint and static credentials. Timeouts are
 //! short (a 3 s connect timeout, 3 attempts with a 200 ms initial backoff) so a wrong or dead
@@ -9,10 +10,11 @@
 pub mod errors;
 pub mod lookup;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Result;
-use aws_config::BehaviorVersion;
+use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_sqs::config::retry::RetryConfig;
 use aws_sdk_sqs::config::timeout::TimeoutConfig;
 use aws_sdk_sqs::config::{Credentials, Region, SharedCredentialsProvider};
@@ -40,6 +42,9 @@ pub struct Sqs {
     pub context: ErrorContext,
     /// The credentials the client signs with, for `queue bench`'s lean client.
     pub credentials: Option<SharedCredentialsProvider>,
+    /// The configuration the client was built from (credentials, region, timeouts, retries;
+    /// the endpoint only for [`connect_local`]): other services' clients start from it.
+    pub shared: Arc<SdkConfig>,
 }
 
 fn timeouts() -> TimeoutConfig {
@@ -95,8 +100,8 @@ pub async fn connect(config: &Config) -> Result<Sqs> {
     if config.local && !config.has_env_credentials {
         loader = loader.credentials_provider(dummy_credentials());
     }
-    let shared = loader.load().await;
-    let region = match shared.region() {
+    let loaded = loader.load().await;
+    let region = match loaded.region() {
         Some(region) => region.to_string(),
         // The embedded server serves every region; the note would only be noise there.
         None if config.local => DEFAULT_REGION.to_string(),
@@ -110,14 +115,18 @@ pub async fn connect(config: &Config) -> Result<Sqs> {
     // The endpoint is exactly the one `config` resolved (flag, --local, or a non-empty
     // AWS_ENDPOINT_URL[_SQS]), so the banner tells the truth and an empty variable cannot
     // reach the SDK (which panics on an empty URL).
-    let mut builder =
-        aws_sdk_sqs::config::Builder::from(&shared).region(Region::new(region.clone()));
+    let shared = loaded
+        .into_builder()
+        .region(Region::new(region.clone()))
+        .build();
+    let mut builder = aws_sdk_sqs::config::Builder::from(&shared);
     builder.set_endpoint_url(config.endpoint_url.clone());
     let endpoint = config
         .endpoint_url
         .clone()
         .unwrap_or_else(|| format!("https://sqs.{region}.amazonaws.com"));
     let context = ErrorContext {
+        service: errors::Service::Sqs,
         local_endpoint: is_local_endpoint(&endpoint),
         endpoint,
         region,
@@ -132,6 +141,7 @@ pub async fn connect(config: &Config) -> Result<Sqs> {
         client: aws_sdk_sqs::Client::from_conf(builder.build()),
         context,
         credentials: shared.credentials_provider(),
+        shared: Arc::new(shared),
     })
 }
 
@@ -139,16 +149,16 @@ pub async fn connect(config: &Config) -> Result<Sqs> {
 #[must_use]
 pub fn connect_local(endpoint: &str, region: &str) -> Sqs {
     crate::exit::install_panic_hook();
-    let conf = aws_sdk_sqs::config::Builder::new()
+    let shared = SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region.to_string()))
         .endpoint_url(endpoint)
-        .credentials_provider(dummy_credentials())
+        .credentials_provider(SharedCredentialsProvider::new(dummy_credentials()))
         .timeout_config(timeouts())
         .retry_config(retries())
         .build();
     Sqs {
-        client: aws_sdk_sqs::Client::from_conf(conf),
+        client: aws_sdk_sqs::Client::from_conf(aws_sdk_sqs::config::Builder::from(&shared).build()),
         context: ErrorContext {
             endpoint: endpoint.to_string(),
             region: region.to_string(),
@@ -156,6 +166,7 @@ pub fn connect_local(endpoint: &str, region: &str) -> Sqs {
             ..ErrorContext::default()
         },
         credentials: Some(SharedCredentialsProvider::new(dummy_credentials())),
+        shared: Arc::new(shared),
     }
 }
 

@@ -3,7 +3,8 @@
 //!
 //! Messages are grouped into *streams*: one per (client, prefix, run). Within a stream, a
 //! message is **out of order** when a higher number of the same stream arrived before it, and
-//! a **duplicate** when its MessageId, or its number, was already seen. Memory is bounded:
+//! a **duplicate** when its MessageId (the SNS one for an enveloped message), or its number,
+//! was already seen. Memory is bounded:
 //! at most [`MAX_STREAMS`] streams, [`MAX_REMEMBERED_IDS`] message ids and [`MAX_CLIENTS`]
 //! client names are remembered.
 
@@ -120,7 +121,7 @@ impl Tracker {
     pub fn observe(&mut self, delivery: &Delivery) -> Marks {
         self.tick += 1;
         let mut marks = Marks::default();
-        let id_seen = !self.remember_id(&delivery.message_id);
+        let id_seen = !self.remember_id(delivery.identity());
         if let Some(number) = delivery.parsed.number {
             let key = StreamKey {
                 client: delivery.client.clone(),
@@ -250,6 +251,7 @@ mod tests {
             group_id: None,
             sequence_number: None,
             receive_count: 1,
+            notification: None,
             sent_at: None,
             received_at: SystemTime::UNIX_EPOCH,
         }

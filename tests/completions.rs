@@ -34,6 +34,8 @@ fn every_shell_gets_a_non_empty_script_for_this_command() {
         for word in [
             "queue",
             "send",
+            "publish",
+            "subscribe",
             "receive",
             "serve",
             "demo",

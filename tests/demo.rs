@@ -108,6 +108,41 @@ fn two_rounds_show_reordering_and_fifo_deduplication() {
 }
 
 #[test]
+fn fanout_runs_headless_with_a_filtered_subscriber() {
+    let output = demo([
+        "demo", "--fanout", "--output", "json", "--count", "20", "--rounds", "2",
+    ]);
+    assert!(
+        output.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rows = json_rows(&output);
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    for round in [1, 2] {
+        let all = row(&rows, round, "subscriber");
+        let filtered = row(&rows, round, "filtered");
+        // Two clients publish 20 each; the filter lets only Client A's 20 through.
+        assert_eq!((n(all, "sent"), n(all, "unique")), (40, 40), "{all}");
+        assert_eq!(
+            (n(filtered, "sent"), n(filtered, "unique")),
+            (20, 20),
+            "{filtered}"
+        );
+        assert!(n(all, "received") >= 40);
+    }
+    let plain = demo(["demo", "--fanout", "--output", "plain", "--count", "5"]);
+    let text = String::from_utf8_lossy(&plain.stdout);
+    assert!(
+        plain.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
+    assert!(text.contains("unwrapped from SNS envelopes"), "{text}");
+    assert!(text.contains("kept 5 of other clients away"), "{text}");
+}
+
+#[test]
 fn plain_output_is_a_table_with_captions() {
     let output = demo(["demo", "--output", "plain", "--seed", "7", "--count", "20"]);
     assert!(
@@ -243,10 +278,12 @@ fn a_seed_reproduces_the_figures() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn screen_keys_send_again_and_with_a_new_prefix() {
     use futures::channel::mpsc;
-    use queue::cli::{DemoArgs, PRAC_FIFO_QUEUE, PRAC_STANDARD_QUEUE};
+    use queue::cli::{
+        DemoArgs, PRAC_FIFO_QUEUE, PRAC_STANDARD_QUEUE, PRAC_SUBSCRIBER_QUEUE, PRAC_TOPIC,
+    };
     use queue::config::Config;
     use queue::demo::rounds::Receivers;
-    use queue::demo::state::{DemoState, QueueKind};
+    use queue::demo::state::DemoState;
     use queue::demo::{screen, setup};
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
@@ -260,6 +297,9 @@ async fn screen_keys_send_again_and_with_a_new_prefix() {
         create: false,
         aws: false,
         output: None,
+        fanout: false,
+        topic: PRAC_TOPIC.into(),
+        subscriber: PRAC_SUBSCRIBER_QUEUE.into(),
         rounds: 1,
     };
     let setup = setup::setup(&args, &Config::default()).await.unwrap();
@@ -270,7 +310,7 @@ async fn screen_keys_send_again_and_with_a_new_prefix() {
         chrono::FixedOffset::east_opt(0).unwrap(),
         false,
     );
-    let mut receivers = Receivers::spawn(&target, &QueueKind::BOTH);
+    let mut receivers = Receivers::spawn(&target, &target.kinds);
     let (keys, key_events) = mpsc::unbounded();
     let typist = tokio::spawn(async move {
         for key in ['s', 'p', 'q'] {
@@ -302,16 +342,16 @@ async fn screen_keys_send_again_and_with_a_new_prefix() {
 
     assert_eq!(code, std::process::ExitCode::SUCCESS);
     assert_eq!(state.round, 3);
-    let standard = state.standard.figures(state.round);
+    let standard = state.left.figures(state.round);
     assert_eq!(
         (standard.sent, standard.stats.unique),
         (60, 60),
         "{standard:?}"
     );
-    let fifo = state.fifo.figures(state.round);
+    let fifo = state.right.figures(state.round);
     assert_eq!((fifo.sent, fifo.stats.unique), (60, 40), "{fifo:?}");
     assert_eq!(fifo.stats.out_of_order, 0);
-    assert_eq!(state.fifo.dropped(), Some(20));
+    assert_eq!(state.right.dropped(), Some(20));
     let screen = terminal.backend().to_string();
     assert!(screen.contains("20 duplicates dropped"), "{screen}");
     assert!(

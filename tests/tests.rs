@@ -14,8 +14,12 @@ mod cli_errors;
 mod cli_receive;
 // `queue redrive` through the built binary: back to the source, --to, errors, Ctrl-C.
 mod cli_redrive;
+// `queue publish` through the built binary: fan-out, envelopes, FIFO topics, errors.
+mod cli_publish;
 // `queue send` and the original form through the built binary.
 mod cli_send;
+// `queue subscribe` through the built binary: filter policies and errors.
+mod cli_subscribe;
 // `queue completions` and `queue man`.
 mod completions;
 // `queue demo` end to end.

@@ -53,7 +53,7 @@ pub async fn run(
         writeln!(out, "{}", table_header())?;
     }
     let mut receivers =
-        (schedule == Schedule::Concurrent).then(|| Receivers::spawn(target, &QueueKind::BOTH));
+        (schedule == Schedule::Concurrent).then(|| Receivers::spawn(target, &target.kinds));
     let mut outcome = Ok(());
     for _ in 0..rounds {
         state.next_round();
@@ -61,7 +61,7 @@ pub async fn run(
             Some(receivers) => {
                 let mut sends = JoinSet::new();
                 rounds::start_round(state, target, &mut sends, SystemTime::now());
-                wait_drained(state, target, receivers, &mut sends, &QueueKind::BOTH).await
+                wait_drained(state, target, receivers, &mut sends, &target.kinds).await
             }
             None => reproducible_round(state, target, server).await,
         };
@@ -92,7 +92,7 @@ async fn reproducible_round(
 ) -> Result<bool> {
     rounds::send_round_in_order(state, target, SystemTime::now()).await?;
     let mut drained = true;
-    for kind in QueueKind::BOTH {
+    for kind in target.kinds {
         // Everything is sent by now: drain time counts from when this queue's receiver starts.
         state.pane_mut(kind).restart_clock(SystemTime::now());
         let mut receivers = Receivers::spawn(target, &[kind]);
@@ -103,7 +103,7 @@ async fn reproducible_round(
     Ok(drained)
 }
 
-/// Drains one queue; on the standard queue, then moves the server clock on until no late
+/// Drains one queue; on a standard queue, then moves the server clock on until no late
 /// copy turns up any more.
 async fn drain_one(
     state: &mut DemoState,
@@ -116,7 +116,7 @@ async fn drain_one(
     if !wait_drained(state, target, receivers, &mut sends, &[kind]).await? {
         return Ok(false);
     }
-    let Some(server) = server.filter(|_| kind == QueueKind::Standard) else {
+    let Some(server) = server.filter(|_| !kind.is_fifo()) else {
         return Ok(true);
     };
     loop {
@@ -132,7 +132,7 @@ async fn drain_one(
 }
 
 fn print_round(state: &DemoState, output: OutputMode, out: &mut dyn Write) -> Result<()> {
-    for pane in [&state.standard, &state.fifo] {
+    for pane in [&state.left, &state.right] {
         let figures = pane.figures(state.round);
         if output == OutputMode::Json {
             writeln!(out, "{}", serde_json::to_string(&figures)?)?;
@@ -141,7 +141,7 @@ fn print_round(state: &DemoState, output: OutputMode, out: &mut dyn Write) -> Re
         }
     }
     if output != OutputMode::Json {
-        for pane in [&state.standard, &state.fifo] {
+        for pane in [&state.left, &state.right] {
             writeln!(out, "  {}", caption_text(pane))?;
         }
     }
@@ -199,7 +199,7 @@ async fn wait_drained(
 
 const COLUMNS: [(&str, usize); 10] = [
     ("round", 5),
-    ("queue", 8),
+    ("queue", 10),
     ("sent", 6),
     ("received", 8),
     ("unique", 6),

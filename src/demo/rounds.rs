@@ -1,6 +1,6 @@
 //! One round of sending and the receivers that run for the whole demo: every message goes
-//! through [`crate::send::send_messages`] and [`crate::receive::receive_loop`], the same code
-//! `queue send` and `queue receive` use.
+//! through [`crate::send::send_messages_until`] and [`crate::receive::receive_loop`], the same
+//! code `queue send` (`queue publish` with `--fanout`) and `queue receive` use.
 
 use std::time::{Duration, SystemTime};
 
@@ -8,6 +8,8 @@ use anyhow::{Result, anyhow};
 use tokio::sync::mpsc;
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::sync::{CancellationToken, DropGuard};
+
+use crate::send::Destination;
 
 use super::setup::Target;
 use super::state::{DemoState, QueueKind, client_name, prefix};
@@ -23,8 +25,10 @@ const RECEIVER_STOP_TIMEOUT: Duration = Duration::from_secs(5);
 /// A sender finished.
 #[derive(Debug)]
 pub struct SendDone {
-    /// Its queue.
+    /// Its queue (with `--fanout`, the left one: the topic delivers to both).
     pub kind: QueueKind,
+    /// The client (0 = A).
+    pub client: u32,
     /// Messages it meant to send.
     pub planned: u64,
     /// The FIFO queue was expected to drop this round as a repeat.
@@ -60,15 +64,15 @@ pub fn start_round(
     now: SystemTime,
 ) {
     let fifo_repeat = state.start_round(now);
-    for kind in QueueKind::BOTH {
+    for (kind, to) in target.senders() {
         for index in 0..state.info.clients {
             let plan = plan(index, state.generation, state.info.count, false);
-            let sqs = target.sqs.clone();
-            let queue = target.queue(kind).clone();
+            let to = to.clone();
             sends.spawn(async move {
-                let outcome = send::send_messages(&sqs, &queue, &plan, &|_| {}).await;
+                let outcome = send_all(&to, &plan).await;
                 SendDone {
                     kind,
+                    client: index,
                     planned: plan.count,
                     fifo_repeat: fifo_repeat && kind == QueueKind::Fifo,
                     outcome,
@@ -90,13 +94,13 @@ pub async fn send_round_in_order(
     now: SystemTime,
 ) -> Result<()> {
     let fifo_repeat = state.start_round(now);
-    for kind in QueueKind::BOTH {
+    for (kind, to) in target.senders() {
         for index in 0..state.info.clients {
             let plan = plan(index, state.generation, state.info.count, true);
-            let outcome =
-                send::send_messages(&target.sqs, target.queue(kind), &plan, &|_| {}).await;
+            let outcome = send_all(&to, &plan).await;
             let done = SendDone {
                 kind,
+                client: index,
                 planned: plan.count,
                 fifo_repeat: fifo_repeat && kind == QueueKind::Fifo,
                 outcome,
@@ -109,12 +113,18 @@ pub async fn send_round_in_order(
     Ok(())
 }
 
+/// Sends every message of `plan` to `to`.
+async fn send_all(to: &Destination, plan: &SendPlan) -> Result<SendReport> {
+    send::send_messages_until(to, plan, &|_| {}, CancellationToken::new()).await
+}
+
 /// Records a finished sender; returns a line to show when it failed.
 pub fn sender_done(state: &mut DemoState, done: SendDone) -> Option<String> {
-    let pane = state.pane_mut(done.kind);
+    let (kind, client, planned, fifo_repeat) =
+        (done.kind, done.client, done.planned, done.fifo_repeat);
     match done.outcome {
         Ok(report) => {
-            pane.sender_done(report.sent, done.planned, done.fifo_repeat);
+            state.sender_done(kind, client, report.sent, planned, fifo_repeat);
             report.failed.first().map(|(number, error)| {
                 format!(
                     "{} of {} messages not sent to the {} queue (message {number}: {error})",
@@ -125,7 +135,7 @@ pub fn sender_done(state: &mut DemoState, done: SendDone) -> Option<String> {
             })
         }
         Err(error) => {
-            pane.sender_done(0, done.planned, done.fifo_repeat);
+            state.sender_done(kind, client, 0, planned, fifo_repeat);
             Some(format!(
                 "sending to the {} queue failed: {error:#}",
                 done.kind.label()
@@ -136,10 +146,12 @@ pub fn sender_done(state: &mut DemoState, done: SendDone) -> Option<String> {
 
 /// The receivers (one per queue, or one at a time), each feeding its own channel.
 pub struct Receivers {
-    /// Batches from the standard queue, when it has a receiver.
-    pub standard: Option<mpsc::Receiver<Batch>>,
-    /// Batches from the FIFO queue, when it has a receiver.
-    pub fifo: Option<mpsc::Receiver<Batch>>,
+    /// The two queues' kinds, left to right.
+    kinds: [QueueKind; 2],
+    /// Batches from the left queue, when it has a receiver.
+    pub left: Option<mpsc::Receiver<Batch>>,
+    /// Batches from the right queue, when it has a receiver.
+    pub right: Option<mpsc::Receiver<Batch>>,
     tasks: Vec<(QueueKind, JoinHandle<Result<()>>)>,
     cancel: CancellationToken,
     /// Stops the receivers even when `stop` is never reached (an interrupted run).
@@ -156,8 +168,9 @@ impl Receivers {
         };
         let cancel = CancellationToken::new();
         let mut receivers = Self {
-            standard: None,
-            fifo: None,
+            kinds: target.kinds,
+            left: None,
+            right: None,
             tasks: Vec::new(),
             cancel: cancel.clone(),
             _cancel_on_drop: cancel.clone().drop_guard(),
@@ -177,18 +190,20 @@ impl Receivers {
     }
 
     fn channel(&mut self, kind: QueueKind) -> &mut Option<mpsc::Receiver<Batch>> {
-        match kind {
-            QueueKind::Standard => &mut self.standard,
-            QueueKind::Fifo => &mut self.fifo,
+        if self.kinds[0] == kind {
+            &mut self.left
+        } else {
+            &mut self.right
         }
     }
 
     /// The next batch from either queue, with its queue; `None` for a receiver that stopped
     /// (then [`Receivers::failure`] says why).
     pub async fn next_batch(&mut self) -> (QueueKind, Option<Batch>) {
+        let [left, right] = self.kinds;
         tokio::select! {
-            batch = next(&mut self.standard) => (QueueKind::Standard, batch),
-            batch = next(&mut self.fifo) => (QueueKind::Fifo, batch),
+            batch = next(&mut self.left) => (left, batch),
+            batch = next(&mut self.right) => (right, batch),
         }
     }
 
@@ -209,8 +224,8 @@ impl Receivers {
     /// Stops the receivers and waits for them. Batches not yet confirmed are not deleted.
     pub async fn stop(self) {
         self.cancel.cancel();
-        drop(self.standard);
-        drop(self.fifo);
+        drop(self.left);
+        drop(self.right);
         for (_, task) in self.tasks {
             let abort = task.abort_handle();
             if tokio::time::timeout(RECEIVER_STOP_TIMEOUT, task)

@@ -1,18 +1,22 @@
 //! Where the demo runs: the embedded server on a free loopback port, or another endpoint /
 //! real SQS through the normal configuration; finds (or with `--create` creates) the two
-//! queues and checks their types.
+//! queues and checks their types. With `--fanout`, the topic too and the two queues'
+//! subscriptions ([`fanout`]).
+
+mod fanout;
 
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use aws_sdk_sqs::types::QueueAttributeName;
 
-use super::state::{DemoInfo, QueueKind};
+use super::state::{DemoInfo, Fanout, QueueKind};
 use crate::cli::DemoArgs;
 use crate::config::Config;
 use crate::exit::Friendly;
 use crate::rules::DEFAULT_REGION;
+use crate::send::Destination;
 use crate::server::{LocalServer, ServeOptions};
+use crate::sns::Sns;
 use crate::sqs::{self, Lookup, QueueInfo, Sqs};
 
 /// The client and the two queues every sender and receiver of the demo uses.
@@ -20,10 +24,14 @@ use crate::sqs::{self, Lookup, QueueInfo, Sqs};
 pub struct Target {
     /// The SQS client (the same one `send` and `receive` build).
     pub sqs: Sqs,
-    /// The standard queue.
-    pub standard: QueueInfo,
-    /// The FIFO queue.
-    pub fifo: QueueInfo,
+    /// The kinds of the two queues, left to right.
+    pub kinds: [QueueKind; 2],
+    /// The left queue: the standard one, or the topic's subscriber of every message.
+    pub left: QueueInfo,
+    /// The right queue: the FIFO one, or the topic's filtered subscriber.
+    pub right: QueueInfo,
+    /// `--fanout`: where the clients publish.
+    pub topic: Option<Destination>,
     /// Long-poll wait of the receivers, in seconds.
     pub wait: i32,
     /// How long both queues must stay quiet before a round counts as drained.
@@ -31,12 +39,30 @@ pub struct Target {
 }
 
 impl Target {
-    /// The queue of `kind`.
+    /// The queue of `kind` (the right one unless it is the left one's).
     #[must_use]
     pub fn queue(&self, kind: QueueKind) -> &QueueInfo {
-        match kind {
-            QueueKind::Standard => &self.standard,
-            QueueKind::Fifo => &self.fifo,
+        if self.kinds[0] == kind {
+            &self.left
+        } else {
+            &self.right
+        }
+    }
+
+    /// Where each client sends, with the pane its results are counted on: each queue, or
+    /// (`--fanout`) the topic alone, which delivers to both.
+    #[must_use]
+    pub fn senders(&self) -> Vec<(QueueKind, Destination)> {
+        match &self.topic {
+            Some(topic) => vec![(self.kinds[0], topic.clone())],
+            None => self
+                .kinds
+                .iter()
+                .map(|&kind| {
+                    let queue = self.queue(kind).clone();
+                    (kind, Destination::Queue(self.sqs.clone(), queue))
+                })
+                .collect(),
         }
     }
 }
@@ -68,10 +94,16 @@ pub async fn setup(args: &DemoArgs, config: &Config) -> Result<Setup> {
         seed: args.seed.filter(|_| embedded),
         clients: args.clients,
         count: args.count,
+        fanout: args
+            .fanout
+            .then(|| Fanout::new(crate::sns::topic::name_from_arn(&args.topic))),
     };
     if uses_embedded(args, config) {
+        // The demo creates its own queues, topic and subscriptions (the practical's raw,
+        // unfiltered ones would not be what the fan-out panes expect).
         let server = LocalServer::start(ServeOptions {
             queues: Vec::new(),
+            topics: Vec::new(),
             seed: args.seed,
             ..ServeOptions::default()
         })
@@ -79,14 +111,15 @@ pub async fn setup(args: &DemoArgs, config: &Config) -> Result<Setup> {
         .context("could not start the embedded server")?;
         let endpoint = server.endpoint();
         let sqs = sqs::connect_local(&endpoint, DEFAULT_REGION);
-        let target = queues(sqs, args, true, 1, Duration::from_millis(150)).await?;
+        let sns = Sns::from_sqs(&sqs, None);
+        let target = target(sqs, sns, args, true, 1, Duration::from_millis(150)).await?;
         return Ok(Setup {
             target,
             info: info(endpoint, true),
             server: Some(server),
         });
     }
-    let sqs = sqs::connect(config).await?;
+    let (sqs, sns) = crate::sns::connect(config).await?;
     let endpoint = sqs.endpoint().to_string();
     // A server on this machine answers at once; real SQS gets a longer quiet period.
     let (wait, quiet) = if sqs::is_local_endpoint(&endpoint) {
@@ -94,7 +127,7 @@ pub async fn setup(args: &DemoArgs, config: &Config) -> Result<Setup> {
     } else {
         (10, Duration::from_secs(3))
     };
-    let target = queues(sqs, args, args.create, wait, quiet).await?;
+    let target = target(sqs, sns, args, args.create, wait, quiet).await?;
     Ok(Setup {
         target,
         info: info(endpoint, false),
@@ -102,13 +135,26 @@ pub async fn setup(args: &DemoArgs, config: &Config) -> Result<Setup> {
     })
 }
 
-async fn queues(
+/// The queue demo's or the fan-out demo's target.
+async fn target(
     sqs: Sqs,
+    sns: Sns,
     args: &DemoArgs,
     create: bool,
     wait: i32,
     quiet: Duration,
 ) -> Result<Target> {
+    let mut target = if args.fanout {
+        fanout::target(sqs, sns, args, create).await?
+    } else {
+        queues(sqs, args, create).await?
+    };
+    target.wait = wait;
+    target.quiet = quiet;
+    Ok(target)
+}
+
+async fn queues(sqs: Sqs, args: &DemoArgs, create: bool) -> Result<Target> {
     if !args.fifo.ends_with(".fifo") {
         bail!(
             "--fifo {}: a FIFO queue's name ends in .fifo (hint: --fifo {}.fifo)",
@@ -123,8 +169,8 @@ async fn queues(
         );
     }
     if create {
-        create_queue(&sqs, &args.standard, false).await?;
-        create_queue(&sqs, &args.fifo, true).await?;
+        sqs.create_queue(&args.standard).await?;
+        sqs.create_queue(&args.fifo).await?;
     }
     let standard = find(&sqs, &args.standard, "standard", create).await?;
     let fifo = find(&sqs, &args.fifo, "FIFO", create).await?;
@@ -137,16 +183,18 @@ async fn queues(
     }
     Ok(Target {
         sqs,
-        standard,
-        fifo,
-        wait,
-        quiet,
+        kinds: QueueKind::BOTH,
+        left: standard,
+        right: fifo,
+        topic: None,
+        wait: 1,
+        quiet: Duration::ZERO,
     })
 }
 
 /// Looks up one of the demo's queues. A missing queue (when the demo did not create it) says
 /// to add `--create`; any other failure (credentials, endpoint) keeps its own hint.
-async fn find(sqs: &Sqs, name: &str, label: &str, created: bool) -> Result<QueueInfo> {
+pub(super) async fn find(sqs: &Sqs, name: &str, label: &str, created: bool) -> Result<QueueInfo> {
     match sqs.lookup(name).await {
         Ok(Lookup::Found(queue)) => Ok(queue),
         Ok(Lookup::NotFound(_)) if !created => Err(Friendly::new(
@@ -155,7 +203,7 @@ async fn find(sqs: &Sqs, name: &str, label: &str, created: bool) -> Result<Queue
                 sqs.region(),
                 sqs.endpoint()
             ),
-            "add --create to create the demo's queues, or name existing ones with --standard and --fifo",
+            "add --create to create the demo's queues, or name existing ones with --standard and --fifo (--subscriber with --fanout)",
         )
         .into()),
         Ok(Lookup::NotFound(friendly)) => {
@@ -163,21 +211,4 @@ async fn find(sqs: &Sqs, name: &str, label: &str, created: bool) -> Result<Queue
         }
         Err(error) => Err(error.context(format!("{label} queue {name}"))),
     }
-}
-
-/// Creates a queue (a FIFO one with content-based deduplication); an existing queue with
-/// the same attributes is fine.
-async fn create_queue(sqs: &Sqs, name: &str, fifo: bool) -> Result<()> {
-    let mut request = sqs.client.create_queue().queue_name(name);
-    if fifo {
-        request = request
-            .attributes(QueueAttributeName::FifoQueue, "true")
-            .attributes(QueueAttributeName::ContentBasedDeduplication, "true");
-    }
-    request
-        .send()
-        .await
-        .map_err(|error| sqs.friendly(&error, Some(name)))
-        .with_context(|| format!("could not create queue {name}"))?;
-    Ok(())
 }

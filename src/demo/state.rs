@@ -1,5 +1,6 @@
 //! The demo's state: one [`Pane`] per queue (tracker, log, chart points, round bookkeeping)
-//! and the [`DemoState`] around them. Changes come in as deliveries and send results; no I/O
+//! and the [`DemoState`] around them: a standard and a FIFO queue, or (`--fanout`) two
+//! queues subscribed to one topic, the second through a filter policy. Changes come in as deliveries and send results; no I/O
 //! and no clock reads (times are passed in).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -27,19 +28,33 @@ pub enum QueueKind {
     Standard,
     /// The FIFO queue (right).
     Fifo,
+    /// `--fanout`: the standard queue subscribed to the topic, taking every message (left).
+    Subscriber,
+    /// `--fanout`: the queue subscribed through the filter policy (right).
+    Filtered,
 }
 
 impl QueueKind {
-    /// Both, left to right.
+    /// The queue demo's two, left to right.
     pub const BOTH: [Self; 2] = [Self::Standard, Self::Fifo];
+    /// The fan-out demo's two, left to right.
+    pub const FANOUT: [Self; 2] = [Self::Subscriber, Self::Filtered];
 
-    /// `standard` / `fifo`.
+    /// `standard` / `fifo` / `subscriber` / `filtered`.
     #[must_use]
     pub const fn label(self) -> &'static str {
         match self {
             Self::Standard => "standard",
             Self::Fifo => "fifo",
+            Self::Subscriber => "subscriber",
+            Self::Filtered => "filtered",
         }
+    }
+
+    /// A FIFO queue (the others reorder and duplicate).
+    #[must_use]
+    pub const fn is_fifo(self) -> bool {
+        matches!(self, Self::Fifo)
     }
 }
 
@@ -95,6 +110,8 @@ pub struct Pane {
     round_ids: Vec<String>,
     /// Deliveries of messages from earlier rounds (not given to this round's tracker).
     late_copies: u64,
+    /// `--fanout`, filtered queue: messages the topic took that its filter policy kept away.
+    pub(super) filtered_out: u64,
 }
 
 impl Pane {
@@ -120,12 +137,13 @@ impl Pane {
             earlier_ids: HashSet::new(),
             round_ids: Vec::new(),
             late_copies: 0,
+            filtered_out: 0,
         }
     }
 
     /// Records a delivery: tracker, log line, chart point.
     pub fn observe(&mut self, delivery: &Delivery) -> Marks {
-        let marks = if self.earlier_ids.contains(&delivery.message_id) {
+        let marks = if self.earlier_ids.contains(delivery.identity()) {
             self.late_copies += 1;
             Marks {
                 duplicate: true,
@@ -133,7 +151,7 @@ impl Pane {
             }
         } else {
             if self.round_ids.len() < MAX_REMEMBERED_IDS {
-                self.round_ids.push(delivery.message_id.clone());
+                self.round_ids.push(delivery.identity().to_string());
             }
             self.tracker.observe(delivery)
         };
@@ -240,6 +258,7 @@ impl Pane {
         self.late_copies = 0;
         self.sent = 0;
         self.expected = 0;
+        self.filtered_out = 0;
     }
 
     /// Forgets figures, log and chart.
@@ -267,6 +286,34 @@ pub struct DemoInfo {
     pub clients: u32,
     /// Messages per sender.
     pub count: u32,
+    /// `--fanout`: the topic and the filter, else `None` (the queue demo).
+    pub fanout: Option<Fanout>,
+}
+
+/// What `--fanout` publishes to and filters on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fanout {
+    /// The topic's name.
+    pub topic: String,
+    /// The one client whose messages the filtered queue's policy lets through.
+    pub client: String,
+    /// That filter policy (JSON).
+    pub filter: String,
+}
+
+impl Fanout {
+    /// The fan-out of the topic `topic`, filtering on client `A` (the first).
+    #[must_use]
+    pub fn new(topic: &str) -> Self {
+        let client = client_name(0);
+        let filter =
+            serde_json::json!({ crate::message::CLIENT_ATTRIBUTE: [client.as_str()] }).to_string();
+        Self {
+            topic: topic.to_string(),
+            client,
+            filter,
+        }
+    }
 }
 
 /// Everything the demo screen shows.
@@ -274,10 +321,10 @@ pub struct DemoInfo {
 pub struct DemoState {
     /// Where it runs.
     pub info: DemoInfo,
-    /// Left pane.
-    pub standard: Pane,
-    /// Right pane.
-    pub fifo: Pane,
+    /// Left pane: the standard queue, or the topic's subscriber taking every message.
+    pub left: Pane,
+    /// Right pane: the FIFO queue, or the topic's filtered subscriber.
+    pub right: Pane,
     /// Rounds started (the first is 1).
     pub round: u32,
     /// Prefix generation: `p` moves to the next (`A-`, then `A2-`, ...).
@@ -311,10 +358,15 @@ impl DemoState {
     /// A fresh demo; times are shown in the zone `offset`.
     #[must_use]
     pub fn new(info: DemoInfo, names: [&str; 2], offset: FixedOffset, color: bool) -> Self {
+        let [left, right] = if info.fanout.is_some() {
+            QueueKind::FANOUT
+        } else {
+            QueueKind::BOTH
+        };
         Self {
             info,
-            standard: Pane::new(QueueKind::Standard, names[0]),
-            fifo: Pane::new(QueueKind::Fifo, names[1]),
+            left: Pane::new(left, names[0]),
+            right: Pane::new(right, names[1]),
             round: 0,
             generation: 0,
             sent_generations: HashMap::new(),
@@ -324,18 +376,59 @@ impl DemoState {
         }
     }
 
-    /// The pane of `kind`.
+    /// The two panes' kinds, left to right.
+    #[must_use]
+    pub fn kinds(&self) -> [QueueKind; 2] {
+        [self.left.kind, self.right.kind]
+    }
+
+    /// The pane of `kind` (the right one unless it is the left one's).
     pub fn pane_mut(&mut self, kind: QueueKind) -> &mut Pane {
-        match kind {
-            QueueKind::Standard => &mut self.standard,
-            QueueKind::Fifo => &mut self.fifo,
+        if self.left.kind == kind {
+            &mut self.left
+        } else {
+            &mut self.right
         }
     }
 
     /// Senders are still running on either queue.
     #[must_use]
     pub fn sending(&self) -> bool {
-        self.standard.sending > 0 || self.fifo.sending > 0
+        self.left.sending > 0 || self.right.sending > 0
+    }
+
+    /// Whether client `index`'s messages reach the pane of `kind` (`--fanout`: the filtered
+    /// queue takes one client's only).
+    #[must_use]
+    pub fn reaches(&self, kind: QueueKind, index: u32) -> bool {
+        match (kind, &self.info.fanout) {
+            (QueueKind::Filtered, Some(fanout)) => client_name(index) == fanout.client,
+            _ => true,
+        }
+    }
+
+    /// Client `index`'s sender on `kind` finished: the queue (or the topic, delivering to
+    /// both panes) accepted `accepted` of `planned` messages.
+    pub fn sender_done(
+        &mut self,
+        kind: QueueKind,
+        index: u32,
+        accepted: u64,
+        planned: u64,
+        fifo_repeat: bool,
+    ) {
+        if self.info.fanout.is_none() {
+            self.pane_mut(kind)
+                .sender_done(accepted, planned, fifo_repeat);
+            return;
+        }
+        for kind in self.kinds() {
+            if self.reaches(kind, index) {
+                self.pane_mut(kind).sender_done(accepted, planned, false);
+            } else {
+                self.pane_mut(kind).filtered_out += accepted;
+            }
+        }
     }
 
     /// Starts round `self.round + 1` at `now` with the current prefix generation; returns
@@ -347,19 +440,26 @@ impl DemoState {
             .get(&self.generation)
             .is_some_and(|at| now.duration_since(*at).unwrap_or_default() < DEDUP_WINDOW);
         self.sent_generations.insert(self.generation, now);
-        let senders = self.info.clients as usize;
-        let all = u64::from(self.info.clients) * u64::from(self.info.count);
-        self.standard.start_round(now, senders, all);
-        self.fifo
-            .start_round(now, senders, if fifo_repeat { 0 } else { all });
+        for kind in self.kinds() {
+            let senders = (0..self.info.clients)
+                .filter(|&index| self.reaches(kind, index))
+                .count();
+            let messages = senders as u64 * u64::from(self.info.count);
+            let expected = if kind.is_fifo() && fifo_repeat {
+                0
+            } else {
+                messages
+            };
+            self.pane_mut(kind).start_round(now, senders, expected);
+        }
         self.note = None;
-        fifo_repeat
+        fifo_repeat && self.kinds().iter().any(|kind| kind.is_fifo())
     }
 
     /// Both panes' figures start afresh for the next round (without a terminal).
     pub fn next_round(&mut self) {
-        self.standard.next_round();
-        self.fifo.next_round();
+        self.left.next_round();
+        self.right.next_round();
     }
 
     /// Both panes' figures, logs and charts forgotten (`r`); `false`, and nothing forgotten,
@@ -370,8 +470,8 @@ impl DemoState {
         if self.sending() {
             return false;
         }
-        self.standard.reset();
-        self.fifo.reset();
+        self.left.reset();
+        self.right.reset();
         true
     }
 }

@@ -24,6 +24,7 @@ fn info() -> DemoInfo {
         seed: Some(7),
         clients: 2,
         count: 100,
+        fanout: None,
     }
 }
 
@@ -64,6 +65,7 @@ fn delivery(round: u32, client: u32, n: u64, at: SystemTime) -> Delivery {
         group_id: None,
         sequence_number: None,
         receive_count: 1,
+        notification: None,
         sent_at: Some(at - Duration::from_millis(20)),
         received_at: at,
     }
@@ -131,7 +133,7 @@ fn draw(state: &DemoState, width: u16, height: u16) -> Terminal<TestBackend> {
 #[test]
 fn round_bookkeeping_matches_the_queues() {
     let state = two_rounds();
-    let standard = state.standard.figures(state.round);
+    let standard = state.left.figures(state.round);
     assert_eq!(
         (
             standard.sent,
@@ -141,15 +143,15 @@ fn round_bookkeeping_matches_the_queues() {
         (400, 400, 1)
     );
     assert!(standard.stats.out_of_order > 0);
-    let fifo = state.fifo.figures(state.round);
+    let fifo = state.right.figures(state.round);
     assert_eq!(
         (fifo.sent, fifo.stats.unique, fifo.stats.out_of_order),
         (400, 200, 0)
     );
-    assert!(state.fifo.drained() && state.standard.drained());
-    assert_eq!(state.fifo.dropped(), Some(200));
+    assert!(state.right.drained() && state.left.drained());
+    assert_eq!(state.right.dropped(), Some(200));
     assert_eq!(
-        state.fifo.drain_time(),
+        state.right.drain_time(),
         Duration::ZERO,
         "round 2 brought nothing"
     );
@@ -178,7 +180,7 @@ fn demo_screen_while_sending_80x24() {
         &interleaved(100)[..40],
         t0(),
     );
-    assert!(state.sending() && !state.fifo.drained());
+    assert!(state.sending() && !state.right.drained());
     assert_snapshot!(draw(&state, 80, 24).backend());
 }
 
@@ -195,10 +197,10 @@ fn reset_waits_until_the_round_is_sent() {
     senders_done(&mut state, false);
     let rest: Vec<_> = interleaved(100).into_iter().skip(100).collect();
     feed(&mut state, QueueKind::Fifo, 1, &rest, t0());
-    assert_eq!(state.fifo.dropped(), None, "nothing was dropped");
+    assert_eq!(state.right.dropped(), None, "nothing was dropped");
     assert!(state.reset());
-    assert_eq!(state.fifo.figures(state.round).stats.received, 0);
-    assert!(!ui::caption_text(&state.fifo).contains("dropped"));
+    assert_eq!(state.right.figures(state.round).stats.received, 0);
+    assert!(!ui::caption_text(&state.right).contains("dropped"));
 }
 
 #[test]
@@ -229,7 +231,7 @@ fn a_late_copy_from_an_earlier_round_is_a_duplicate() {
     state.start_round(t0() + Duration::from_secs(5));
     let late = delivery(1, 0, 1, t0() + Duration::from_secs(6));
     assert!(state.pane_mut(QueueKind::Standard).observe(&late).duplicate);
-    let stats = state.standard.stats();
+    let stats = state.left.stats();
     assert_eq!((stats.received, stats.unique, stats.duplicates), (1, 0, 1));
 }
 
@@ -251,4 +253,52 @@ fn tiny_terminals_do_not_panic() {
             );
         }
     }
+}
+
+#[test]
+fn fanout_counts_every_publish_on_the_left_and_one_client_on_the_right() {
+    use super::state::Fanout;
+    let mut state = DemoState::new(
+        DemoInfo {
+            fanout: Some(Fanout::new("csse6400_prac_topic")),
+            ..info()
+        },
+        ["csse6400_prac", "csse6400_prac_subscriber"],
+        FixedOffset::east_opt(0).unwrap(),
+        false,
+    );
+    assert_eq!(state.kinds(), QueueKind::FANOUT);
+    assert!(!state.start_round(t0()), "no FIFO queue drops a repeat");
+    assert_eq!(state.left.expected, 200);
+    assert_eq!(state.right.expected, 100, "only Client A passes the filter");
+    // One publisher per client, counted on the left pane: the topic delivers to both.
+    state.sender_done(QueueKind::Subscriber, 0, 100, 100, false);
+    state.sender_done(QueueKind::Subscriber, 1, 100, 100, false);
+    assert!(!state.sending());
+    assert_eq!((state.left.sent, state.right.sent), (200, 100));
+    assert_eq!(state.right.filtered_out, 100);
+    let all = interleaved(100);
+    feed(
+        &mut state,
+        QueueKind::Subscriber,
+        1,
+        &reordered(all.clone()),
+        t0(),
+    );
+    let only_a: Vec<(u32, u64)> = all.into_iter().filter(|(client, _)| *client == 0).collect();
+    feed(&mut state, QueueKind::Filtered, 1, &only_a, t0());
+    assert!(state.left.drained() && state.right.drained());
+    let left = state.left.figures(state.round);
+    assert_eq!((left.stats.unique, left.stats.duplicates), (200, 0));
+    assert!(left.stats.out_of_order > 0);
+    assert_eq!(state.right.figures(state.round).stats.out_of_order, 0);
+    let caption = ui::caption_text(&state.right);
+    assert!(
+        caption.contains("kept 100 of other clients away"),
+        "{caption}"
+    );
+    assert_eq!(
+        serde_json::to_value(state.right.figures(1)).unwrap()["queue"],
+        "filtered"
+    );
 }

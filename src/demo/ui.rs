@@ -1,5 +1,5 @@
 //! Draws the demo screen from `&DemoState` and a `now`: two live logs (standard left, FIFO
-//! right), a caption under each, an arrival-order chart and the figures. Pure: no I/O, no
+//! right; with `--fanout` the topic's two subscribers), a caption under each, an arrival-order chart and the figures. Pure: no I/O, no
 //! clock, no channels.
 
 use std::time::SystemTime;
@@ -32,14 +32,14 @@ pub fn render(state: &DemoState, frame: &mut Frame, _now: SystemTime) {
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
     // Both columns get the same caption height so their charts and figures line up.
-    let caption_rows = [(&state.standard, left), (&state.fifo, right)]
+    let caption_rows = [(&state.left, left), (&state.right, right)]
         .iter()
         .map(|(pane, area)| wrapped_rows(&caption_text(pane), area.width.saturating_sub(2)))
         .max()
         .unwrap_or(1)
         .min(3);
-    render_pane(state, &state.standard, frame, left, tall, caption_rows);
-    render_pane(state, &state.fifo, frame, right, tall, caption_rows);
+    render_pane(state, &state.left, frame, left, tall, caption_rows);
+    render_pane(state, &state.right, frame, right, tall, caption_rows);
     render_footer(state, frame, footer);
 }
 
@@ -51,8 +51,13 @@ fn header_line(state: &DemoState, wide: bool) -> Paragraph<'_> {
         (true, None) => " (embedded)".to_string(),
         (false, _) => String::new(),
     };
+    let title = if info.fanout.is_some() {
+        " queue demo --fanout "
+    } else {
+        " queue demo "
+    };
     Paragraph::new(Line::from(vec![
-        Span::styled(" queue demo ", theme.title()),
+        Span::styled(title, theme.title()),
         Span::raw(if wide {
             format!(
                 " round {} · {} × {} messages · ",
@@ -88,8 +93,16 @@ fn render_footer(state: &DemoState, frame: &mut Frame, area: Rect) {
     );
 }
 
-/// The hint shown under the panes when there is room: why every client has its own prefix.
+/// The hint shown under the panes when there is room: why every client has its own prefix,
+/// or (`--fanout`) what the topic does.
 fn prefix_pitfall(state: &DemoState) -> String {
+    if let Some(fanout) = &state.info.fanout {
+        return format!(
+            "Each client publishes once to topic {}; SNS copies every message to both queues, \
+             and the right one's filter policy {} lets only {}'s through.",
+            fanout.topic, fanout.filter, fanout.client
+        );
+    }
     let prefixes: Vec<String> = (0..state.info.clients.min(2))
         .map(|index| prefix(index, state.generation))
         .collect();
@@ -131,15 +144,23 @@ fn render_log(state: &DemoState, pane: &Pane, frame: &mut Frame, area: Rect) {
     let layout = LogLayout {
         millis: false,
         client_width: 0,
+        topic: false,
     };
     let lines: Vec<Line> = pane
         .log
         .window(rows, 0)
         .map(|line| render_line(line, layout, state.offset, state.theme))
         .collect();
+    let topic = state
+        .info
+        .fanout
+        .as_ref()
+        .map_or("", |fanout| fanout.topic.as_str());
     let title = match pane.kind {
         QueueKind::Standard => format!(" Standard queue: {} ", pane.name),
         QueueKind::Fifo => format!(" FIFO queue: {} ", pane.name),
+        QueueKind::Subscriber => format!(" {topic} → {} (every message) ", pane.name),
+        QueueKind::Filtered => format!(" {topic} → {} (filtered, raw) ", pane.name),
     };
     frame.render_widget(
         Paragraph::new(lines)
@@ -160,6 +181,12 @@ pub fn caption_text(pane: &Pane) -> String {
             ),
             (QueueKind::Standard, _) => "Standard: waiting for messages...".to_string(),
             (QueueKind::Fifo, _) => "FIFO: waiting for messages...".to_string(),
+            (QueueKind::Subscriber, _) => "Subscriber: waiting for messages...".to_string(),
+            (QueueKind::Filtered, _) if pane.filtered_out > 0 => format!(
+                "Filtered: nothing yet; the filter policy kept {} of other clients away",
+                plural(pane.filtered_out, "message")
+            ),
+            (QueueKind::Filtered, _) => "Filtered: waiting for messages...".to_string(),
         };
     }
     let twice = if stats.duplicates > 0 {
@@ -190,6 +217,22 @@ pub fn caption_text(pane: &Pane) -> String {
             });
             format!("FIFO: {order}{dropped}{twice}")
         }
+        QueueKind::Subscriber => {
+            let order = if stats.out_of_order == 0 {
+                "all in order so far".to_string()
+            } else {
+                format!("{} arrived after a later message", stats.out_of_order)
+            };
+            format!(
+                "Subscriber: {} published messages, unwrapped from SNS envelopes; {order}{twice}",
+                stats.unique
+            )
+        }
+        QueueKind::Filtered => format!(
+            "Filtered: {} of one client's messages, raw; the filter policy kept {} of other \
+             clients away{twice}",
+            stats.unique, pane.filtered_out
+        ),
     }
 }
 

@@ -1,23 +1,29 @@
-//! Turns an SQS `Message` into a [`Delivery`]: attributes read leniently, nothing assumed.
+//! Turns an SQS `Message` into a [`Delivery`]: attributes read leniently, nothing assumed. An
+//! SNS envelope ([`crate::sns::envelope`]) is unwrapped: the published message, its topic, and
+//! the attributes the envelope carries.
 
 use std::time::SystemTime;
 
 use aws_sdk_sqs::types::{Message, MessageSystemAttributeName};
 
 use crate::message::{
-    CLIENT_ATTRIBUTE, Delivery, RUN_ATTRIBUTE, SENT_AT_ATTRIBUTE, parse_body, parse_epoch_ms,
+    CLIENT_ATTRIBUTE, Delivery, Notification, RUN_ATTRIBUTE, SENT_AT_ATTRIBUTE, parse_body,
+    parse_epoch_ms,
 };
+use crate::sns::envelope;
 
 /// The delivery a message represents, received at `received_at`.
 #[must_use]
 pub fn from_message(message: &Message, received_at: SystemTime) -> Delivery {
-    let body = message.body().unwrap_or_default().to_string();
-    let attribute = |name: &str| {
-        message
+    let received = message.body().unwrap_or_default();
+    let envelope = envelope::parse(received);
+    let attribute = |name: &str| match &envelope {
+        Some(envelope) => envelope.attributes.get(name).cloned(),
+        None => message
             .message_attributes()
             .and_then(|attributes| attributes.get(name))
             .and_then(|value| value.string_value())
-            .map(ToString::to_string)
+            .map(ToString::to_string),
     };
     let system = |name: MessageSystemAttributeName| {
         message
@@ -28,18 +34,32 @@ pub fn from_message(message: &Message, received_at: SystemTime) -> Delivery {
     let sent_at = attribute(SENT_AT_ATTRIBUTE)
         .as_deref()
         .and_then(parse_epoch_ms)
+        .or_else(|| envelope.as_ref().and_then(|envelope| envelope.timestamp))
         .or_else(|| {
             system(MessageSystemAttributeName::SentTimestamp)
                 .as_deref()
                 .and_then(parse_epoch_ms)
         });
+    let client = attribute(CLIENT_ATTRIBUTE);
+    let run = attribute(RUN_ATTRIBUTE);
+    let (body, notification) = match envelope {
+        Some(envelope) => (
+            envelope.message,
+            Some(Notification {
+                topic_arn: envelope.topic_arn,
+                message_id: envelope.message_id,
+            }),
+        ),
+        None => (received.to_string(), None),
+    };
     Delivery {
         message_id: message.message_id().unwrap_or_default().to_string(),
         receipt_handle: message.receipt_handle().unwrap_or_default().to_string(),
         parsed: parse_body(&body),
         body,
-        client: attribute(CLIENT_ATTRIBUTE),
-        run: attribute(RUN_ATTRIBUTE),
+        notification,
+        client,
+        run,
         group_id: system(MessageSystemAttributeName::MessageGroupId),
         sequence_number: system(MessageSystemAttributeName::SequenceNumber),
         receive_count: system(MessageSystemAttributeName::ApproximateReceiveCount)
@@ -65,6 +85,62 @@ mod tests {
         assert_eq!(delivery.parsed.number, None);
         assert_eq!(delivery.receive_count, 1);
         assert_eq!(delivery.sent_at, None);
+        assert_eq!(delivery.notification, None);
+    }
+
+    #[test]
+    fn an_sns_envelope_is_unwrapped_with_its_attributes() {
+        let body = serde_json::json!({
+            "Type": "Notification",
+            "MessageId": "sns-1",
+            "TopicArn": "arn:aws:sns:us-east-1:000000000000:csse6400_prac_topic",
+            "Message": "B-Message 12",
+            "Timestamp": "1970-01-01T00:00:01.000Z",
+            "MessageAttributes": {
+                "client": {"Type": "String", "Value": "Client B"},
+                "run": {"Type": "String", "Value": "r9"}
+            }
+        })
+        .to_string();
+        // An SQS attribute of the same name is not what the publisher sent: the envelope's is.
+        let message = Message::builder()
+            .message_id("sqs-1")
+            .body(body)
+            .message_attributes(
+                "client",
+                MessageAttributeValue::builder()
+                    .data_type("String")
+                    .string_value("not this")
+                    .build()
+                    .unwrap(),
+            )
+            .build();
+        let delivery = from_message(&message, SystemTime::UNIX_EPOCH);
+        assert_eq!(delivery.body, "B-Message 12");
+        assert_eq!(delivery.parsed.number, Some(12));
+        assert_eq!(delivery.parsed.prefix, "B-");
+        assert_eq!(delivery.client.as_deref(), Some("Client B"));
+        assert_eq!(delivery.run.as_deref(), Some("r9"));
+        assert_eq!(delivery.message_id, "sqs-1");
+        assert_eq!(delivery.identity(), "sns-1");
+        let notification = delivery.notification.as_ref().unwrap();
+        assert_eq!(notification.topic(), "csse6400_prac_topic");
+        assert_eq!(
+            delivery.sent_at,
+            Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1)),
+            "without sent_at, the envelope's Timestamp"
+        );
+    }
+
+    #[test]
+    fn a_json_body_that_is_no_envelope_stays_as_it_is() {
+        let body = r#"{"Type":"Order","Message":"Message 3","TopicArn":"x","MessageId":"y"}"#;
+        let message = Message::builder().message_id("id").body(body).build();
+        let delivery = from_message(&message, SystemTime::UNIX_EPOCH);
+        assert_eq!(delivery.body, body);
+        assert_eq!(delivery.notification, None);
+        assert_eq!(delivery.parsed.number, None);
+        assert_eq!(delivery.identity(), "id");
     }
 
     #[test]

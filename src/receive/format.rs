@@ -35,7 +35,8 @@ pub fn one_line(body: &str) -> String {
         .collect()
 }
 
-/// `HH:MM:SS.mmm  client  body  MARKS` (time of receipt in the zone `offset`).
+/// `HH:MM:SS.mmm  client  body  [via topic T]  MARKS` (time of receipt in the zone `offset`;
+/// the topic for a message SNS delivered in an envelope).
 #[must_use]
 pub fn plain(delivery: &Delivery, marks: Marks, color: bool, offset: FixedOffset) -> String {
     let time = clock(delivery.received_at, offset, true);
@@ -45,6 +46,15 @@ pub fn plain(delivery: &Delivery, marks: Marks, color: bool, offset: FixedOffset
     } else {
         format!("{time}  {client}  {}", one_line(&delivery.body))
     };
+    if let Some(notification) = &delivery.notification {
+        let via = format!("via topic {}", one_line(notification.topic()));
+        line.push_str("  ");
+        if color {
+            line.push_str(&format!("{DIM}{via}{RESET}"));
+        } else {
+            line.push_str(&via);
+        }
+    }
     let mut mark = |text: &str, colour: &str| {
         line.push_str("  ");
         if color {
@@ -77,6 +87,9 @@ pub fn json(delivery: &Delivery, marks: Marks) -> String {
         "prefix": delivery.parsed.prefix,
         "number": delivery.parsed.number,
         "message_id": delivery.message_id,
+        "topic": delivery.notification.as_ref().map(|n| n.topic()),
+        "topic_arn": delivery.notification.as_ref().map(|n| &n.topic_arn),
+        "sns_message_id": delivery.notification.as_ref().map(|n| &n.message_id),
         "group_id": delivery.group_id,
         "sequence_number": delivery.sequence_number,
         "receive_count": delivery.receive_count,
@@ -107,6 +120,7 @@ mod tests {
             group_id: None,
             sequence_number: None,
             receive_count: 1,
+            notification: None,
             sent_at: Some(SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_000)),
             received_at: SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_250),
         }
@@ -143,6 +157,30 @@ mod tests {
     }
 
     #[test]
+    fn enveloped_messages_name_their_topic() {
+        let mut enveloped = delivery("A-Message 3", Some("Client 1"));
+        enveloped.notification = Some(crate::message::Notification {
+            topic_arn: "arn:aws:sns:us-east-1:000000000000:csse6400_prac_topic".into(),
+            message_id: "sns-1".into(),
+        });
+        let utc = FixedOffset::east_opt(0).unwrap();
+        let marks = Marks {
+            duplicate: true,
+            ..Marks::default()
+        };
+        let line = plain(&enveloped, marks, false, utc);
+        assert!(
+            line.ends_with("  Client 1  A-Message 3  via topic csse6400_prac_topic  DUPLICATE"),
+            "{line}"
+        );
+        let value: serde_json::Value = serde_json::from_str(&json(&enveloped, marks)).unwrap();
+        assert_eq!(value["body"], "A-Message 3");
+        assert_eq!(value["topic"], "csse6400_prac_topic");
+        assert_eq!(value["sns_message_id"], "sns-1");
+        assert_eq!(value["number"], 3);
+    }
+
+    #[test]
     fn json_has_the_documented_fields() {
         let value: serde_json::Value =
             serde_json::from_str(&json(&delivery("Message 5", None), Marks::default())).unwrap();
@@ -156,6 +194,7 @@ mod tests {
         assert_eq!(value["latency_ms"], 250);
         assert_eq!(value["out_of_order"], false);
         assert_eq!(value["duplicate"], false);
+        assert_eq!(value["topic"], serde_json::Value::Null);
         let value: serde_json::Value =
             serde_json::from_str(&json(&delivery("hello", Some("c")), Marks::default())).unwrap();
         assert_eq!(value["number"], serde_json::Value::Null);

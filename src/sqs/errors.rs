@@ -3,6 +3,8 @@
 //! [`classify`] reads the SDK error (typed variants, then `ProvideErrorMetadata::code()`);
 //! [`describe`] words it with what we know about the connection ([`ErrorContext`]). Raw SDK
 //! output is never shown for the known cases, so no key, token or signature is ever printed.
+//! SNS errors go through the same table (the SDKs share their error types); the wording names
+//! the service in [`ErrorContext::service`].
 
 use std::error::Error as StdError;
 
@@ -26,6 +28,8 @@ pub enum Problem {
     AccessDenied,
     /// The queue does not exist.
     QueueNotFound,
+    /// The SNS topic (or subscription) does not exist (`NotFound`).
+    TopicNotFound,
     /// A FIFO send without deduplication id on a queue without content-based deduplication.
     FifoNeedsDedupId,
     /// The endpoint could not be reached (connection refused, DNS).
@@ -66,9 +70,41 @@ impl Problem {
     }
 }
 
+/// Which AWS service a client speaks, for the wording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Service {
+    /// Amazon SQS.
+    #[default]
+    Sqs,
+    /// Amazon SNS.
+    Sns,
+}
+
+impl Service {
+    /// `SQS` / `SNS`.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Sqs => "SQS",
+            Self::Sns => "SNS",
+        }
+    }
+
+    /// What its errors are about: `queue` / `topic`.
+    #[must_use]
+    pub const fn resource(self) -> &'static str {
+        match self {
+            Self::Sqs => "queue",
+            Self::Sns => "topic",
+        }
+    }
+}
+
 /// What the wording needs to know about the connection.
 #[derive(Debug, Clone, Default)]
 pub struct ErrorContext {
+    /// The service the client speaks.
+    pub service: Service,
     /// The endpoint in use, as shown in the banner.
     pub endpoint: String,
     /// The region in use.
@@ -92,6 +128,8 @@ const TRANSIENT_CODES: &[&str] = &[
     "RequestThrottledException",
     "KMS.ThrottlingException",
     "SlowDown",
+    "Throttled",
+    "KMSThrottling",
 ];
 
 /// Names a problem from an error code, message and HTTP status (the testable core).
@@ -108,9 +146,10 @@ pub fn problem_from_code(code: Option<&str>, message: Option<&str>, status: u16)
         | "IncompleteSignature"
         | "RequestExpired"
         | "RequestTimeTooSkewed" => Problem::SignatureMismatch,
-        "AccessDenied" | "AccessDeniedException" => Problem::AccessDenied,
+        "AccessDenied" | "AccessDeniedException" | "AuthorizationError" => Problem::AccessDenied,
+        "NotFound" | "NotFoundException" => Problem::TopicNotFound,
         "AWS.SimpleQueueService.NonExistentQueue" | "QueueDoesNotExist" => Problem::QueueNotFound,
-        "InvalidParameterValue" | "InvalidParameterValueException"
+        "InvalidParameterValue" | "InvalidParameterValueException" | "InvalidParameter"
             if message.contains("ContentBasedDeduplication") =>
         {
             Problem::FifoNeedsDedupId
@@ -224,6 +263,7 @@ fn first_line(text: &str) -> String {
 pub fn describe(problem: &Problem, context: &ErrorContext, queue: Option<&str>) -> Friendly {
     let endpoint = &context.endpoint;
     let region = &context.region;
+    let service = context.service.name();
     let env_hint = || context.env_problems.join("; ");
     match problem {
         Problem::NoCredentials => {
@@ -265,14 +305,19 @@ pub fn describe(problem: &Problem, context: &ErrorContext, queue: Option<&str>) 
                 &context.env_problems,
             ),
         ),
-        Problem::AccessDenied => Friendly::new(
-            match queue {
-                Some(queue) => format!("access denied to queue {queue} in {region}"),
-                None => format!("access denied in {region}"),
-            },
-            "these credentials may not use this queue: check --region and that the queue \
-             belongs to the account of your credentials",
-        ),
+        Problem::AccessDenied => {
+            let resource = context.service.resource();
+            Friendly::new(
+                match queue {
+                    Some(queue) => format!("access denied to {resource} {queue} in {region}"),
+                    None => format!("access denied in {region}"),
+                },
+                format!(
+                    "these credentials may not use this {resource}: check --region and that the \
+                     {resource} belongs to the account of your credentials"
+                ),
+            )
+        }
         Problem::QueueNotFound => Friendly::new(
             format!(
                 "queue {} {NOT_FOUND_IN_REGION} {region} at {endpoint}",
@@ -280,13 +325,24 @@ pub fn describe(problem: &Problem, context: &ErrorContext, queue: Option<&str>) 
             ),
             "check --name and --region, or create the queue first",
         ),
+        Problem::TopicNotFound => Friendly::new(
+            format!(
+                "topic {} {NOT_FOUND_IN_REGION} {region} at {endpoint}",
+                queue.unwrap_or("(unknown)")
+            ),
+            "check --topic and --region, or create the topic first (queue subscribe --create)",
+        ),
         Problem::FifoNeedsDedupId => Friendly::new(
             format!(
-                "{} is a FIFO queue without content-based deduplication, so every message needs a deduplication id",
-                queue.unwrap_or("the queue")
+                "{} is a FIFO {resource} without content-based deduplication, so every message needs a deduplication id",
+                queue.unwrap_or("it"),
+                resource = context.service.resource(),
             ),
-            "leave out --dedup-id none (the default sends the SHA-256 of the body), or turn \
-             on content-based deduplication for the queue",
+            format!(
+                "leave out --dedup-id none (the default sends the SHA-256 of the body), or turn \
+                 on content-based deduplication for the {}",
+                context.service.resource()
+            ),
         ),
         Problem::Unreachable | Problem::Timeout => {
             let what = if *problem == Problem::Timeout {
@@ -301,7 +357,7 @@ pub fn describe(problem: &Problem, context: &ErrorContext, queue: Option<&str>) 
                 "check your network connection, --endpoint-url and --region; for a local \
                  server run `queue serve` and use --local"
             };
-            Friendly::new(format!("the SQS endpoint {endpoint} {what}"), hint)
+            Friendly::new(format!("the {service} endpoint {endpoint} {what}"), hint)
         }
         Problem::Tls { detail } => Friendly::new(
             format!("the TLS connection to {endpoint} failed: {detail}"),
@@ -315,19 +371,19 @@ pub fn describe(problem: &Problem, context: &ErrorContext, queue: Option<&str>) 
             },
         ),
         Problem::Transient { code } => Friendly::new(
-            format!("SQS at {endpoint} kept failing ({code})"),
+            format!("{service} at {endpoint} kept failing ({code})"),
             "this is usually temporary: try again in a moment",
         ),
         Problem::NotSqs { status } => Friendly::new(
-            format!("{endpoint} answered HTTP {status}, which is not an SQS answer"),
+            format!("{endpoint} answered HTTP {status}, which is not an {service} answer"),
             "check --endpoint-url (`queue serve` listens on http://127.0.0.1:9324 by default)",
         ),
         Problem::Other { code, message } => {
             let message = first_line(message);
             if message.is_empty() {
-                Friendly::bare(format!("SQS error {code}"))
+                Friendly::bare(format!("{service} error {code}"))
             } else {
-                Friendly::bare(format!("SQS error {code}: {message}"))
+                Friendly::bare(format!("{service} error {code}: {message}"))
             }
         }
     }

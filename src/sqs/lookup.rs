@@ -1,7 +1,7 @@
 //! Finding a queue by name or URL: its URL, type and deduplication, read once, and the
-//! "queue not found" answer with the names that do exist (suggestions).
+//! "queue not found" answer with the names that do exist (suggestions); creating one; its ARN.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use aws_sdk_sqs::types::QueueAttributeName;
 
 use super::errors::{self, Problem};
@@ -140,6 +140,55 @@ impl Sqs {
             fifo,
             content_based_dedup,
         }))
+    }
+
+    /// Creates a queue (a FIFO one, for a `.fifo` name, with content-based deduplication); an
+    /// existing queue with the same attributes is fine.
+    ///
+    /// # Errors
+    /// SQS refused (an invalid name, a queue with other attributes), made readable.
+    pub async fn create_queue(&self, name: &str) -> Result<()> {
+        let mut request = self.client.create_queue().queue_name(name);
+        if name.ends_with(".fifo") {
+            request = request
+                .attributes(QueueAttributeName::FifoQueue, "true")
+                .attributes(QueueAttributeName::ContentBasedDeduplication, "true");
+        }
+        request
+            .send()
+            .await
+            .map_err(|error| self.friendly(&error, Some(name)))
+            .with_context(|| format!("could not create queue {name}"))?;
+        Ok(())
+    }
+
+    /// The queue's ARN (what an SNS subscription and a queue policy name it by).
+    ///
+    /// # Errors
+    /// The queue is gone, or any SDK error, made readable.
+    pub async fn queue_arn(&self, queue: &QueueInfo) -> Result<String> {
+        let output = self
+            .client
+            .get_queue_attributes()
+            .queue_url(&queue.url)
+            .attribute_names(QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .map_err(|error| self.friendly(&error, Some(&queue.name)))?;
+        output
+            .attributes
+            .and_then(|mut attributes| attributes.remove(&QueueAttributeName::QueueArn))
+            .ok_or_else(|| {
+                Friendly::new(
+                    format!(
+                        "{} did not give the ARN of queue {}",
+                        self.endpoint(),
+                        queue.name
+                    ),
+                    "check --endpoint-url: the endpoint does not answer as SQS does",
+                )
+                .into()
+            })
     }
 
     async fn lookup_error<E>(

@@ -22,8 +22,10 @@ pub struct LogLine {
     pub received_at: SystemTime,
     /// The `client` attribute, or [`NO_CLIENT`].
     pub client: String,
-    /// The body as received.
+    /// The body as received (the message inside an SNS envelope).
     pub body: String,
+    /// The topic's name, when SNS delivered it in an envelope.
+    pub topic: Option<String>,
     /// What the tracker said.
     pub marks: Marks,
 }
@@ -39,6 +41,10 @@ impl LogLine {
                 .as_deref()
                 .map_or_else(|| NO_CLIENT.into(), printable),
             body: printable(&delivery.body),
+            topic: delivery
+                .notification
+                .as_ref()
+                .map(|notification| printable(notification.topic())),
             marks,
         }
     }
@@ -126,6 +132,8 @@ pub struct LogLayout {
     pub millis: bool,
     /// Width of the client column; 0 hides it.
     pub client_width: usize,
+    /// Show `via TOPIC` after the body of an enveloped message.
+    pub topic: bool,
 }
 
 /// The words for a delivery's marks (empty when it is in order and new).
@@ -165,6 +173,9 @@ pub fn render_line(
         ratatui::style::Style::new()
     };
     spans.push(Span::styled(line.body.as_str(), style));
+    if let Some(topic) = line.topic.as_deref().filter(|_| layout.topic) {
+        spans.push(Span::styled(format!("  via {topic}"), theme.dim()));
+    }
     if let Some(mark) = mark_text(line.marks) {
         spans.push(Span::raw("  "));
         spans.push(Span::styled(format!("← {mark}"), style));
@@ -182,6 +193,7 @@ mod tests {
             received_at: SystemTime::UNIX_EPOCH + Duration::from_secs(n),
             client: "c".into(),
             body: format!("Message {n}"),
+            topic: None,
             marks: Marks::default(),
         }
     }

@@ -60,6 +60,7 @@ pub(crate) fn delivery(id: &str, client: &str, prefix: &str, n: u64, received_ms
         group_id: None,
         sequence_number: None,
         receive_count: 1,
+        notification: None,
         sent_at: Some(at(received_ms.saturating_sub(12))),
         received_at: at(received_ms),
     }

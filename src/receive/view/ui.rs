@@ -93,6 +93,7 @@ fn render_log(app: &App, frame: &mut Frame, area: Rect) {
     let layout = LogLayout {
         millis: true,
         client_width,
+        topic: true,
     };
     let lines: Vec<Line> = app
         .log
