@@ -22,6 +22,8 @@ mod cli_send;
 mod cli_subscribe;
 // `queue completions` and `queue man`.
 mod completions;
+// The web console over raw HTTP: routing, escaping, cross-site posts, Basic auth, --no-console.
+mod console;
 // `queue demo` end to end.
 mod demo;
 // `queue serve` as a child process: banner, signals, bind errors.

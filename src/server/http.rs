@@ -11,6 +11,9 @@
 //! - `response.rs`: the answer as JSON, or XML for Query unless the client accepts JSON, with
 //!   `x-amzn-RequestId` and, on JSON errors, `x-amzn-query-error`.
 //! - `signature.rs`: `--auth`, the signature checked before dispatch.
+//!
+//! Browsers' page loads and the console's own forms go to the web console (`console`) instead;
+//! `GET /metrics` is answered here (with `--auth`, behind HTTP Basic as the console is).
 
 mod identity;
 mod limits;
@@ -33,6 +36,7 @@ use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
 use super::answer::Answer;
+use super::console::{self, Console, Route};
 use super::engine::{Engine, RequestContext, probability};
 use super::error::SqsError;
 use super::metrics::prometheus;
@@ -58,6 +62,8 @@ struct Wire {
     auth: Option<Arc<Keys>>,
     /// Requests per action and their latencies, for `/metrics`.
     requests: Arc<Requests>,
+    /// The web console, unless `--no-console`.
+    console: Option<Console>,
 }
 
 /// The server's router: every method and path goes to the one SQS handler; waiting long polls
@@ -71,6 +77,15 @@ pub(crate) fn router(
         Some(seed) => StdRng::seed_from_u64(seed ^ WIRE_SEED_SALT),
         None => StdRng::from_os_rng(),
     };
+    let requests = Arc::new(Requests::default());
+    let console = options.console.then(|| {
+        Console::new(
+            engine.clone(),
+            options.auth.clone(),
+            shutdown.clone(),
+            requests.clone(),
+        )
+    });
     let wire = Wire {
         engine,
         latency: options.latency,
@@ -78,7 +93,8 @@ pub(crate) fn router(
         rng: Arc::new(Mutex::new(rng)),
         shutdown,
         auth: options.auth.clone(),
-        requests: Arc::new(Requests::default()),
+        requests,
+        console,
     };
     Router::new()
         .fallback(handle)
@@ -101,7 +117,33 @@ async fn handle(State(wire): State<Wire>, request: Request) -> Response {
             return sns::certificate(pem);
         }
         if uri.path() == "/metrics" && uri.query().is_none_or(|q| !q.contains("Action=")) {
+            if let Some(keys) = &wire.auth {
+                if !console::basic_auth_ok(keys, &headers) {
+                    return console::unauthorized();
+                }
+            }
             return metrics_page(&wire);
+        }
+    }
+    let mut body = body;
+    if let Some(console) = &wire.console {
+        match console::route(&method, &uri, &headers) {
+            Route::Api => {}
+            Route::Page => {
+                let ctx = identity::context(&uri, &headers, &[]);
+                return console.serve(&method, &uri, &headers, &[], ctx).await;
+            }
+            Route::Form => {
+                let Ok(form) = axum::body::to_bytes(body, request::BODY_LIMIT_BYTES).await else {
+                    return console::not_found("The form could not be read.");
+                };
+                let has_action = form_urlencoded::parse(&form).any(|(name, _)| name == "Action");
+                if !has_action {
+                    let ctx = identity::context(&uri, &headers, &[]);
+                    return console.serve(&method, &uri, &headers, &form, ctx).await;
+                }
+                body = axum::body::Body::from(form);
+            }
         }
     }
     let (body, denied) =
