@@ -464,26 +464,40 @@ async fn screenshots() {
             .await;
         }
         send_via_api(&server, "csse6400_prac", &format!("Message {minute}")).await;
-        let received = query(
-            &server,
-            &[
-                ("Action", "ReceiveMessage"),
-                ("QueueUrl", &url("orders")),
-                ("MaxNumberOfMessages", "10"),
-            ],
-        )
-        .await;
-        let handles = util::http::xml_all(&received.body, "ReceiptHandle");
-        for handle in handles.iter().take(handles.len().saturating_sub(2)) {
+        // Short polls of an empty queue: the empty receives that cost money.
+        for _ in 0..(minute % 4) {
+            let empty = url("orders-dlq");
             query(
                 &server,
+                &[("Action", "ReceiveMessage"), ("QueueUrl", &empty)],
+            )
+            .await;
+        }
+        // A consumer that keeps up some minutes (and then polls an empty queue) and falls
+        // behind in others.
+        let polls = if minute % 5 < 3 { 4 } else { 1 };
+        for _ in 0..polls {
+            let received = query(
+                &server,
                 &[
-                    ("Action", "DeleteMessage"),
+                    ("Action", "ReceiveMessage"),
                     ("QueueUrl", &url("orders")),
-                    ("ReceiptHandle", handle),
+                    ("MaxNumberOfMessages", "10"),
                 ],
             )
             .await;
+            let handles = util::http::xml_all(&received.body, "ReceiptHandle");
+            for handle in &handles {
+                query(
+                    &server,
+                    &[
+                        ("Action", "DeleteMessage"),
+                        ("QueueUrl", &url("orders")),
+                        ("ReceiptHandle", handle),
+                    ],
+                )
+                .await;
+            }
         }
         for _ in 0..(minute % 5) {
             query(
@@ -499,12 +513,17 @@ async fn screenshots() {
         server.advance_clock(Duration::from_secs(60));
     }
     let browser = Browser::start().await;
+    browser.goto(&format!("{endpoint}/")).await;
+    // A 1280×800 viewport: the window is the viewport plus whatever the browser adds.
+    let chrome = browser
+        .js("return window.outerHeight - window.innerHeight")
+        .await;
+    let extra = u32::try_from(chrome.as_u64().unwrap_or(0)).unwrap_or(0);
     browser
         .client()
-        .set_window_size(1280, 800)
+        .set_window_size(1280, 800 + extra)
         .await
         .expect("size");
-    browser.goto(&format!("{endpoint}/")).await;
     let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
     std::fs::write(
         docs.join("console-queues.png"),

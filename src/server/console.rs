@@ -347,10 +347,10 @@ fn host_is_local(host: Option<&str>) -> bool {
 /// A form post from the console's own pages: `Sec-Fetch-Site` (when the browser sends it)
 /// is `same-origin` or `none`, and `Origin` (when sent) is `http://<Host>`.
 fn same_origin(headers: &HeaderMap) -> bool {
-    if let Some(site) = header_str(headers, "sec-fetch-site") {
-        if site != "same-origin" && site != "none" {
-            return false;
-        }
+    if header_str(headers, "sec-fetch-site")
+        .is_some_and(|site| site != "same-origin" && site != "none")
+    {
+        return false;
     }
     match header_str(headers, "origin") {
         None => true,

@@ -117,10 +117,12 @@ async fn handle(State(wire): State<Wire>, request: Request) -> Response {
             return sns::certificate(pem);
         }
         if uri.path() == "/metrics" && uri.query().is_none_or(|q| !q.contains("Action=")) {
-            if let Some(keys) = &wire.auth {
-                if !console::basic_auth_ok(keys, &headers) {
-                    return console::unauthorized();
-                }
+            if wire
+                .auth
+                .as_deref()
+                .is_some_and(|keys| !console::basic_auth_ok(keys, &headers))
+            {
+                return console::unauthorized();
             }
             return metrics_page(&wire);
         }

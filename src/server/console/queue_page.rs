@@ -138,11 +138,13 @@ fn attributes_html(answer: &Value) -> String {
                 esc(&pretty)
             );
         } else {
-            if name.ends_with("Timestamp") {
-                if let Ok(seconds) = text.parse::<u64>() {
-                    plain.push((name, format!("{} ({})", html::date(seconds), seconds)));
-                    continue;
-                }
+            if let Some(seconds) = name
+                .ends_with("Timestamp")
+                .then(|| text.parse::<u64>().ok())
+                .flatten()
+            {
+                plain.push((name, format!("{} ({seconds})", html::date(seconds))));
+                continue;
             }
             plain.push((name, text));
         }

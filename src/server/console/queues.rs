@@ -137,7 +137,7 @@ pub(super) fn page(console: &Console, call: &Call<'_>, flash: &Flash) -> String 
     } else {
         format!("/?prefix={}", url_encode(prefix))
     };
-    body.push_str("<table class=\"grid\" data-live-table>");
+    body.push_str("<table class=\"grid queues\">");
     body.push_str(&html::head(&[
         "Name",
         "Type",
