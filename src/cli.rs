@@ -320,6 +320,9 @@ pub struct ServeArgs {
     /// crash: every change is on disk before it is answered
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Do not serve the web console (at / for browsers)
+    #[arg(long)]
+    pub no_console: bool,
 }
 
 /// `queue redrive`.

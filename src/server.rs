@@ -14,6 +14,7 @@
 //!   and `clock` are the state and the rules the actions apply;
 //! - `auth` (`--auth`) holds the keys that may sign and checks each request's SigV4 signature;
 //! - `move_tasks` keeps the message move tasks (DLQ redrive) and runs each in the background;
+//! - `console` is the web console for browsers (pages, forms, live events) over the engine;
 //! - `listen` is the accept loop, which holds clients to the [`Limits`] (`limits`) with the
 //!   body guard in `http` and `write_timeout` for clients that stop reading; `fuzzing` is the
 //!   entry of the fuzz targets in `fuzz/`.
@@ -23,6 +24,7 @@ mod answer;
 mod attributes;
 mod auth;
 mod clock;
+mod console;
 mod durable;
 mod engine;
 mod error;
@@ -32,6 +34,7 @@ mod journal;
 mod limits;
 mod listen;
 mod md5;
+mod metrics;
 mod move_tasks;
 mod query;
 mod query_json;
@@ -104,6 +107,9 @@ pub struct ServeOptions {
     /// `--data-dir`: keep queues and messages here, across restarts; `None` keeps them in
     /// memory only.
     pub data_dir: Option<std::path::PathBuf>,
+    /// Serve the web console at `/` for browsers (docs/console.md); `--no-console` turns it
+    /// off.
+    pub console: bool,
 }
 
 /// A topic `queue serve` creates at start, and the queues it delivers to.
@@ -153,6 +159,7 @@ impl Default for ServeOptions {
             auth: None,
             limits: Limits::default(),
             data_dir: None,
+            console: true,
         }
     }
 }
@@ -175,6 +182,7 @@ impl ServeOptions {
             auth: None,
             limits: Limits::default(),
             data_dir: None,
+            console: true,
         }
     }
 }
@@ -212,6 +220,7 @@ async fn serve_engine(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     sns::warm_up();
+    engine.start_sampler();
     let stopping = CancellationToken::new();
     let app = http::router(engine.clone(), options, stopping.clone());
     let server = listen::serve(listener, app, options.limits, stopping.clone());

@@ -22,6 +22,8 @@ mod cli_send;
 mod cli_subscribe;
 // `queue completions` and `queue man`.
 mod completions;
+// The web console over raw HTTP: routing, escaping, cross-site posts, Basic auth, --no-console.
+mod console;
 // `queue demo` end to end.
 mod demo;
 // `queue serve` as a child process: banner, signals, bind errors.
@@ -42,6 +44,8 @@ mod server_move_tasks;
 mod server_permissions;
 // `queue serve --data-dir`: kill -9 and restarts lose nothing answered; one-line errors.
 mod server_data_dir;
+// `GET /metrics`: CloudWatch's figures per queue and request counts in Prometheus's format.
+mod server_metrics;
 // Hostile clients: body and header limits, slow-loris and idle connections, clients that stop
 // reading, the connection cap.
 mod server_limits;

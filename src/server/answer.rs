@@ -22,6 +22,21 @@ pub enum Answer {
     Ids(Batch<EntryId>),
 }
 
+impl Answer {
+    /// How many messages a ReceiveMessage answer delivers.
+    #[must_use]
+    pub fn delivered(&self) -> usize {
+        match self {
+            Self::Received(received) => received.messages.len(),
+            Self::Value(value) => value
+                .get("Messages")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len),
+            Self::Sent(_) | Self::Ids(_) => 0,
+        }
+    }
+}
+
 impl From<Value> for Answer {
     fn from(value: Value) -> Self {
         Self::Value(value)

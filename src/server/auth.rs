@@ -104,6 +104,20 @@ impl Keys {
         self.by_access_key.is_empty()
     }
 
+    /// Whether `password` is the secret of access key `access_key_id` (the console's and
+    /// `/metrics`' HTTP Basic sign-in). The secrets are compared as SHA-256 digests in
+    /// constant time, so neither their content nor their length shows in the timing.
+    #[must_use]
+    pub fn password_matches(&self, access_key_id: &str, password: &str) -> bool {
+        use sha2::{Digest as _, Sha256};
+        use subtle::ConstantTimeEq as _;
+        let Some(key) = self.by_access_key.get(access_key_id) else {
+            return false;
+        };
+        let (given, secret) = (Sha256::digest(password), Sha256::digest(&key.secret));
+        bool::from(given.as_slice().ct_eq(secret.as_slice()))
+    }
+
     /// Whether the request is signed by one of the keys, as of `now`; else the error AWS
     /// answers.
     pub(crate) fn verify(
@@ -143,6 +157,14 @@ mod tests {
             keys.by_access_key["C"].session_token.as_deref(),
             Some("tok")
         );
+    }
+
+    #[test]
+    fn passwords_are_the_secrets_of_listed_keys() {
+        let keys = Keys::parse("[a]\naws_access_key_id=A\naws_secret_access_key=s3cret\n").unwrap();
+        assert!(keys.password_matches("A", "s3cret"));
+        assert!(!keys.password_matches("A", "s3cre"));
+        assert!(!keys.password_matches("B", "s3cret"));
     }
 
     #[test]

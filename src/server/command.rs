@@ -34,7 +34,15 @@ pub(super) async fn serve(args: ServeArgs, _config: &Config) -> Result<ExitCode>
     let auth = (options.auth.as_ref())
         .zip(args.auth.as_deref())
         .map(|(keys, file)| auth_line(keys.len(), file));
-    print_banner(&endpoint, addr, &urls, &topics, auth.as_deref());
+    let console = options.console.then(|| format!("{endpoint}/"));
+    print_banner(
+        &endpoint,
+        addr,
+        &urls,
+        &topics,
+        auth.as_deref(),
+        console.as_deref(),
+    );
     if auth.is_none() && !addr.ip().is_loopback() {
         exit::note(format_args!(
             "warning: listening on {addr}: anyone who can reach this address can read, send and delete messages (there is no authentication)"
@@ -77,6 +85,7 @@ fn options(args: &ServeArgs) -> Result<ServeOptions> {
             .map(Arc::new),
         limits: defaults.limits,
         data_dir: args.data_dir.clone(),
+        console: !args.no_console,
     })
 }
 
@@ -158,6 +167,7 @@ fn print_banner(
     urls: &[String],
     topics: &[String],
     auth: Option<&str>,
+    console: Option<&str>,
 ) {
     // Bare `--local` reaches exactly one endpoint; any other needs it spelled out.
     let queue_cmd = if endpoint == crate::config::local_endpoint() {
@@ -175,6 +185,7 @@ fn print_banner(
         format!("endpoint: {endpoint}"),
         format!("region: {DEFAULT_REGION} (any region works; each region has its own queues)"),
     ];
+    lines.extend(console.map(|url| format!("console: {url} (open it in a browser)")));
     lines.extend(auth.map(str::to_string));
     if urls.is_empty() {
         lines.push("queues: none yet (create them with CreateQueue)".to_string());
@@ -234,6 +245,7 @@ mod tests {
             fail_rate: 0.0,
             auth: None,
             data_dir: None,
+            no_console: false,
         }
     }
 
@@ -242,6 +254,12 @@ mod tests {
         let options = options(&args()).unwrap();
         assert_eq!(options.queues, ServeOptions::default().queues);
         assert_eq!(options.latency, Duration::from_millis(5));
+        assert!(options.console);
+        let off = ServeArgs {
+            no_console: true,
+            ..args()
+        };
+        assert!(!super::options(&off).unwrap().console);
         let error = super::options(&ServeArgs {
             queues: vec!["bad name".to_string()],
             ..args()

@@ -27,6 +27,8 @@ use super::attributes::QueueConfig;
 use super::clock::Clock;
 use super::durable::{Commit, DataDir};
 use super::error::SqsError;
+use super::metrics::Gauges;
+use super::metrics::prometheus::QueueFigures;
 use super::move_tasks::mover;
 use super::queue::{Queue, QueueKey};
 use super::queue_url::Address;
@@ -199,6 +201,52 @@ impl Engine {
                 ));
             }
         }
+    }
+
+    /// Every queue's figures for a `/metrics` scrape, its gauges sampled now (and kept in
+    /// the current minute of its chart).
+    pub(super) fn scrape(&self) -> Vec<QueueFigures> {
+        self.with_state(|state, now| {
+            state.sample_metrics(now);
+            let mut figures: Vec<QueueFigures> = state
+                .queues()
+                .map(|queue| {
+                    let key = queue.key().clone();
+                    let stats = state.metrics().of(&key);
+                    QueueFigures {
+                        totals: stats.map(|s| *s.totals()).unwrap_or_default(),
+                        gauges: Gauges::of(queue, now.at, now.epoch_ms),
+                        key,
+                    }
+                })
+                .collect();
+            figures.sort_by(|a, b| a.key.cmp(&b.key));
+            figures
+        })
+    }
+
+    /// Samples every queue's gauges once a minute, for the charts, until the server stops.
+    pub(super) fn start_sampler(&self) {
+        let engine = self.clone();
+        let stop = self.shared.background.stop.clone();
+        self.shared.background.tracker.spawn(async move {
+            loop {
+                let now_ms = u64::try_from(
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .unwrap_or_default()
+                        .as_millis(),
+                )
+                .unwrap_or(0);
+                // Just after the next minute starts.
+                let wait = 60_000 - now_ms % 60_000 + 50;
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_millis(wait)) => {}
+                    () = stop.cancelled() => return,
+                }
+                engine.with_state(|state, now| state.sample_metrics(now));
+            }
+        });
     }
 
     /// The ARNs of every SNS topic, for the banner.

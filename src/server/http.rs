@@ -11,6 +11,9 @@
 //! - `response.rs`: the answer as JSON, or XML for Query unless the client accepts JSON, with
 //!   `x-amzn-RequestId` and, on JSON errors, `x-amzn-query-error`.
 //! - `signature.rs`: `--auth`, the signature checked before dispatch.
+//!
+//! Browsers' page loads and the console's own forms go to the web console (`console`) instead;
+//! `GET /metrics` is answered here (with `--auth`, behind HTTP Basic as the console is).
 
 mod identity;
 mod limits;
@@ -33,8 +36,11 @@ use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
 use super::answer::Answer;
+use super::console::{self, Console, Route};
 use super::engine::{Engine, RequestContext, probability};
 use super::error::SqsError;
+use super::metrics::prometheus;
+use super::metrics::requests::Requests;
 use super::{Keys, ServeOptions};
 
 /// Mixes the server seed so the wire's random stream differs from the engine's.
@@ -54,6 +60,10 @@ struct Wire {
     shutdown: CancellationToken,
     /// `--auth`: the keys a request must be signed with.
     auth: Option<Arc<Keys>>,
+    /// Requests per action and their latencies, for `/metrics`.
+    requests: Arc<Requests>,
+    /// The web console, unless `--no-console`.
+    console: Option<Console>,
 }
 
 /// The server's router: every method and path goes to the one SQS handler; waiting long polls
@@ -67,6 +77,15 @@ pub(crate) fn router(
         Some(seed) => StdRng::seed_from_u64(seed ^ WIRE_SEED_SALT),
         None => StdRng::from_os_rng(),
     };
+    let requests = Arc::new(Requests::default());
+    let console = options.console.then(|| {
+        Console::new(
+            engine.clone(),
+            options.auth.clone(),
+            shutdown.clone(),
+            requests.clone(),
+        )
+    });
     let wire = Wire {
         engine,
         latency: options.latency,
@@ -74,6 +93,8 @@ pub(crate) fn router(
         rng: Arc::new(Mutex::new(rng)),
         shutdown,
         auth: options.auth.clone(),
+        requests,
+        console,
     };
     Router::new()
         .fallback(handle)
@@ -90,18 +111,53 @@ async fn handle(State(wire): State<Wire>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
     let request_id = request_id();
-    if method == axum::http::Method::GET
-        && let Some(pem) = crate::server::sns::certificate(uri.path())
-    {
-        return sns::certificate(pem);
+    let started = std::time::Instant::now();
+    if method == axum::http::Method::GET {
+        if let Some(pem) = crate::server::sns::certificate(uri.path()) {
+            return sns::certificate(pem);
+        }
+        if uri.path() == "/metrics" && uri.query().is_none_or(|q| !q.contains("Action=")) {
+            if wire
+                .auth
+                .as_deref()
+                .is_some_and(|keys| !console::basic_auth_ok(keys, &headers))
+            {
+                return console::unauthorized();
+            }
+            return metrics_page(&wire);
+        }
+    }
+    let mut body = body;
+    if let Some(console) = &wire.console {
+        match console::route(&method, &uri, &headers) {
+            Route::Api => {}
+            Route::Page => {
+                let ctx = identity::context(&uri, &headers, &[]);
+                return console.serve(&method, &uri, &headers, &[], ctx).await;
+            }
+            Route::Form => {
+                let Ok(form) = axum::body::to_bytes(body, request::BODY_LIMIT_BYTES).await else {
+                    return console::not_found("The form could not be read.");
+                };
+                let has_action = form_urlencoded::parse(&form).any(|(name, _)| name == "Action");
+                if !has_action {
+                    let ctx = identity::context(&uri, &headers, &[]);
+                    return console.serve(&method, &uri, &headers, &form, ctx).await;
+                }
+                body = axum::body::Body::from(form);
+            }
+        }
     }
     let (body, denied) =
         signature::check(wire.auth.as_deref(), &method, &uri, &headers, body).await;
     let request = request::read(&method, &uri, &headers, body).await;
     let ctx = identity::context(&uri, &headers, &request.params);
     if crate::server::sns::wants(&request.params, &headers) {
-        return wire.sns(&ctx, &request.params, denied, &request_id).await;
+        return wire
+            .sns(&ctx, &request.params, denied, &request_id, started)
+            .await;
     }
+    let action = request.call.as_ref().ok().map(|(action, _)| action.clone());
     let outcome = match (denied, request.call) {
         (Some(denied), _) => Err(denied),
         (None, Ok((action, input))) => wire
@@ -113,7 +169,22 @@ async fn handle(State(wire): State<Wire>, request: Request) -> Response {
     if !wire.latency.is_zero() {
         tokio::time::sleep(wire.latency).await;
     }
+    if let Some(action) = action {
+        wire.requests
+            .record(&action, started.elapsed(), outcome.is_err());
+    }
     response::render(request.protocol, request.answer_json, outcome, &request_id)
+}
+
+/// `GET /metrics`: every queue's figures (gauges sampled now) and the request counts.
+fn metrics_page(wire: &Wire) -> Response {
+    let text = prometheus::render(&wire.engine.scrape(), &wire.requests.snapshot());
+    let mut response = Response::new(axum::body::Body::from(text));
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static(prometheus::CONTENT_TYPE),
+    );
+    response
 }
 
 /// A fresh `x-amzn-RequestId`: a UUID v4 like SQS's, drawn from the thread's RNG (seeded once
@@ -151,6 +222,7 @@ impl Wire {
         params: &[(String, String)],
         denied: Option<SqsError>,
         request_id: &str,
+        started: std::time::Instant,
     ) -> Response {
         let action = crate::server::sns::action(params);
         let name = action.as_deref().unwrap_or_default().to_string();
@@ -161,6 +233,10 @@ impl Wire {
         };
         if !self.latency.is_zero() {
             tokio::time::sleep(self.latency).await;
+        }
+        if !name.is_empty() {
+            self.requests
+                .record(&name, started.elapsed(), outcome.is_err());
         }
         sns::render(&name, outcome, request_id)
     }

@@ -20,7 +20,7 @@ mod topics;
 mod xml;
 
 pub use error::SnsError;
-pub use registry::{Registry, Snapshot};
+pub use registry::{Registry, Snapshot, Subscription, Topic};
 pub use xml::Output;
 
 use axum::http::HeaderMap;

@@ -17,6 +17,7 @@ use super::durable::{self, Changes, Counters, QueueChanges, Restored};
 use super::engine::RequestContext;
 use super::error::SqsError;
 use super::fifo;
+use super::metrics::Metrics;
 use super::move_tasks::MoveTasks;
 use super::queue::{Queue, QueueKey};
 use super::queue_url;
@@ -61,8 +62,10 @@ pub struct State {
     move_tasks: MoveTasks,
     /// What is not yet handed to the data directory; `None` when nothing is kept on disk.
     unsaved: Option<Unsaved>,
-    /// SNS topics and subscriptions (kept in memory only).
+    /// SNS topics and subscriptions.
     sns: sns::Registry,
+    /// The queues' CloudWatch figures (the console and `/metrics`; never on disk).
+    metrics: Metrics,
 }
 
 /// Which queues have changes not yet handed to the data directory.
@@ -103,6 +106,7 @@ impl State {
             move_tasks: MoveTasks::default(),
             unsaved: None,
             sns: sns::Registry::default(),
+            metrics: Metrics::default(),
         }
     }
 
@@ -275,6 +279,24 @@ impl State {
         Some((id, listens, notify))
     }
 
+    /// The queues' CloudWatch figures.
+    #[must_use]
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Records every queue's gauges now, in the current minute of its chart.
+    pub fn sample_metrics(&mut self, now: Now) {
+        for queue in self.queues.values() {
+            self.metrics.sample(queue, now.at, now.epoch_ms);
+        }
+    }
+
+    /// The queues' CloudWatch figures, to count.
+    pub fn metrics_mut(&mut self) -> &mut Metrics {
+        &mut self.metrics
+    }
+
     /// SNS's topics and subscriptions.
     #[must_use]
     pub fn sns(&self) -> &sns::Registry {
@@ -354,6 +376,7 @@ impl State {
             unsaved.removed.push(queue.incarnation());
         }
         self.deleted.insert(key.clone(), now.at);
+        self.metrics.forget(key);
         Ok(())
     }
 

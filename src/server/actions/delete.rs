@@ -38,6 +38,7 @@ impl Action for DeleteMessageRequest {
     fn apply(self, state: &mut State, now: Now) -> Result<Value, SqsError> {
         state.queue_mut(&self.key, now)?;
         delete_one(state, &self.key, &self.handle, now)?;
+        state.metrics_mut().deleted(&self.key, 1, now.epoch_ms);
         Ok(json!({}))
     }
 }
@@ -68,9 +69,13 @@ impl Action for DeleteMessageBatchRequest {
 
     fn apply(self, state: &mut State, now: Now) -> Result<Batch<EntryId>, SqsError> {
         state.queue_mut(&self.key, now)?;
-        Ok(batch::each(state, self.entries, |state, handle| {
+        let answer = batch::each(state, self.entries, |state, handle| {
             delete_one(state, &self.key, &handle, now)
-        }))
+        });
+        state
+            .metrics_mut()
+            .deleted(&self.key, answer.successful.len(), now.epoch_ms);
+        Ok(answer)
     }
 }
 

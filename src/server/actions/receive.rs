@@ -127,11 +127,32 @@ impl ReceiveMessageRequest {
 }
 
 /// One attempt: returns messages if any are receivable (or `last` is set), else says what to
-/// wait for. `sweep` says which simulated servers a standard queue reads.
+/// wait for. `sweep` says which simulated servers a standard queue reads. An answer counts
+/// toward the queue's `NumberOfMessagesReceived` or `NumberOfEmptyReceives`.
 ///
 /// # Errors
 /// None today beyond a vanished queue answering empty; kept fallible for symmetry.
 pub fn attempt(
+    state: &mut State,
+    req: &ReceiveMessageRequest,
+    now: Now,
+    long_poll: bool,
+    sweep: Sweep,
+    last: bool,
+) -> Result<ReceiveStep, SqsError> {
+    let step = look(state, req, now, long_poll, sweep, last)?;
+    if let ReceiveStep::Done(answer) = &step
+        && state.queue(&req.key).is_ok()
+    {
+        state
+            .metrics_mut()
+            .received(&req.key, answer.delivered(), now.epoch_ms);
+    }
+    Ok(step)
+}
+
+/// [`attempt`] without the counting.
+fn look(
     state: &mut State,
     req: &ReceiveMessageRequest,
     now: Now,

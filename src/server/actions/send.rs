@@ -446,7 +446,14 @@ fn enqueue(
         );
     }
     announce(state, key, &mut message, now)?;
+    let bytes = message.body.len()
+        + message
+            .attributes
+            .iter()
+            .map(|(n, a)| a.size(n))
+            .sum::<usize>();
     state.queue_mut(key, now)?.push(message);
+    state.metrics_mut().sent(key, bytes, now.epoch_ms);
     Ok(answer)
 }
 
