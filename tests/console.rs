@@ -439,3 +439,70 @@ async fn the_queue_page_charts_what_was_sent() {
     );
     assert!(seen.contains("NumberOfMessagesReceived"));
 }
+
+#[tokio::test]
+async fn topics_pages_list_subscriptions_and_publish_through_the_form() {
+    use crate::util::sns;
+    let server = start().await;
+    let (sqs, topics) = (crate::util::server::client(&server), sns::client(&server));
+    let url = crate::util::server::create_queue(&sqs, "fanned").await;
+    let topic = sns::create_topic(&topics, "news", false).await;
+    sns::subscribe(
+        &topics,
+        &topic,
+        "arn:aws:sqs:us-east-1:000000000000:fanned",
+        &[
+            ("RawMessageDelivery", "true"),
+            ("FilterPolicy", r#"{"client":["<b>bold</b>"]}"#),
+        ],
+    )
+    .await;
+    let list = page(&server, "/topics").await;
+    assert_eq!(list.status, 200);
+    assert!(list.body.contains("news"), "{}", list.body);
+    assert!(list.body.contains("fanned"));
+    assert!(
+        !list.body.contains("<b>bold</b>"),
+        "the filter policy is escaped"
+    );
+    assert!(list.body.contains("&lt;b&gt;bold&lt;/b&gt;"));
+    let one = page(&server, &format!("/topics/{topic}")).await;
+    assert_eq!(one.status, 200, "{}", one.body);
+    assert!(one.body.contains("/_console/topics/publish"));
+
+    // Publishing through the form: the message passes the filter only with its attribute,
+    // and the form sends none, so a subscriber without a filter is what receives it.
+    sns::subscribe(
+        &topics,
+        &topic,
+        "arn:aws:sqs:us-east-1:000000000000:open",
+        &[("RawMessageDelivery", "true")],
+    )
+    .await;
+    let open = crate::util::server::create_queue(&sqs, "open").await;
+    let token = token(&server, &[]).await;
+    let form = [
+        ("token", token.as_str()),
+        ("topic_arn", topic.as_str()),
+        ("region", "us-east-1"),
+        ("message", "from the console"),
+    ];
+    let published = post(&server, "/_console/topics/publish", &form, &[]).await;
+    assert_eq!(published.status, 303, "{}", published.body);
+    let got = crate::util::sdk::receive(&sqs, &open, 10, 0).await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].body(), Some("from the console"));
+    assert!(
+        crate::util::sdk::receive(&sqs, &url, 10, 0)
+            .await
+            .is_empty()
+    );
+    // Without the token the form is refused and nothing is published.
+    let refused = post(&server, "/_console/topics/publish", &form[1..], &[]).await;
+    assert_eq!(refused.status, 403);
+    assert!(
+        crate::util::sdk::receive(&sqs, &open, 10, 0)
+            .await
+            .is_empty()
+    );
+}
