@@ -6,7 +6,7 @@ use aws_sdk_sns::types::Tag;
 
 use crate::util::http::{query, xml_text};
 use crate::util::server::{create_queue, start};
-use crate::util::sns::{client, code_and_message, create_topic, subscribe};
+use crate::util::sns::{client, code_and_message, create_topic, subscribe, topic_attributes};
 
 fn queue_arn(name: &str) -> String {
     format!("arn:aws:sqs:us-east-1:000000000000:{name}")
@@ -51,14 +51,7 @@ async fn create_topic_is_idempotent_and_checks_names_and_attributes() {
         .unwrap_err();
     assert_eq!(code_and_message(&error).1, "Invalid parameter: Topic Name");
     let fifo = create_topic(&sns, "orders.fifo", true).await;
-    let attributes = sns
-        .get_topic_attributes()
-        .topic_arn(&fifo)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap();
+    let attributes = topic_attributes(&sns, &fifo).await;
     assert_eq!(attributes["FifoTopic"], "true");
     assert_eq!(attributes["ContentBasedDeduplication"], "true");
 }
@@ -71,14 +64,7 @@ async fn topic_attributes_have_sns_defaults_and_counts() {
     create_queue(&sqs, "a").await;
     let arn = create_topic(&sns, "t", false).await;
     subscribe(&sns, &arn, &queue_arn("a"), &[]).await;
-    let attributes = sns
-        .get_topic_attributes()
-        .topic_arn(&arn)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap();
+    let attributes = topic_attributes(&sns, &arn).await;
     assert_eq!(attributes["TopicArn"], arn);
     assert_eq!(attributes["Owner"], "000000000000");
     assert_eq!(attributes["DisplayName"], "");
@@ -113,14 +99,7 @@ async fn set_topic_attributes_checks_names_and_values() {
         .send()
         .await
         .unwrap();
-    let attributes = sns
-        .get_topic_attributes()
-        .topic_arn(&arn)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap();
+    let attributes = topic_attributes(&sns, &arn).await;
     assert_eq!(attributes["DisplayName"], "Orders");
     for (name, value) in [("FifoTopic", "true"), ("Colour", "red")] {
         let error = sns
@@ -146,14 +125,7 @@ async fn set_topic_attributes_checks_names_and_values() {
         .send()
         .await
         .unwrap();
-    let attributes = sns
-        .get_topic_attributes()
-        .topic_arn(&arn)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap();
+    let attributes = topic_attributes(&sns, &arn).await;
     let effective: serde_json::Value =
         serde_json::from_str(&attributes["EffectiveDeliveryPolicy"]).unwrap();
     let retry = &effective["http"]["defaultHealthyRetryPolicy"];
@@ -301,14 +273,7 @@ async fn tags_permissions_and_data_protection() {
     let policy = |attributes: &std::collections::HashMap<String, String>| {
         serde_json::from_str::<serde_json::Value>(&attributes["Policy"]).unwrap()
     };
-    let attributes = sns
-        .get_topic_attributes()
-        .topic_arn(&arn)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap();
+    let attributes = topic_attributes(&sns, &arn).await;
     let statement = &policy(&attributes)["Statement"][1];
     assert_eq!(statement["Sid"], "friends");
     assert_eq!(
@@ -322,14 +287,7 @@ async fn tags_permissions_and_data_protection() {
         .send()
         .await
         .unwrap();
-    let attributes = sns
-        .get_topic_attributes()
-        .topic_arn(&arn)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap();
+    let attributes = topic_attributes(&sns, &arn).await;
     assert_eq!(
         policy(&attributes)["Statement"].as_array().unwrap().len(),
         1
@@ -451,14 +409,7 @@ async fn http_subscriptions_wait_for_confirmation() {
         .await
         .unwrap_err();
     assert_eq!(code_and_message(&error).1, "Invalid parameter: Token");
-    let attributes = sns
-        .get_topic_attributes()
-        .topic_arn(&topic)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap();
+    let attributes = topic_attributes(&sns, &topic).await;
     assert_eq!(attributes["SubscriptionsPending"], "1");
 }
 
@@ -544,14 +495,7 @@ async fn subscription_attributes_and_unsubscribe() {
         code_and_message(&error),
         ("NotFound".into(), "Subscription does not exist".into())
     );
-    let attributes = sns
-        .get_topic_attributes()
-        .topic_arn(&topic)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap();
+    let attributes = topic_attributes(&sns, &topic).await;
     assert_eq!(attributes["SubscriptionsDeleted"], "1");
     assert_eq!(attributes["SubscriptionsConfirmed"], "0");
 }

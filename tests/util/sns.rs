@@ -44,6 +44,21 @@ pub async fn create_topic(client: &Client, name: &str, content_dedup: bool) -> S
         .expect("topic arn")
 }
 
+/// Every attribute of topic `arn`.
+pub async fn topic_attributes(
+    client: &Client,
+    arn: &str,
+) -> std::collections::HashMap<String, String> {
+    client
+        .get_topic_attributes()
+        .topic_arn(arn)
+        .send()
+        .await
+        .expect("get topic attributes")
+        .attributes
+        .unwrap_or_default()
+}
+
 /// Subscribes queue `queue_arn` with these attributes; returns the subscription ARN.
 pub async fn subscribe(
     client: &Client,
