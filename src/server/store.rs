@@ -366,13 +366,14 @@ impl State {
 
     /// Keys of the messages a receive on queue `key` can see, in the order it takes them, at
     /// most `limit`: FIFO by its group rules (`fifo.rs`), standard from the simulated servers
-    /// that answer (`standard.rs`).
+    /// that answer (`standard.rs`; `busy` is [`standard::is_busy`] for a full sweep).
     pub fn candidates(
         &mut self,
         key: &QueueKey,
         now: Instant,
         long_poll: bool,
         sweep: Sweep,
+        busy: bool,
         limit: usize,
     ) -> Vec<u64> {
         let Some(queue) = self.queues.get(key) else {
@@ -381,7 +382,7 @@ impl State {
         if queue.config().fifo {
             fifo::candidates(queue, now, limit)
         } else {
-            standard::candidates(queue, &mut self.rng, now, long_poll, sweep, limit)
+            standard::candidates(queue, &mut self.rng, now, long_poll, sweep, busy, limit)
         }
     }
 
