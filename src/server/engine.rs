@@ -395,7 +395,7 @@ impl Engine {
                             // stale registration is dropped once the lock is released.
                             stale = listener.take();
                             listener = incarnation.and_then(|incarnation| {
-                                Listener::register(self, &mut state, &request.key, incarnation)
+                                Listener::register(self, &mut state, &request, incarnation)
                             });
                         }
                         Err(wake_at.map_or(deadline, |w| w.min(deadline)))
@@ -436,17 +436,17 @@ struct Listener {
 }
 
 impl Listener {
-    /// Registers a waiter on the queue, listening to a weighted half of its servers.
+    /// Registers a waiter on the request's queue, listening to a weighted half of its servers.
     fn register(
         engine: &Engine,
         state: &mut State,
-        key: &QueueKey,
+        request: &receive::ReceiveMessageRequest,
         incarnation: u64,
     ) -> Option<Self> {
-        let (id, listens, notify) = state.listen(key)?;
+        let (id, listens, notify) = state.listen(&request.key, request.max)?;
         Some(Self {
             engine: engine.clone(),
-            key: key.clone(),
+            key: request.key.clone(),
             incarnation,
             id,
             listens,

@@ -266,12 +266,12 @@ impl State {
     }
 
     /// Registers a long poll as a waiter on queue `key`, listening to a weighted half of its
-    /// servers (see [`standard::listening`]); returns its registration id, the servers it
-    /// listens to, and the signal it waits on.
-    pub fn listen(&mut self, key: &QueueKey) -> Option<(u64, u64, Arc<Notify>)> {
+    /// servers (see [`standard::listening`]) and answering with up to `capacity` messages;
+    /// returns its registration id, the servers it listens to, and the signal it waits on.
+    pub fn listen(&mut self, key: &QueueKey, capacity: usize) -> Option<(u64, u64, Arc<Notify>)> {
         let queue = self.queues.get_mut(key)?;
         let listens = standard::listening(&mut self.rng, queue.server_weights());
-        let (id, notify) = queue.waiters().register(listens);
+        let (id, notify) = queue.waiters().register(listens, capacity);
         Some((id, listens, notify))
     }
 

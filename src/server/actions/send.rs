@@ -452,8 +452,10 @@ fn enqueue(
 
 /// Tells the long polls waiting on queue `key` about a new message. A standard queue (realism
 /// on) wakes one poll listening to a server that holds it; when none listens there, the
-/// message settles for a moment before any receive sees it (see `standard.rs`). FIFO queues
-/// and `--ordered` wake every poll.
+/// message settles for a moment before any receive sees it (see `standard.rs`). With one
+/// server (`--ordered`) a visible message wakes a poll only when those already woken have no
+/// room left for it; FIFO queues (whose groups may hold a message back) and a delayed message
+/// wake every poll.
 fn announce(
     state: &mut State,
     key: &QueueKey,
@@ -464,7 +466,12 @@ fn announce(
     if queue.waiters().is_empty() {
         return Ok(());
     }
-    if queue.server_weights().len() <= 1 || !message.is_visible(now.at) {
+    let visible = message.is_visible(now.at);
+    if queue.server_weights().len() <= 1 && visible && !queue.config().fifo {
+        queue.waiters().promise();
+        return Ok(());
+    }
+    if queue.server_weights().len() <= 1 || !visible {
         queue.wake_waiters();
         return Ok(());
     }
