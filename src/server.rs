@@ -28,6 +28,7 @@ mod engine;
 mod error;
 mod fifo;
 mod http;
+mod input;
 mod journal;
 mod limits;
 mod listen;

@@ -27,6 +27,7 @@ use super::attributes::QueueConfig;
 use super::clock::Clock;
 use super::durable::{Commit, DataDir};
 use super::error::SqsError;
+use super::input::RequestInput;
 use super::move_tasks::mover;
 use super::queue::{Queue, QueueKey};
 use super::queue_url::Address;
@@ -277,14 +278,13 @@ impl Engine {
     async fn start_move_task(
         &self,
         ctx: &RequestContext,
-        input: &Value,
+        input: &Input<'_>,
     ) -> Result<Value, SqsError> {
         let now = self.now();
         let (started, commit) = {
             let mut state = self.lock();
-            let started =
-                move_tasks::StartMessageMoveTaskRequest::parse(ctx, &Input::new(input), &state)?
-                    .start(&mut state, now)?;
+            let started = move_tasks::StartMessageMoveTaskRequest::parse(ctx, input, &state)?
+                .start(&mut state, now)?;
             (started, self.save(&mut state))
         };
         let background = &self.shared.background;
@@ -310,13 +310,14 @@ impl Engine {
         action: &str,
         input: Value,
     ) -> Result<Value, SqsError> {
-        self.answer(ctx, action, input)
+        self.answer(ctx, action, RequestInput::Value(input))
             .await
             .map(Answer::into_value)
     }
 
     /// [`Engine::dispatch`] with the answer as the action gave it: typed on the hot actions,
-    /// so the JSON protocol writes it without building a value (see `answer.rs`).
+    /// so the JSON protocol writes it without building a value (see `answer.rs`); their input
+    /// may come read into fields (see `input.rs`).
     ///
     /// # Errors
     /// As [`Engine::dispatch`].
@@ -324,8 +325,9 @@ impl Engine {
         &self,
         ctx: &RequestContext,
         action: &str,
-        input: Value,
+        input: RequestInput,
     ) -> Result<Answer, SqsError> {
+        let input = input.input();
         if action == "ReceiveMessage" {
             return self.receive(ctx, &input).await;
         }
@@ -336,7 +338,7 @@ impl Engine {
         let now = self.now();
         let (answer, commit) = {
             let mut state = self.lock();
-            let answer = apply(&mut state, ctx, &Input::new(&input), now);
+            let answer = apply(&mut state, ctx, &input, now);
             // A failed request may have changed something too (a batch's other entries).
             (answer, self.save(&mut state))
         };
@@ -369,9 +371,9 @@ impl Engine {
     /// the lock) as a registered listener of its queue until a wake, the next message
     /// becoming visible, or its deadline. A send on a server it listens to makes it answer from
     /// those servers; every other wake, and the deadline, sweeps the whole queue.
-    async fn receive(&self, ctx: &RequestContext, input: &Value) -> Result<Answer, SqsError> {
+    async fn receive(&self, ctx: &RequestContext, input: &Input<'_>) -> Result<Answer, SqsError> {
         let start = self.now();
-        let request = receive::ReceiveMessageRequest::parse(ctx, &Input::new(input), &self.lock())?;
+        let request = receive::ReceiveMessageRequest::parse(ctx, input, &self.lock())?;
         let long_poll = request.wait > 0;
         let deadline = start.at + Duration::from_secs(request.wait);
         let mut listener: Option<Listener> = None;

@@ -35,6 +35,7 @@ use tokio_util::sync::CancellationToken;
 use super::answer::Answer;
 use super::engine::{Engine, RequestContext, probability};
 use super::error::SqsError;
+use super::input::RequestInput;
 use super::{Keys, ServeOptions};
 
 /// Mixes the server seed so the wire's random stream differs from the engine's.
@@ -130,7 +131,7 @@ impl Wire {
         &self,
         ctx: &RequestContext,
         action: &str,
-        input: Value,
+        input: RequestInput,
     ) -> Result<Answer, SqsError> {
         if let Some(error) = self.injected_failure() {
             return Err(error);
