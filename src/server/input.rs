@@ -26,7 +26,7 @@ pub enum RequestInput {
     /// The JSON-protocol-shaped value (any action, any protocol).
     Value(Value),
     /// A hot action's JSON body read into fields.
-    Fields(Fields),
+    Fields(Box<Fields>),
 }
 
 impl RequestInput {

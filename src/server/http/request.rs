@@ -148,7 +148,7 @@ fn json_call(target: &str, body: &[u8]) -> Result<(String, RequestInput), SqsErr
         ));
     }
     if let Some(fields) = input::typed(action, body) {
-        return Ok((action.to_string(), RequestInput::Fields(fields)));
+        return Ok((action.to_string(), RequestInput::Fields(Box::new(fields))));
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(members)) => Ok((

@@ -125,7 +125,9 @@ async fn both(a: &Engine, b: &Engine, action: &str, input: &Value) -> Value {
     let fields: Fields = typed(action, &bytes).expect("reads cleanly");
     let value = RequestInput::Value(input.clone());
     let by_value = a.answer(&ctx(), action, value).await;
-    let by_fields = b.answer(&ctx(), action, RequestInput::Fields(fields)).await;
+    let by_fields = b
+        .answer(&ctx(), action, RequestInput::Fields(Box::new(fields)))
+        .await;
     let render = |answer: Result<crate::server::answer::Answer, _>| match answer {
         Ok(answer) => Ok(answer.into_value()),
         Err(error) => Err(format!("{error:?}")),
