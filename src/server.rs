@@ -30,6 +30,7 @@ mod engine;
 mod error;
 mod fifo;
 mod http;
+mod input;
 mod journal;
 mod limits;
 mod listen;

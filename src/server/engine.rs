@@ -27,6 +27,7 @@ use super::attributes::QueueConfig;
 use super::clock::Clock;
 use super::durable::{Commit, DataDir};
 use super::error::SqsError;
+use super::input::RequestInput;
 use super::metrics::Gauges;
 use super::metrics::prometheus::QueueFigures;
 use super::move_tasks::mover;
@@ -325,14 +326,13 @@ impl Engine {
     async fn start_move_task(
         &self,
         ctx: &RequestContext,
-        input: &Value,
+        input: &Input<'_>,
     ) -> Result<Value, SqsError> {
         let now = self.now();
         let (started, commit) = {
             let mut state = self.lock();
-            let started =
-                move_tasks::StartMessageMoveTaskRequest::parse(ctx, &Input::new(input), &state)?
-                    .start(&mut state, now)?;
+            let started = move_tasks::StartMessageMoveTaskRequest::parse(ctx, input, &state)?
+                .start(&mut state, now)?;
             (started, self.save(&mut state))
         };
         let background = &self.shared.background;
@@ -358,13 +358,14 @@ impl Engine {
         action: &str,
         input: Value,
     ) -> Result<Value, SqsError> {
-        self.answer(ctx, action, input)
+        self.answer(ctx, action, RequestInput::Value(input))
             .await
             .map(Answer::into_value)
     }
 
     /// [`Engine::dispatch`] with the answer as the action gave it: typed on the hot actions,
-    /// so the JSON protocol writes it without building a value (see `answer.rs`).
+    /// so the JSON protocol writes it without building a value (see `answer.rs`); their input
+    /// may come read into fields (see `input.rs`).
     ///
     /// # Errors
     /// As [`Engine::dispatch`].
@@ -372,8 +373,9 @@ impl Engine {
         &self,
         ctx: &RequestContext,
         action: &str,
-        input: Value,
+        input: RequestInput,
     ) -> Result<Answer, SqsError> {
+        let input = input.input();
         if action == "ReceiveMessage" {
             return self.receive(ctx, &input).await;
         }
@@ -384,7 +386,7 @@ impl Engine {
         let now = self.now();
         let (answer, commit) = {
             let mut state = self.lock();
-            let answer = apply(&mut state, ctx, &Input::new(&input), now);
+            let answer = apply(&mut state, ctx, &input, now);
             // A failed request may have changed something too (a batch's other entries).
             (answer, self.save(&mut state))
         };
@@ -417,9 +419,9 @@ impl Engine {
     /// the lock) as a registered listener of its queue until a wake, the next message
     /// becoming visible, or its deadline. A send on a server it listens to makes it answer from
     /// those servers; every other wake, and the deadline, sweeps the whole queue.
-    async fn receive(&self, ctx: &RequestContext, input: &Value) -> Result<Answer, SqsError> {
+    async fn receive(&self, ctx: &RequestContext, input: &Input<'_>) -> Result<Answer, SqsError> {
         let start = self.now();
-        let request = receive::ReceiveMessageRequest::parse(ctx, &Input::new(input), &self.lock())?;
+        let request = receive::ReceiveMessageRequest::parse(ctx, input, &self.lock())?;
         let long_poll = request.wait > 0;
         let deadline = start.at + Duration::from_secs(request.wait);
         let mut listener: Option<Listener> = None;
@@ -443,7 +445,7 @@ impl Engine {
                             // stale registration is dropped once the lock is released.
                             stale = listener.take();
                             listener = incarnation.and_then(|incarnation| {
-                                Listener::register(self, &mut state, &request.key, incarnation)
+                                Listener::register(self, &mut state, &request, incarnation)
                             });
                         }
                         Err(wake_at.map_or(deadline, |w| w.min(deadline)))
@@ -484,17 +486,17 @@ struct Listener {
 }
 
 impl Listener {
-    /// Registers a waiter on the queue, listening to a weighted half of its servers.
+    /// Registers a waiter on the request's queue, listening to a weighted half of its servers.
     fn register(
         engine: &Engine,
         state: &mut State,
-        key: &QueueKey,
+        request: &receive::ReceiveMessageRequest,
         incarnation: u64,
     ) -> Option<Self> {
-        let (id, listens, notify) = state.listen(key)?;
+        let (id, listens, notify) = state.listen(&request.key, request.max)?;
         Some(Self {
             engine: engine.clone(),
-            key: key.clone(),
+            key: request.key.clone(),
             incarnation,
             id,
             listens,

@@ -39,6 +39,7 @@ use super::answer::Answer;
 use super::console::{self, Console, Route};
 use super::engine::{Engine, RequestContext, probability};
 use super::error::SqsError;
+use super::input::RequestInput;
 use super::metrics::prometheus;
 use super::metrics::requests::Requests;
 use super::{Keys, ServeOptions};
@@ -201,7 +202,7 @@ impl Wire {
         &self,
         ctx: &RequestContext,
         action: &str,
-        input: Value,
+        input: RequestInput,
     ) -> Result<Answer, SqsError> {
         if let Some(error) = self.injected_failure() {
             return Err(error);

@@ -113,13 +113,15 @@ pub fn settle_delay(rng: &mut StdRng) -> Duration {
     Duration::from_millis(rng.random_range(1_000..=3_000))
 }
 
-/// Keys of the messages this receive can see, oldest first, at most `limit` of them.
+/// Keys of the messages this receive can see, oldest first, at most `limit` of them. `busy`
+/// is [`is_busy`] for a full sweep (the caller has worked it out already).
 pub fn candidates(
     queue: &Queue,
     rng: &mut StdRng,
     now: Instant,
     long_poll: bool,
     sweep: Sweep,
+    busy: bool,
     limit: usize,
 ) -> Vec<u64> {
     let visible = || {
@@ -134,7 +136,7 @@ pub fn candidates(
     }
     let answering = match sweep {
         Sweep::Listening(servers) => servers,
-        Sweep::Full if !is_busy(queue, now) => u64::MAX,
+        Sweep::Full if !busy => u64::MAX,
         Sweep::Full if long_poll => (0..weights.len())
             .filter(|_| !rng.random_bool(SLOW_SERVER_CHANCE))
             .fold(0_u64, |mask, i| mask | (1 << i)),

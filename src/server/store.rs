@@ -270,12 +270,12 @@ impl State {
     }
 
     /// Registers a long poll as a waiter on queue `key`, listening to a weighted half of its
-    /// servers (see [`standard::listening`]); returns its registration id, the servers it
-    /// listens to, and the signal it waits on.
-    pub fn listen(&mut self, key: &QueueKey) -> Option<(u64, u64, Arc<Notify>)> {
+    /// servers (see [`standard::listening`]) and answering with up to `capacity` messages;
+    /// returns its registration id, the servers it listens to, and the signal it waits on.
+    pub fn listen(&mut self, key: &QueueKey, capacity: usize) -> Option<(u64, u64, Arc<Notify>)> {
         let queue = self.queues.get_mut(key)?;
         let listens = standard::listening(&mut self.rng, queue.server_weights());
-        let (id, notify) = queue.waiters().register(listens);
+        let (id, notify) = queue.waiters().register(listens, capacity);
         Some((id, listens, notify))
     }
 
@@ -389,13 +389,14 @@ impl State {
 
     /// Keys of the messages a receive on queue `key` can see, in the order it takes them, at
     /// most `limit`: FIFO by its group rules (`fifo.rs`), standard from the simulated servers
-    /// that answer (`standard.rs`).
+    /// that answer (`standard.rs`; `busy` is [`standard::is_busy`] for a full sweep).
     pub fn candidates(
         &mut self,
         key: &QueueKey,
         now: Instant,
         long_poll: bool,
         sweep: Sweep,
+        busy: bool,
         limit: usize,
     ) -> Vec<u64> {
         let Some(queue) = self.queues.get(key) else {
@@ -404,7 +405,7 @@ impl State {
         if queue.config().fifo {
             fifo::candidates(queue, now, limit)
         } else {
-            standard::candidates(queue, &mut self.rng, now, long_poll, sweep, limit)
+            standard::candidates(queue, &mut self.rng, now, long_poll, sweep, busy, limit)
         }
     }
 

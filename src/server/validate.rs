@@ -8,12 +8,25 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Map, Value};
 
 use super::error::SqsError;
+use super::input::{Fields, Member};
 use super::md5::{AttributeValue, MessageAttribute};
 use crate::rules::is_valid_queue_name;
 
-/// A request's members. Unknown members are ignored (kombu sends Query-style keys in JSON).
+/// A request's members, read by name from a JSON object or from a hot action's [`Fields`] (the
+/// same value for each name either way). Unknown members are ignored (kombu sends Query-style
+/// keys in JSON).
+#[derive(Clone, Copy)]
 pub struct Input<'a> {
-    members: Option<&'a Map<String, Value>>,
+    source: Source<'a>,
+}
+
+/// Where an [`Input`]'s members are.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    /// A JSON object (`None`: the input was not an object, and reads as empty).
+    Json(Option<&'a Map<String, Value>>),
+    /// Read into fields.
+    Fields(&'a Fields),
 }
 
 impl<'a> Input<'a> {
@@ -21,14 +34,37 @@ impl<'a> Input<'a> {
     #[must_use]
     pub fn new(value: &'a Value) -> Self {
         Self {
-            members: value.as_object(),
+            source: Source::Json(value.as_object()),
         }
     }
 
-    /// The raw member, if present and not null.
+    /// Wraps members read into fields.
+    #[must_use]
+    pub fn fields(fields: &'a Fields) -> Self {
+        Self {
+            source: Source::Fields(fields),
+        }
+    }
+
+    /// The member called `name`.
+    fn member(&self, name: &str) -> Member<'a> {
+        match self.source {
+            Source::Json(members) => members
+                .and_then(|m| m.get(name))
+                .filter(|v| !v.is_null())
+                .map_or(Member::Absent, Member::Value),
+            Source::Fields(fields) => fields.member(name),
+        }
+    }
+
+    /// The raw member, if present and not null. [`Fields`] keep as values the members this is
+    /// asked for (attributes); their strings, numbers and entries answer `None` here.
     #[must_use]
     pub fn get(&self, name: &str) -> Option<&'a Value> {
-        self.members?.get(name).filter(|v| !v.is_null())
+        match self.member(name) {
+            Member::Value(value) => Some(value),
+            _ => None,
+        }
     }
 
     /// An optional string member.
@@ -36,10 +72,11 @@ impl<'a> Input<'a> {
     /// # Errors
     /// The member is not a string.
     pub fn str_opt(&self, name: &str) -> Result<Option<&'a str>, SqsError> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(_) => Err(type_error(name, "a string")),
+        match self.member(name) {
+            Member::Absent => Ok(None),
+            Member::Str(s) => Ok(Some(s)),
+            Member::Value(Value::String(s)) => Ok(Some(s)),
+            _ => Err(type_error(name, "a string")),
         }
     }
 
@@ -57,18 +94,22 @@ impl<'a> Input<'a> {
     /// # Errors
     /// Not an integer.
     pub fn int_opt(&self, name: &str) -> Result<Option<i64>, SqsError> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(Value::Number(n)) => n
+        let parse = |s: &str| {
+            s.trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| type_error(name, "an integer"))
+        };
+        match self.member(name) {
+            Member::Absent => Ok(None),
+            Member::Int(n) => Ok(Some(n)),
+            Member::Value(Value::Number(n)) => n
                 .as_i64()
                 .map(Some)
                 .ok_or_else(|| type_error(name, "an integer")),
-            Some(Value::String(s)) => s
-                .trim()
-                .parse()
-                .map(Some)
-                .map_err(|_| type_error(name, "an integer")),
-            Some(_) => Err(type_error(name, "an integer")),
+            Member::Str(s) => parse(s),
+            Member::Value(Value::String(s)) => parse(s),
+            _ => Err(type_error(name, "an integer")),
         }
     }
 
@@ -77,9 +118,9 @@ impl<'a> Input<'a> {
     /// # Errors
     /// Not a list of strings.
     pub fn str_list(&self, name: &str) -> Result<Vec<String>, SqsError> {
-        match self.get(name) {
-            None => Ok(Vec::new()),
-            Some(Value::Array(items)) => items
+        match self.member(name) {
+            Member::Absent => Ok(Vec::new()),
+            Member::Value(Value::Array(items)) => items
                 .iter()
                 .map(|v| {
                     v.as_str()
@@ -87,8 +128,11 @@ impl<'a> Input<'a> {
                         .ok_or_else(|| type_error(name, "a list of strings"))
                 })
                 .collect(),
-            Some(Value::String(s)) => Ok(vec![s.clone()]),
-            Some(_) => Err(type_error(name, "a list of strings")),
+            Member::Str(s) => Ok(vec![s.to_string()]),
+            Member::Value(Value::String(s)) => Ok(vec![s.clone()]),
+            // Entries are objects: only an empty list of them is a list of strings.
+            Member::List([]) => Ok(Vec::new()),
+            _ => Err(type_error(name, "a list of strings")),
         }
     }
 
@@ -97,9 +141,9 @@ impl<'a> Input<'a> {
     /// # Errors
     /// Not a map of strings.
     pub fn str_map(&self, name: &str) -> Result<BTreeMap<String, String>, SqsError> {
-        match self.get(name) {
-            None => Ok(BTreeMap::new()),
-            Some(Value::Object(map)) => map
+        match self.member(name) {
+            Member::Absent => Ok(BTreeMap::new()),
+            Member::Value(Value::Object(map)) => map
                 .iter()
                 .map(|(k, v)| match v {
                     Value::String(s) => Ok((k.clone(), s.clone())),
@@ -108,7 +152,7 @@ impl<'a> Input<'a> {
                     _ => Err(type_error(name, "a map of strings")),
                 })
                 .collect(),
-            Some(_) => Err(type_error(name, "a map of strings")),
+            _ => Err(type_error(name, "a map of strings")),
         }
     }
 
@@ -116,11 +160,12 @@ impl<'a> Input<'a> {
     ///
     /// # Errors
     /// Not a list.
-    pub fn list(&self, name: &str) -> Result<&'a [Value], SqsError> {
-        match self.get(name) {
-            None => Ok(&[]),
-            Some(Value::Array(items)) => Ok(items),
-            Some(_) => Err(type_error(name, "a list")),
+    pub fn list(&self, name: &str) -> Result<Vec<Input<'a>>, SqsError> {
+        match self.member(name) {
+            Member::Absent => Ok(Vec::new()),
+            Member::Value(Value::Array(items)) => Ok(items.iter().map(Input::new).collect()),
+            Member::List(entries) => Ok(entries.iter().map(Input::fields).collect()),
+            _ => Err(type_error(name, "a list")),
         }
     }
 }
@@ -195,10 +240,16 @@ fn allowed_char(c: char) -> bool {
 /// # Errors
 /// InvalidMessageContents.
 pub fn body_chars(body: &str) -> Result<(), SqsError> {
-    // Most bodies are ASCII without control characters: checked a byte at a time, which
-    // vectorises, before decoding characters.
-    let plain_ascii = |b: &u8| (0x20..0x80).contains(b) || matches!(b, b'\t' | b'\n' | b'\r');
-    if body.as_bytes().iter().all(plain_ascii) || body.chars().all(allowed_char) {
+    // Most bodies are ASCII without control characters: checked 64 bytes at a time without
+    // stopping early inside a block (which lets it vectorise), before decoding characters.
+    let plain_ascii = |ok: bool, b: &u8| {
+        ok & ((0x20..0x80).contains(b) | (*b == b'\t') | (*b == b'\n') | (*b == b'\r'))
+    };
+    let ascii = body
+        .as_bytes()
+        .chunks(64)
+        .all(|block| block.iter().fold(true, plain_ascii));
+    if ascii || body.chars().all(allowed_char) {
         Ok(())
     } else {
         Err(SqsError::invalid_message_contents(

@@ -16,7 +16,7 @@ use crate::server::validate::{Input, is_batch_id};
 /// # Errors
 /// EmptyBatchRequest, TooManyEntriesInBatchRequest, InvalidBatchEntryId,
 /// BatchEntryIdsNotDistinct.
-pub fn check_entries(entries: &[Value], entry_type: &str) -> Result<Vec<String>, SqsError> {
+pub fn check_entries(entries: &[Input<'_>], entry_type: &str) -> Result<Vec<String>, SqsError> {
     if entries.is_empty() {
         return Err(SqsError::empty_batch_request(entry_type));
     }
@@ -25,7 +25,7 @@ pub fn check_entries(entries: &[Value], entry_type: &str) -> Result<Vec<String>,
     }
     let mut ids = Vec::with_capacity(entries.len());
     for entry in entries {
-        let id = Input::new(entry).str_opt("Id")?.unwrap_or("");
+        let id = entry.str_opt("Id")?.unwrap_or("");
         if !is_batch_id(id) {
             return Err(SqsError::invalid_batch_entry_id());
         }
@@ -72,7 +72,7 @@ pub struct Entry<T> {
 /// # Errors
 /// The whole-request batch errors of [`check_entries`].
 pub fn parse_entries<T>(
-    entries: &[Value],
+    entries: &[Input<'_>],
     entry_type: &str,
     mut parse: impl FnMut(&Input<'_>) -> Result<T, SqsError>,
 ) -> Result<Vec<Entry<T>>, SqsError> {
@@ -82,7 +82,7 @@ pub fn parse_entries<T>(
         .zip(entries)
         .map(|(id, entry)| Entry {
             id,
-            parsed: parse(&Input::new(entry)),
+            parsed: parse(entry),
         })
         .collect())
 }

@@ -60,7 +60,7 @@ impl Action for DeleteMessageBatchRequest {
     fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {
         let key = state.resolve_queue(ctx, input)?;
         let entries = batch::parse_entries(
-            input.list("Entries")?,
+            &input.list("Entries")?,
             "DeleteMessageBatchRequestEntry",
             |entry| Ok(entry.str_req("ReceiptHandle")?.to_string()),
         )?;

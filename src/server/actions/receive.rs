@@ -180,12 +180,13 @@ fn look(
     let Ok(queue) = state.queue(&req.key) else {
         return Ok(ReceiveStep::Done(empty()));
     };
+    let replicated = !fifo && queue.server_weights().len() > 1;
+    // Whether a full sweep finds the queue busy: worked out once, for `raced` and the choice.
+    let busy = replicated && sweep == Sweep::Full && standard::is_busy(queue, now.at);
     // A standard message received in a race with a send, or from a busy queue, may come back
     // after its delete (a replica missed it).
-    let raced = !fifo
-        && queue.server_weights().len() > 1
-        && (matches!(sweep, Sweep::Listening(_)) || standard::is_busy(queue, now.at));
-    let candidates = state.candidates(&req.key, now.at, long_poll, sweep, limit);
+    let raced = replicated && (matches!(sweep, Sweep::Listening(_)) || busy);
+    let candidates = state.candidates(&req.key, now.at, long_poll, sweep, busy, limit);
     let Ok(queue) = state.queue_mut(&req.key, now) else {
         return Ok(ReceiveStep::Done(empty()));
     };

@@ -88,14 +88,14 @@ impl Action for SendMessageBatchRequest {
         let key = state.resolve_queue(ctx, input)?;
         let config = state.queue(&key)?.config();
         let entries = input.list("Entries")?;
-        let ids = batch::check_entries(entries, "SendMessageBatchRequestEntry")?;
+        let ids = batch::check_entries(&entries, "SendMessageBatchRequestEntry")?;
         let total: usize = entries.iter().map(raw_size).sum();
         if total > BATCH_LIMIT {
             return Err(SqsError::batch_request_too_long(BATCH_LIMIT, total));
         }
         if config.fifo {
-            for entry in entries {
-                fifo_group_and_dedup(config, &Input::new(entry), true)?;
+            for entry in &entries {
+                fifo_group_and_dedup(config, entry, true)?;
             }
         }
         let entries = ids
@@ -104,10 +104,10 @@ impl Action for SendMessageBatchRequest {
             .map(|(id, entry)| {
                 let group = config
                     .fifo
-                    .then(|| entry.get("MessageGroupId").and_then(Value::as_str))
+                    .then(|| entry.str_opt("MessageGroupId").ok().flatten())
                     .flatten()
                     .map(str::to_string);
-                let message = Outgoing::parse(config, ctx, &Input::new(entry), true);
+                let message = Outgoing::parse(config, ctx, &entry, true);
                 SendEntry { id, group, message }
             })
             .collect();
@@ -159,8 +159,7 @@ impl Action for SendMessageBatchRequest {
     }
 }
 /// Bytes an entry counts toward the batch limit: body plus attribute names, types, values.
-fn raw_size(entry: &Value) -> usize {
-    let input = Input::new(entry);
+fn raw_size(input: &Input<'_>) -> usize {
     let body = input
         .str_opt("MessageBody")
         .ok()
@@ -459,8 +458,10 @@ fn enqueue(
 
 /// Tells the long polls waiting on queue `key` about a new message. A standard queue (realism
 /// on) wakes one poll listening to a server that holds it; when none listens there, the
-/// message settles for a moment before any receive sees it (see `standard.rs`). FIFO queues
-/// and `--ordered` wake every poll.
+/// message settles for a moment before any receive sees it (see `standard.rs`). With one
+/// server (`--ordered`) a visible message wakes a poll only when those already woken have no
+/// room left for it; FIFO queues (whose groups may hold a message back) and a delayed message
+/// wake every poll.
 fn announce(
     state: &mut State,
     key: &QueueKey,
@@ -471,7 +472,12 @@ fn announce(
     if queue.waiters().is_empty() {
         return Ok(());
     }
-    if queue.server_weights().len() <= 1 || !message.is_visible(now.at) {
+    let visible = message.is_visible(now.at);
+    if queue.server_weights().len() <= 1 && visible && !queue.config().fifo {
+        queue.waiters().promise();
+        return Ok(());
+    }
+    if queue.server_weights().len() <= 1 || !visible {
         queue.wake_waiters();
         return Ok(());
     }

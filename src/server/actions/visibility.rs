@@ -85,7 +85,7 @@ impl Action for ChangeMessageVisibilityBatchRequest {
     fn parse(ctx: &RequestContext, input: &Input<'_>, state: &State) -> Result<Self, SqsError> {
         let key = state.resolve_queue(ctx, input)?;
         let entries = batch::parse_entries(
-            input.list("Entries")?,
+            &input.list("Entries")?,
             "ChangeMessageVisibilityBatchRequestEntry",
             Change::parse,
         )?;

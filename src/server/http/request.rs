@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 use crate::server::actions;
 use crate::server::error::SqsError;
+use crate::server::input::{self, RequestInput};
 use crate::server::{query, queue_url};
 
 /// A backstop: the body guard (`limits.rs`) has already held the body to `Limits`.
@@ -29,8 +30,8 @@ pub(super) struct Request {
     pub(super) protocol: Protocol,
     /// Render the answer as JSON (JSON requests, and Query requests that accept JSON).
     pub(super) answer_json: bool,
-    /// The action and its JSON-shaped input, or why there is none.
-    pub(super) call: Result<(String, Value), SqsError>,
+    /// The action and its input, or why there is none.
+    pub(super) call: Result<(String, RequestInput), SqsError>,
     /// Query parameters from the URL and form body (signature parameters included).
     pub(super) params: Vec<(String, String)>,
 }
@@ -94,7 +95,7 @@ fn parse(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Reques
             answer_json: accepts_json,
             call: valid_for_endpoint(&action, to_queue)
                 .and_then(|()| query::to_json(&action, &params))
-                .map(|input| (action, input)),
+                .map(|input| (action, RequestInput::Value(input))),
             params,
         },
         _ if is_json_body => Request {
@@ -130,8 +131,9 @@ fn valid_for_endpoint(action: &str, to_queue: bool) -> Result<(), SqsError> {
     }
 }
 
-/// `AmazonSQS.<Action>` and a JSON object body (empty means `{}`).
-fn json_call(target: &str, body: &[u8]) -> Result<(String, Value), SqsError> {
+/// `AmazonSQS.<Action>` and a JSON object body (empty means `{}`), read into fields when it is
+/// a hot action's and reads cleanly (`input.rs`), else into a value.
+fn json_call(target: &str, body: &[u8]) -> Result<(String, RequestInput), SqsError> {
     let target = target.trim();
     if target.is_empty() {
         return Err(SqsError::missing_action());
@@ -140,10 +142,19 @@ fn json_call(target: &str, body: &[u8]) -> Result<(String, Value), SqsError> {
         return Err(SqsError::unsupported_operation(target));
     };
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok((action.to_string(), Value::Object(Map::new())));
+        return Ok((
+            action.to_string(),
+            RequestInput::Value(Value::Object(Map::new())),
+        ));
+    }
+    if let Some(fields) = input::typed(action, body) {
+        return Ok((action.to_string(), RequestInput::Fields(Box::new(fields))));
     }
     match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(members)) => Ok((action.to_string(), Value::Object(members))),
+        Ok(Value::Object(members)) => Ok((
+            action.to_string(),
+            RequestInput::Value(Value::Object(members)),
+        )),
         Ok(_) => Err(SqsError::invalid_parameter_value(
             "The request body must be a JSON object.",
         )),
@@ -195,16 +206,40 @@ mod tests {
 
     use super::*;
 
+    /// The input of a call that went down the value route.
+    fn value(call: Result<(String, RequestInput), SqsError>) -> (String, Value) {
+        match call.unwrap() {
+            (action, RequestInput::Value(value)) => (action, value),
+            (action, RequestInput::Fields(_)) => panic!("{action}: read into fields"),
+        }
+    }
+
     #[test]
     fn json_targets_and_bodies() {
-        let (action, input) = json_call("AmazonSQS.ListQueues", b"").unwrap();
+        let (action, input) = value(json_call("AmazonSQS.ListQueues", b""));
         assert_eq!(
             (action.as_str(), input),
             ("ListQueues", serde_json::json!({}))
         );
-        let (_, input) =
-            json_call("AmazonSQS.GetQueueUrl", br#"{"QueueName":"q","Extra":1}"#).unwrap();
+        let (_, input) = value(json_call(
+            "AmazonSQS.GetQueueUrl",
+            br#"{"QueueName":"q","Extra":1}"#,
+        ));
         assert_eq!(input["Extra"], 1);
+        let hot = json_call("AmazonSQS.DeleteMessageBatch", br#"{"QueueUrl":"u"}"#);
+        assert!(matches!(hot, Ok((_, RequestInput::Fields(_)))));
+        // Not an object, or a number as a string: the value route, and its answers.
+        let (_, input) = value(json_call(
+            "AmazonSQS.ReceiveMessage",
+            br#"{"MaxNumberOfMessages":"5"}"#,
+        ));
+        assert_eq!(input["MaxNumberOfMessages"], "5");
+        assert_eq!(
+            json_call("AmazonSQS.ReceiveMessage", b"[\"q\"]")
+                .unwrap_err()
+                .message,
+            "The request body must be a JSON object."
+        );
         assert_eq!(json_call("", b"{}").unwrap_err().code, "MissingAction");
         assert_eq!(
             json_call("DynamoDB_20120810.ListTables", b"{}")
