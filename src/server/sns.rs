@@ -135,10 +135,11 @@ pub fn warm_up() {
 /// The signing certificate (PEM) when `path` is its `SigningCertURL` path.
 #[must_use]
 pub fn certificate(path: &str) -> Option<&'static str> {
-    let signer = signing::Signer::shared();
     let id = path
         .strip_prefix("/SimpleNotificationService-")?
         .strip_suffix(".pem")?;
+    // Only a certificate path reaches the key (made at start; other GETs never wait for it).
+    let signer = signing::Signer::shared();
     (id == signer.certificate_id()).then(|| signer.certificate_pem())
 }
 
