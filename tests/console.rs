@@ -238,6 +238,17 @@ async fn cross_site_and_tokenless_posts_are_refused() {
     )
     .await;
     assert_eq!(rebound.status, 403);
+    // So is /metrics.
+    let rebound = raw_to(
+        &addr,
+        &format!("rebound.example:{port}"),
+        "GET",
+        "/metrics",
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(rebound.status, 403);
     assert!(!page(&server, "/").await.body.contains(">evil<"));
     // A purge without confirm=yes is not done.
     post(
@@ -265,7 +276,11 @@ async fn cross_site_and_tokenless_posts_are_refused() {
     assert!(page(&server, "/").await.body.contains("kept:visible\">1<"));
     let mut confirmed = queue_form(&token, "kept");
     confirmed.push(("confirm", "yes"));
-    post(&server, "/_console/queues/purge", &confirmed, &[]).await;
+    // A `back` that would leave the site ("/\\host" is "//host" to a browser) goes home.
+    confirmed.push(("back", "/\\evil.example"));
+    let purged = post(&server, "/_console/queues/purge", &confirmed, &[]).await;
+    let location = purged.header("location").unwrap();
+    assert!(location.starts_with("/?") || location == "/", "{location}");
     assert!(page(&server, "/").await.body.contains("kept:visible\">0<"));
 }
 

@@ -63,6 +63,22 @@ async fn metrics_count_what_the_queue_did() {
     );
     assert!(text.contains("# TYPE queue_request_duration_seconds histogram"));
 
+    // Action names that SQS does not have are not kept (each would be a series for good).
+    let bogus = raw(
+        &server,
+        "POST",
+        "/",
+        &[
+            ("X-Amz-Target", "AmazonSQS.NoSuchActionAnywhere"),
+            ("Content-Type", "application/x-amz-json-1.0"),
+        ],
+        b"{}",
+    )
+    .await;
+    assert_eq!(bogus.status, 400);
+    let scrape = raw(&server, "GET", "/metrics", &[], b"").await;
+    assert!(!scrape.body.contains("NoSuchActionAnywhere"));
+
     // A deleted queue leaves the scrape.
     sqs.delete_queue().queue_url(&url).send().await.unwrap();
     let scrape = raw(&server, "GET", "/metrics", &[], b"").await;

@@ -305,7 +305,7 @@ pub(super) fn queue_path(key: &QueueKey) -> String {
     format!("/queues/{}/{}/{}", key.region, key.account, key.name)
 }
 
-fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+pub(super) fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -330,7 +330,7 @@ pub(super) fn basic_auth_ok(keys: &Keys, headers: &HeaderMap) -> bool {
 
 /// Whether a `Host` names this machine in a way no other site's name can (an IP address,
 /// `localhost`): a page on a rebound DNS name would otherwise count as same-origin.
-fn host_is_local(host: Option<&str>) -> bool {
+pub(super) fn host_is_local(host: Option<&str>) -> bool {
     let Some(host) = host.map(str::trim) else {
         return true; // HTTP/1.0 without Host: not a browser.
     };
@@ -424,7 +424,7 @@ pub(super) fn not_found(text: &str) -> Response {
     message_page(StatusCode::NOT_FOUND, "Not found", text)
 }
 
-fn forbidden(text: &str) -> Response {
+pub(super) fn forbidden(text: &str) -> Response {
     message_page(StatusCode::FORBIDDEN, "Refused", text)
 }
 

@@ -35,6 +35,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
+use super::actions;
 use super::answer::Answer;
 use super::console::{self, Console, Route};
 use super::engine::{Engine, RequestContext, probability};
@@ -118,12 +119,17 @@ async fn handle(State(wire): State<Wire>, request: Request) -> Response {
             return sns::certificate(pem);
         }
         if uri.path() == "/metrics" && uri.query().is_none_or(|q| !q.contains("Action=")) {
-            if wire
-                .auth
-                .as_deref()
-                .is_some_and(|keys| !console::basic_auth_ok(keys, &headers))
-            {
-                return console::unauthorized();
+            match wire.auth.as_deref() {
+                Some(keys) if !console::basic_auth_ok(keys, &headers) => {
+                    return console::unauthorized();
+                }
+                // As the console: without --auth, only when addressed by an IP or localhost.
+                None if !console::host_is_local(console::header_str(&headers, "host")) => {
+                    return console::forbidden(
+                        "Without --auth /metrics answers only when addressed by an IP address or localhost (a defence against DNS rebinding).",
+                    );
+                }
+                _ => {}
             }
             return metrics_page(&wire);
         }
@@ -158,7 +164,14 @@ async fn handle(State(wire): State<Wire>, request: Request) -> Response {
             .sns(&ctx, &request.params, denied, &request_id, started)
             .await;
     }
-    let action = request.call.as_ref().ok().map(|(action, _)| action.clone());
+    // Counted by name only when signed as required and an action SQS has: names come from
+    // the network, and every name would be a series of `/metrics` kept for good.
+    let action = request
+        .call
+        .as_ref()
+        .ok()
+        .filter(|(action, _)| denied.is_none() && actions::exists(action))
+        .map(|(action, _)| action.clone());
     let outcome = match (denied, request.call) {
         (Some(denied), _) => Err(denied),
         (None, Ok((action, input))) => wire
@@ -227,6 +240,7 @@ impl Wire {
     ) -> Response {
         let action = crate::server::sns::action(params);
         let name = action.as_deref().unwrap_or_default().to_string();
+        let denied_request = denied.as_ref().map(|_| ());
         let outcome = match (denied, action) {
             (Some(denied), _) => Err(crate::server::sns::SnsError::denied(denied)),
             (None, Ok(action)) => self.engine.sns(ctx, &action, params).await,
@@ -235,7 +249,7 @@ impl Wire {
         if !self.latency.is_zero() {
             tokio::time::sleep(self.latency).await;
         }
-        if !name.is_empty() {
+        if denied_request.is_none() && crate::server::sns::is_action(&name) {
             self.requests
                 .record(&name, started.elapsed(), outcome.is_err());
         }

@@ -68,6 +68,37 @@ pub fn action(params: &[(String, String)]) -> Result<String, SnsError> {
         .ok_or_else(|| SnsError::invalid_action(""))
 }
 
+/// Every action SNS serves here.
+const ACTIONS: &[&str] = &[
+    "Publish",
+    "PublishBatch",
+    "ListTopics",
+    "GetTopicAttributes",
+    "ListTagsForResource",
+    "GetDataProtectionPolicy",
+    "ListSubscriptions",
+    "ListSubscriptionsByTopic",
+    "GetSubscriptionAttributes",
+    "CreateTopic",
+    "DeleteTopic",
+    "SetTopicAttributes",
+    "TagResource",
+    "UntagResource",
+    "AddPermission",
+    "RemovePermission",
+    "PutDataProtectionPolicy",
+    "Subscribe",
+    "ConfirmSubscription",
+    "Unsubscribe",
+    "SetSubscriptionAttributes",
+];
+
+/// Whether SNS here has an action called `name`.
+#[must_use]
+pub fn is_action(name: &str) -> bool {
+    ACTIONS.contains(&name)
+}
+
 /// Runs SNS action `action` against the state.
 ///
 /// # Errors
@@ -80,6 +111,9 @@ pub fn run(
     now: Now,
 ) -> Result<Output, SnsError> {
     let p = Params::new(params);
+    if !is_action(action) {
+        return Err(SnsError::invalid_action(action));
+    }
     match action {
         "Publish" => publish::publish(state, ctx, p, now),
         "PublishBatch" => publish::publish_batch(state, ctx, p, now),

@@ -264,7 +264,10 @@ pub(super) async fn delete(console: &Console, call: &Call<'_>) -> Response {
 
 async fn on_queue(console: &Console, call: &Call<'_>, action: &str, done: &str) -> Response {
     let back = match call.param("back") {
-        back if back.starts_with('/') && !back.starts_with("//") => back.to_string(),
+        // Only the console's own pages: "/\\host" would leave the site in a browser.
+        back if back == "/" || back.starts_with("/?") || back.starts_with("/queues/") => {
+            back.to_string()
+        }
         _ => "/".to_string(),
     };
     let key = match key_from_form(call) {
