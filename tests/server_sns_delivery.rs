@@ -744,3 +744,65 @@ async fn the_practicals_topics_deliver_to_both_queues_at_start() {
         assert_eq!(got[0].body(), Some("Message 0"), "{queue}");
     }
 }
+
+#[tokio::test]
+async fn fifo_deduplication_follows_the_throughput_scope_and_the_whole_message() {
+    let server = start().await;
+    let (sns, sqs) = (client(&server), sqs_client(&server));
+    // A standard queue: a FIFO queue would also drop a repeated deduplication id itself.
+    let url = create_queue(&sqs, "plain").await;
+    let topic = create_topic(&sns, "t.fifo", true).await;
+    subscribe(
+        &sns,
+        &topic,
+        &queue_arn("plain"),
+        &[("RawMessageDelivery", "true")],
+    )
+    .await;
+    // Per topic (the default): the same body in another group is a duplicate.
+    for group in ["a", "b"] {
+        sns.publish()
+            .topic_arn(&topic)
+            .message("same")
+            .message_group_id(group)
+            .send()
+            .await
+            .unwrap();
+    }
+    assert_eq!(drain(&sqs, &url).await.len(), 1);
+    // Per message group: it is not.
+    sns.set_topic_attributes()
+        .topic_arn(&topic)
+        .attribute_name("FifoThroughputScope")
+        .attribute_value("MessageGroup")
+        .send()
+        .await
+        .unwrap();
+    for group in ["c", "d"] {
+        sns.publish()
+            .topic_arn(&topic)
+            .message("again")
+            .message_group_id(group)
+            .send()
+            .await
+            .unwrap();
+    }
+    assert_eq!(drain(&sqs, &url).await.len(), 2);
+    // Content-based deduplication hashes the whole message, not only its `sqs` entry.
+    for default in ["one", "two"] {
+        sns.publish()
+            .topic_arn(&topic)
+            .message(format!(r#"{{"default":"{default}","sqs":"for queues"}}"#))
+            .message_structure("json")
+            .message_group_id("e")
+            .send()
+            .await
+            .unwrap();
+    }
+    let bodies: Vec<String> = drain(&sqs, &url)
+        .await
+        .iter()
+        .map(|m| m.body().unwrap().to_string())
+        .collect();
+    assert_eq!(bodies, ["for queues", "for queues"]);
+}

@@ -33,6 +33,8 @@ struct Outgoing {
     subject: Option<String>,
     attributes: BTreeMap<String, MessageAttribute>,
     group: Option<String>,
+    /// The explicit deduplication id, else (FIFO topics with content-based deduplication)
+    /// the SHA-256 of the whole published message.
     dedup_id: Option<String>,
 }
 
@@ -77,13 +79,14 @@ pub fn publish(
     let group = p.get("MessageGroupId");
     let dedup = p.get("MessageDeduplicationId");
     let topic = fifo_checks(state, ctx, arn, group, dedup)?;
+    let dedup_id = dedup.map_or_else(|| content_dedup_id(message), str::to_string);
     let message = structured(message, p.get("MessageStructure"))?;
     let outgoing = Outgoing {
         message,
         subject: subject.map(str::to_string),
         attributes,
         group: group.map(str::to_string),
-        dedup_id: dedup.map(str::to_string),
+        dedup_id: Some(dedup_id),
     };
     let (id, sequence) = fan_out(state, ctx, &topic, outgoing, now)?;
     Ok(message_id_result(&id, sequence.as_deref()))
@@ -210,10 +213,19 @@ fn fan_out(
             .clone()
             .unwrap_or_else(|| content_dedup_id(&outgoing.message))
     });
-    if let Some(dedup_id) = &dedup_id
+    // Deduplication is per topic, or per message group with `FifoThroughputScope=MessageGroup`.
+    let per_group = topic
+        .attributes
+        .get("FifoThroughputScope")
+        .is_some_and(|s| s == "MessageGroup");
+    let dedup_key = dedup_id.as_ref().map(|id| match &outgoing.group {
+        Some(group) if per_group => format!("{group}\u{0}{id}"),
+        _ => id.clone(),
+    });
+    if let Some(dedup_key) = &dedup_key
         && let Some(first) = topic
             .dedup
-            .get(dedup_id)
+            .get(dedup_key)
             .filter(|first| first.expires > now.at)
     {
         return Ok((
@@ -223,12 +235,12 @@ fn fan_out(
     }
     let message_id = uuid::Uuid::new_v4().to_string();
     let sequence = fifo.then(|| state.sns_mut().next_sequence_number());
-    if let (Some(dedup_id), Some(sequence)) = (&dedup_id, &sequence)
+    if let (Some(dedup_key), Some(sequence)) = (&dedup_key, &sequence)
         && let Some(topic) = state.sns_mut().topics.get_mut(&topic.arn)
     {
         topic.dedup.retain(|_, p| p.expires > now.at);
         topic.dedup.insert(
-            dedup_id.clone(),
+            dedup_key.clone(),
             Published {
                 expires: now.at + DEDUP_WINDOW,
                 message_id: message_id.clone(),
@@ -379,13 +391,17 @@ pub fn publish_batch(
         if let Ok(attributes) = &attributes {
             total += message_size(message, attributes);
         }
-        let message = structured(message, entry.get("MessageStructure"))?;
+        let published = message;
         let checked_entry = attributes.and_then(|attributes| {
+            let message = structured(published, entry.get("MessageStructure"))?;
             if message.is_empty() {
                 return Err(SnsError::invalid_parameter("Empty message"));
             }
             check_subject(entry.get("Subject"))?;
-            Ok((message, attributes))
+            let dedup_id = entry
+                .get("MessageDeduplicationId")
+                .map_or_else(|| content_dedup_id(published), str::to_string);
+            Ok((message, dedup_id, attributes))
         });
         checked.push(checked_entry);
     }
@@ -418,7 +434,7 @@ pub fn publish_batch(
     let mut successful = Vec::new();
     let mut failed = Vec::new();
     for ((entry, id), checked) in entries.iter().zip(&ids).zip(checked) {
-        let (message, attributes) = match checked {
+        let (message, dedup_id, attributes) = match checked {
             Ok(checked) => checked,
             Err(error) => {
                 let code = match error.code {
@@ -440,7 +456,7 @@ pub fn publish_batch(
             subject: entry.get("Subject").map(str::to_string),
             attributes,
             group: entry.get("MessageGroupId").map(str::to_string),
-            dedup_id: entry.get("MessageDeduplicationId").map(str::to_string),
+            dedup_id: Some(dedup_id),
         };
         let (message_id, sequence) = fan_out(state, ctx, &topic, outgoing, now)?;
         let mut member = vec![Node::text("Id", *id), Node::text("MessageId", message_id)];
