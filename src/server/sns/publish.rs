@@ -33,8 +33,8 @@ struct Outgoing {
     subject: Option<String>,
     attributes: BTreeMap<String, MessageAttribute>,
     group: Option<String>,
-    /// The explicit deduplication id, else (FIFO topics with content-based deduplication)
-    /// the SHA-256 of the whole published message.
+    /// FIFO topics: the explicit deduplication id, else (content-based deduplication) the
+    /// SHA-256 of the whole published message; `None` on standard topics.
     dedup_id: Option<String>,
 }
 
@@ -78,17 +78,17 @@ pub fn publish(
     };
     let group = p.get("MessageGroupId");
     let dedup = p.get("MessageDeduplicationId");
-    let topic = fifo_checks(state, ctx, arn, group, dedup)?;
-    let dedup_id = dedup.map_or_else(|| content_dedup_id(message), str::to_string);
+    let fifo = fifo_checks(state, ctx, arn, group, dedup)?;
+    let dedup_id = fifo.then(|| dedup.map_or_else(|| content_dedup_id(message), str::to_string));
     let message = structured(message, p.get("MessageStructure"))?;
     let outgoing = Outgoing {
         message,
         subject: subject.map(str::to_string),
         attributes,
         group: group.map(str::to_string),
-        dedup_id: Some(dedup_id),
+        dedup_id,
     };
-    let (id, sequence) = fan_out(state, ctx, &topic, outgoing, now)?;
+    let (id, sequence) = fan_out(state, ctx, arn, outgoing, now)?;
     Ok(message_id_result(&id, sequence.as_deref()))
 }
 
@@ -100,15 +100,15 @@ fn message_id_result(id: &str, sequence: Option<&str>) -> Output {
     Output::Result(members)
 }
 
-/// The topic, held to FIFO rules: FIFO topics need a group and a deduplication id (or
-/// content-based deduplication); standard ones take no deduplication id.
+/// Whether the topic is FIFO, held to FIFO rules: FIFO topics need a group and a
+/// deduplication id (or content-based deduplication); standard ones take no deduplication id.
 fn fifo_checks(
     state: &State,
     ctx: &RequestContext,
     arn: &str,
     group: Option<&str>,
     dedup: Option<&str>,
-) -> Result<Topic, SnsError> {
+) -> Result<bool, SnsError> {
     if arn.contains(".fifo") {
         if group.is_none() {
             return Err(SnsError::invalid_parameter(
@@ -121,14 +121,14 @@ fn fifo_checks(
                 "The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
             ));
         }
-        return Ok(topic.clone());
+        return Ok(topic.fifo());
     }
     if dedup.is_some() {
         return Err(SnsError::invalid_parameter(
             "MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type",
         ));
     }
-    state.sns().topic(arn, &ctx.region).cloned()
+    state.sns().topic(arn, &ctx.region).map(Topic::fifo)
 }
 
 /// A subject is ASCII that starts with a letter, digit or punctuation, has no line breaks or
@@ -202,23 +202,23 @@ fn structured(message: &str, structure: Option<&str>) -> Result<String, SnsError
 fn fan_out(
     state: &mut State,
     ctx: &RequestContext,
-    topic: &Topic,
+    arn: &str,
     outgoing: Outgoing,
     now: Now,
 ) -> Result<(String, Option<String>), SnsError> {
+    let topic =
+        (state.sns().topics.get(arn)).ok_or_else(|| SnsError::not_found("Topic does not exist"))?;
     let fifo = topic.fifo();
-    let dedup_id = fifo.then(|| {
-        outgoing
-            .dedup_id
-            .clone()
-            .unwrap_or_else(|| content_dedup_id(&outgoing.message))
-    });
+    let version = (topic.attributes.get("SignatureVersion"))
+        .and_then(|v| SignatureVersion::parse(v))
+        .unwrap_or_default();
     // Deduplication is per topic, or per message group with `FifoThroughputScope=MessageGroup`.
     let per_group = topic
         .attributes
         .get("FifoThroughputScope")
         .is_some_and(|s| s == "MessageGroup");
-    let dedup_key = dedup_id.as_ref().map(|id| match &outgoing.group {
+    let dedup_id = outgoing.dedup_id.as_ref().filter(|_| fifo);
+    let dedup_key = dedup_id.map(|id| match &outgoing.group {
         Some(group) if per_group => format!("{group}\u{0}{id}"),
         _ => id.clone(),
     });
@@ -236,7 +236,7 @@ fn fan_out(
     let message_id = uuid::Uuid::new_v4().to_string();
     let sequence = fifo.then(|| state.sns_mut().next_sequence_number());
     if let (Some(dedup_key), Some(sequence)) = (&dedup_key, &sequence)
-        && let Some(topic) = state.sns_mut().topics.get_mut(&topic.arn)
+        && let Some(topic) = state.sns_mut().topics.get_mut(arn)
     {
         topic.dedup.retain(|_, p| p.expires > now.at);
         topic.dedup.insert(
@@ -250,7 +250,7 @@ fn fan_out(
     }
     let subscriptions: Vec<Subscription> = state
         .sns()
-        .subscriptions_of(&topic.arn)
+        .subscriptions_of(arn)
         .filter(|s| s.protocol == "sqs" && !s.pending)
         .filter(|s| {
             s.filter
@@ -261,7 +261,7 @@ fn fan_out(
         .collect();
     let notification = Notification {
         message_id: &message_id,
-        topic_arn: &topic.arn,
+        topic_arn: arn,
         subject: outgoing.subject.as_deref(),
         message: &outgoing.message,
         timestamp: timestamp(now.epoch_ms),
@@ -275,11 +275,6 @@ fn fan_out(
             outgoing.message.clone()
         } else {
             if signed.is_none() && !fifo {
-                let version = topic
-                    .attributes
-                    .get("SignatureVersion")
-                    .and_then(|v| SignatureVersion::parse(v))
-                    .unwrap_or_default();
                 signed = Some(notification.sign(version, links));
             }
             notification.envelope(signed.as_ref(), &links.unsubscribe(&sub.arn))
@@ -299,7 +294,7 @@ fn fan_out(
             // The topic's deduplication id (explicit, or the message's SHA-256), not one of
             // the envelope, which differs on every publish.
             dedup_id: if fifo && to_fifo_queue {
-                dedup_id.clone()
+                dedup_id.cloned()
             } else {
                 None
             },
@@ -350,7 +345,10 @@ pub fn publish_batch(
     if indexes.len() > 10 {
         return Err(SnsError::too_many_entries());
     }
-    let topic = state.sns().topic(arn, &ctx.region)?.clone();
+    let (fifo, content_dedup) = {
+        let topic = state.sns().topic(arn, &ctx.region)?;
+        (topic.fifo(), topic.content_based_deduplication())
+    };
     if indexes.is_empty() {
         return Err(SnsError::empty_batch());
     }
@@ -398,20 +396,22 @@ pub fn publish_batch(
                 return Err(SnsError::invalid_parameter("Empty message"));
             }
             check_subject(entry.get("Subject"))?;
-            let dedup_id = entry
-                .get("MessageDeduplicationId")
-                .map_or_else(|| content_dedup_id(published), str::to_string);
+            let dedup_id = fifo.then(|| {
+                entry
+                    .get("MessageDeduplicationId")
+                    .map_or_else(|| content_dedup_id(published), str::to_string)
+            });
             Ok((message, dedup_id, attributes))
         });
         checked.push(checked_entry);
     }
-    if topic.fifo() {
+    if fifo {
         if entries.iter().any(|e| e.get("MessageGroupId").is_none()) {
             return Err(SnsError::invalid_parameter(
                 "The MessageGroupId parameter is required for FIFO topics",
             ));
         }
-        if !topic.content_based_deduplication()
+        if !content_dedup
             && entries
                 .iter()
                 .any(|e| e.get("MessageDeduplicationId").is_none())
@@ -450,15 +450,14 @@ pub fn publish_batch(
                 continue;
             }
         };
-        let topic = state.sns().topic(arn, &ctx.region)?.clone();
         let outgoing = Outgoing {
             message,
             subject: entry.get("Subject").map(str::to_string),
             attributes,
             group: entry.get("MessageGroupId").map(str::to_string),
-            dedup_id: Some(dedup_id),
+            dedup_id,
         };
-        let (message_id, sequence) = fan_out(state, ctx, &topic, outgoing, now)?;
+        let (message_id, sequence) = fan_out(state, ctx, arn, outgoing, now)?;
         let mut member = vec![Node::text("Id", *id), Node::text("MessageId", message_id)];
         if let Some(sequence) = sequence {
             member.push(Node::text("SequenceNumber", sequence));
