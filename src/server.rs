@@ -77,6 +77,7 @@ use crate::cli::{
 };
 use crate::config::Config;
 pub use auth::Keys;
+pub(crate) use auth::canonical_path;
 use engine::Engine;
 
 /// How the server behaves.

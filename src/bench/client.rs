@@ -7,6 +7,8 @@
 
 mod failure;
 mod lean;
+mod sigv4;
+mod wire;
 
 use anyhow::Result;
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, SendMessageBatchRequestEntry};

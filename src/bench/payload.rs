@@ -8,6 +8,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// First word of every bench body.
 const MAGIC: &str = "qbench";
 
+/// The padding, copied a slice at a time (a character at a time cost 3% of the client's CPU).
+const DOTS: &str = "................................................................";
+
 /// What a received body says about itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stamp {
@@ -48,8 +51,12 @@ pub fn body(stamp: &Stamp, size: usize) -> String {
         "{MAGIC} {:08x} {phase} {} {} {} {} ",
         stamp.run, stamp.producer, stamp.lane, stamp.seq, stamp.sent_us
     );
-    let padding = size.saturating_sub(text.len());
-    text.extend(std::iter::repeat_n('.', padding));
+    let mut padding = size.saturating_sub(text.len());
+    while padding > 0 {
+        let dots = padding.min(DOTS.len());
+        text.push_str(&DOTS[..dots]);
+        padding -= dots;
+    }
     text
 }
 

@@ -6,6 +6,8 @@
 mod credentials_file;
 mod sigv4;
 
+pub(crate) use sigv4::canonical_path;
+
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;

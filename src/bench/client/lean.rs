@@ -1,6 +1,6 @@
 //! The lean SQS client behind `queue bench --client lean`: the three data-plane calls over one
-//! pooled HTTP/1.1 client, AWS JSON 1.0 bodies written and read with serde, SigV4-signed by
-//! the SDK's own signer (`aws-sigv4`) with the SDK's credentials. It talks to real SQS as to
+//! pooled HTTP/1.1 client, AWS JSON 1.0 bodies written straight into bytes (`wire.rs`) and read with serde, SigV4-signed
+//! (`sigv4.rs`, held to `aws-sigv4`'s signatures) with the SDK's credentials. It talks to real SQS as to
 //! `queue serve`; what it leaves out is the SDK's per-request orchestration (interceptors,
 //! config bags, retries), which costs more CPU than the server it measures.
 
@@ -10,19 +10,18 @@ use std::time::{Duration, SystemTime};
 use anyhow::{Context, Result};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
-use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
-use aws_sigv4::sign::v4;
-use aws_smithy_runtime_api::client::identity::Identity;
 use bytes::Bytes;
-use http::{HeaderValue, Request, StatusCode, Uri};
+use http::{HeaderName, HeaderValue, Request, StatusCode, Uri};
 use http_body_util::{BodyExt, Full};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client as HttpClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 
+use super::sigv4::Signer;
+use super::wire;
 use super::{CallError, FailedEntry, Failures, Received, SendEntry};
 
 /// Credentials are fetched again when they expire within this long.
@@ -31,6 +30,10 @@ const REFRESH_BEFORE: Duration = Duration::from_secs(300);
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// The JSON protocol's content type.
 const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
+/// Header names, made once rather than parsed per request.
+const AMZ_DATE: HeaderName = HeaderName::from_static("x-amz-date");
+const AMZ_TARGET: HeaderName = HeaderName::from_static("x-amz-target");
+const AMZ_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-amz-security-token");
 
 /// The connection pool: plain HTTP (`queue serve`, LocalStack) needs no TLS set-up, and so no
 /// CA certificates.
@@ -58,82 +61,9 @@ pub struct Lean {
     http: Pool,
     uri: Uri,
     host: HeaderValue,
-    region: Arc<str>,
+    signer: Arc<Signer>,
     provider: Option<SharedCredentialsProvider>,
     cached: Arc<Mutex<Option<Credentials>>>,
-}
-
-/// A message's fields, in SendMessage and in each SendMessageBatch entry.
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct Message<'a> {
-    message_body: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    message_group_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    message_deduplication_id: Option<&'a str>,
-}
-
-impl<'a> From<&'a SendEntry> for Message<'a> {
-    fn from(entry: &'a SendEntry) -> Self {
-        Self {
-            message_body: &entry.body,
-            message_group_id: entry.group.as_deref(),
-            message_deduplication_id: entry.dedup.as_deref(),
-        }
-    }
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct SendMessage<'a> {
-    queue_url: &'a str,
-    #[serde(flatten)]
-    message: Message<'a>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct BatchEntry<'a> {
-    id: String,
-    #[serde(flatten)]
-    message: Message<'a>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct SendMessageBatch<'a> {
-    queue_url: &'a str,
-    entries: Vec<BatchEntry<'a>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ReceiveMessage<'a> {
-    queue_url: &'a str,
-    max_number_of_messages: i32,
-    wait_time_seconds: i32,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct DeleteMessage<'a> {
-    queue_url: &'a str,
-    receipt_handle: &'a str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct DeleteEntry<'a> {
-    id: String,
-    receipt_handle: &'a str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct DeleteMessageBatch<'a> {
-    queue_url: &'a str,
-    entries: Vec<DeleteEntry<'a>>,
 }
 
 /// What a batch answer says failed (the successes are not needed).
@@ -227,11 +157,12 @@ impl Lean {
         } else {
             Pool::Plain(builder.build(tcp))
         };
+        let signer = Signer::new(region, authority.as_str(), uri.path(), CONTENT_TYPE);
         Ok(Self {
             http,
             uri,
             host,
-            region: region.into(),
+            signer: Arc::new(signer),
             provider,
             cached: Arc::new(Mutex::new(None)),
         })
@@ -268,22 +199,11 @@ impl Lean {
     async fn call<T: DeserializeOwned>(
         &self,
         target: &str,
-        input: &impl Serialize,
+        body: Vec<u8>,
         wait: Duration,
     ) -> Result<T, CallError> {
-        let body =
-            serde_json::to_vec(input).map_err(|error| CallError::fatal(error.to_string()))?;
-        let mut request = Request::post(self.uri.clone())
-            .header(http::header::HOST, self.host.clone())
-            .header(http::header::CONTENT_TYPE, CONTENT_TYPE)
-            .header("x-amz-target", format!("AmazonSQS.{target}"))
-            .body(Full::new(Bytes::new()))
-            .map_err(|error| CallError::fatal(error.to_string()))?;
-        if let Some(credentials) = self.credentials().await? {
-            self.sign(&mut request, &body, credentials)
-                .map_err(CallError::fatal)?;
-        }
-        *request.body_mut() = Full::new(Bytes::from(body));
+        let credentials = self.credentials().await?;
+        let request = self.request(target, body, credentials.as_ref())?;
         let call = async {
             let answer = self
                 .http
@@ -316,34 +236,36 @@ impl Lean {
             .map_err(|error| CallError::fatal(format!("unreadable answer: {error}")))
     }
 
-    fn sign(
+    /// The HTTP request for a call of `target` (`SendMessage`) with `body`, signed with
+    /// `credentials` when there are some.
+    fn request(
         &self,
-        request: &mut Request<Full<Bytes>>,
-        body: &[u8],
-        credentials: Credentials,
-    ) -> Result<(), String> {
-        let identity: Identity = credentials.into();
-        let params = v4::SigningParams::builder()
-            .identity(&identity)
-            .region(&self.region)
-            .name("sqs")
-            .time(SystemTime::now())
-            .settings(SigningSettings::default())
-            .build()
-            .map_err(|error| error.to_string())?
-            .into();
-        let headers = request
-            .headers()
-            .iter()
-            .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)));
-        let uri = self.uri.to_string();
-        let signable = SignableRequest::new("POST", uri, headers, SignableBody::Bytes(body))
-            .map_err(|error| error.to_string())?;
-        let (instructions, _) = sign(signable, &params)
-            .map_err(|error| error.to_string())?
-            .into_parts();
-        instructions.apply_to_request_http1x(request);
-        Ok(())
+        target: &str,
+        body: Vec<u8>,
+        credentials: Option<&Credentials>,
+    ) -> Result<Request<Full<Bytes>>, CallError> {
+        let target = format!("AmazonSQS.{target}");
+        let mut request = Request::post(self.uri.clone())
+            .header(http::header::HOST, self.host.clone())
+            .header(
+                http::header::CONTENT_TYPE,
+                HeaderValue::from_static(CONTENT_TYPE),
+            );
+        if let Some(credentials) = credentials {
+            let signature = self
+                .signer
+                .sign(credentials, &target, &body, SystemTime::now());
+            request = request
+                .header(AMZ_DATE, signature.amz_date)
+                .header(http::header::AUTHORIZATION, signature.authorization);
+            if let Some(token) = credentials.session_token() {
+                request = request.header(AMZ_SECURITY_TOKEN, token);
+            }
+        }
+        request
+            .header(AMZ_TARGET, target)
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|error| CallError::fatal(error.to_string()))
     }
 
     /// SendMessage or SendMessageBatch (more than one entry); the failed entries.
@@ -356,27 +278,12 @@ impl Lean {
         entries: &[SendEntry],
     ) -> Result<Failures, CallError> {
         if let [entry] = entries {
-            let input = SendMessage {
-                queue_url,
-                message: entry.into(),
-            };
-            let _: Ignored = self.call("SendMessage", &input, Duration::ZERO).await?;
+            let body = wire::send_message(queue_url, entry);
+            let _: Ignored = self.call("SendMessage", body, Duration::ZERO).await?;
             return Ok(Failures::none());
         }
-        let input = SendMessageBatch {
-            queue_url,
-            entries: entries
-                .iter()
-                .enumerate()
-                .map(|(index, entry)| BatchEntry {
-                    id: index.to_string(),
-                    message: entry.into(),
-                })
-                .collect(),
-        };
-        let answer: BatchAnswer = self
-            .call("SendMessageBatch", &input, Duration::ZERO)
-            .await?;
+        let body = wire::send_message_batch(queue_url, entries);
+        let answer: BatchAnswer = self.call("SendMessageBatch", body, Duration::ZERO).await?;
         Ok(answer.into())
     }
 
@@ -390,13 +297,9 @@ impl Lean {
         max: i32,
         wait: i32,
     ) -> Result<Vec<Received>, CallError> {
-        let input = ReceiveMessage {
-            queue_url,
-            max_number_of_messages: max,
-            wait_time_seconds: wait,
-        };
+        let body = wire::receive_message(queue_url, max, wait);
         let wait = Duration::from_secs(u64::try_from(wait).unwrap_or(0));
-        let answer: ReceiveAnswer = self.call("ReceiveMessage", &input, wait).await?;
+        let answer: ReceiveAnswer = self.call("ReceiveMessage", body, wait).await?;
         Ok(answer.messages)
     }
 
@@ -409,19 +312,9 @@ impl Lean {
         queue_url: &str,
         handles: &[String],
     ) -> Result<Failures, CallError> {
-        let input = DeleteMessageBatch {
-            queue_url,
-            entries: handles
-                .iter()
-                .enumerate()
-                .map(|(index, handle)| DeleteEntry {
-                    id: index.to_string(),
-                    receipt_handle: handle,
-                })
-                .collect(),
-        };
+        let body = wire::delete_message_batch(queue_url, handles);
         let answer: BatchAnswer = self
-            .call("DeleteMessageBatch", &input, Duration::ZERO)
+            .call("DeleteMessageBatch", body, Duration::ZERO)
             .await?;
         Ok(answer.into())
     }
@@ -431,11 +324,8 @@ impl Lean {
     /// # Errors
     /// The request failed.
     pub async fn delete(&self, queue_url: &str, handle: &str) -> Result<(), CallError> {
-        let input = DeleteMessage {
-            queue_url,
-            receipt_handle: handle,
-        };
-        let _: Ignored = self.call("DeleteMessage", &input, Duration::ZERO).await?;
+        let body = wire::delete_message(queue_url, handle);
+        let _: Ignored = self.call("DeleteMessage", body, Duration::ZERO).await?;
         Ok(())
     }
 }
@@ -522,11 +412,9 @@ mod tests {
             1,
         )
         .unwrap();
-        let mut request = Request::post(lean.uri.clone())
-            .header(http::header::HOST, lean.host.clone())
-            .body(Full::new(Bytes::new()))
+        let request = lean
+            .request("ReceiveMessage", b"{}".to_vec(), Some(&credentials))
             .unwrap();
-        lean.sign(&mut request, b"{}", credentials).unwrap();
         let header = |name: &str| request.headers()[name].to_str().unwrap().to_string();
         let authorization = header("authorization");
         assert!(
@@ -538,9 +426,13 @@ mod tests {
             "{authorization}"
         );
         assert!(
-            authorization.contains("SignedHeaders=host;x-amz-date"),
+            authorization.contains(
+                "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target,"
+            ),
             "{authorization}"
         );
         assert_eq!(header("x-amz-security-token"), "token");
+        assert_eq!(header("x-amz-target"), "AmazonSQS.ReceiveMessage");
+        assert_eq!(header("host"), "127.0.0.1:9324");
     }
 }

@@ -372,7 +372,7 @@ fn canonical_request(
     let mut out = String::with_capacity(512);
     out.push_str(method.as_str());
     out.push('\n');
-    uri_encode(&normalize_path(uri.path()), true, &mut out);
+    out.push_str(&canonical_path(uri.path()));
     out.push('\n');
     out.push_str(&canonical_query(uri.query().unwrap_or_default(), presigned));
     out.push('\n');
@@ -425,6 +425,14 @@ fn url_params(uri: &Uri) -> Vec<(String, String)> {
     uri.query()
         .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
         .unwrap_or_default()
+}
+
+/// A request path as SigV4 signs it: normalised, then URI-encoded again (the bench client's
+/// signer uses it too).
+pub(crate) fn canonical_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len() + 1);
+    uri_encode(&normalize_path(path), true, &mut out);
+    out
 }
 
 /// SigV4's URI encoding: unreserved characters as they are, `/` kept in paths, every other
