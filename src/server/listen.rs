@@ -7,7 +7,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -16,6 +15,7 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::http::App;
 use super::limits::Limits;
 use super::write_timeout::WriteTimeout;
 
@@ -29,7 +29,7 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 /// connections to finish their requests and close.
 pub(super) async fn serve(
     listener: TcpListener,
-    app: Router,
+    app: App,
     limits: Limits,
     stopping: CancellationToken,
 ) {

@@ -7,7 +7,6 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, header};
 use proptest::prelude::*;
@@ -273,7 +272,7 @@ impl Wire {
 }
 
 /// A router over a fresh engine that has a standard queue `q` and a FIFO queue `f.fifo`.
-async fn app() -> Router {
+async fn app() -> super::http::App {
     let options = ServeOptions::deterministic(6400);
     let app = http::router(Engine::new(&options), &options, CancellationToken::new());
     for body in [

@@ -5,9 +5,8 @@
 //! the handler whole.
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, header};
-use axum::middleware::Next;
 use axum::response::Response;
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 
@@ -16,30 +15,30 @@ use super::response;
 use crate::server::error::SqsError;
 use crate::server::limits::Limits;
 
-/// Reads the body within the limits, then runs the handler on it.
-pub(super) async fn guard(State(limits): State<Limits>, request: Request, next: Next) -> Response {
+/// The request with its body read whole within the limits, or the answer refusing it.
+pub(super) async fn read_body(limits: Limits, request: Request) -> Result<Request, Response> {
     let (parts, body) = request.into_parts();
     let declared = header_str(&parts.headers, header::CONTENT_LENGTH.as_str())
         .and_then(|length| length.trim().parse::<u64>().ok());
     let limit = limits.max_body_bytes;
     if declared.is_some_and(|length| length > limit as u64) {
-        return refuse(&parts.headers, too_large(limit));
+        return Err(refuse(&parts.headers, too_large(limit)));
     }
     let read = Limited::new(body, limit).collect();
     let body = match tokio::time::timeout(limits.body_timeout, read).await {
         Ok(Ok(collected)) => collected.to_bytes(),
         Ok(Err(error)) if error.is::<LengthLimitError>() => {
-            return refuse(&parts.headers, too_large(limit));
+            return Err(refuse(&parts.headers, too_large(limit)));
         }
         Ok(Err(_)) => {
-            return refuse(
+            return Err(refuse(
                 &parts.headers,
                 SqsError::invalid_parameter_value("The request body could not be read."),
-            );
+            ));
         }
-        Err(_) => return refuse(&parts.headers, too_slow(limits)),
+        Err(_) => return Err(refuse(&parts.headers, too_slow(limits))),
     };
-    next.run(Request::from_parts(parts, Body::from(body))).await
+    Ok(Request::from_parts(parts, Body::from(body)))
 }
 
 /// The error in the protocol the request spoke, closing the connection (the rest of the body

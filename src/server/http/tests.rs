@@ -2,7 +2,6 @@
 //! [`router`] with `tower::ServiceExt::oneshot`, as axum's testing example does. Full
 //! conversations over TCP with the real SDK live in the integration crate (`tests/server_*.rs`).
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use serde_json::{Value, json};
@@ -10,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 use tower::ServiceExt as _;
 
 use super::response::{JSON_CONTENT_TYPE, XML_CONTENT_TYPE};
-use super::router;
+use super::{App, router};
 use crate::server::engine::Engine;
 use crate::server::{Limits, ServeOptions};
 
@@ -24,7 +23,7 @@ fn signature(access_key: &str, region: &str) -> String {
 }
 
 /// A router over a fresh, deterministic engine with no queues.
-fn app() -> Router {
+fn app() -> App {
     let options = ServeOptions::deterministic(6400);
     router(Engine::new(&options), &options, CancellationToken::new())
 }
@@ -47,7 +46,7 @@ impl Answer {
     }
 }
 
-async fn send(app: &Router, request: Request<Body>) -> Answer {
+async fn send(app: &App, request: Request<Body>) -> Answer {
     let response = app.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
