@@ -119,6 +119,27 @@ fn what_does_not_read_cleanly_takes_the_value_route() {
     assert!(typed("DeleteMessageBatch", br#"{"QueueUrl": "a\u0041"}"#).is_some());
 }
 
+/// `answer` with every `…Timestamp` attribute's value blanked: each engine's clock starts at the
+/// wall-clock millisecond it was made in, and the two may be made a millisecond apart.
+fn without_timestamps(answer: Value) -> Value {
+    match answer {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(name, value)| {
+                    let value = if name.ends_with("Timestamp") {
+                        json!("<time>")
+                    } else {
+                        without_timestamps(value)
+                    };
+                    (name, value)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(without_timestamps).collect()),
+        other => other,
+    }
+}
+
 /// Runs `action` with `input` on `a` as a value and on `b` read into fields (which it must).
 async fn both(a: &Engine, b: &Engine, action: &str, input: &Value) -> Value {
     let bytes = serde_json::to_vec(input).unwrap();
@@ -129,7 +150,7 @@ async fn both(a: &Engine, b: &Engine, action: &str, input: &Value) -> Value {
         .answer(&ctx(), action, RequestInput::Fields(Box::new(fields)))
         .await;
     let render = |answer: Result<crate::server::answer::Answer, _>| match answer {
-        Ok(answer) => Ok(answer.into_value()),
+        Ok(answer) => Ok(without_timestamps(answer.into_value())),
         Err(error) => Err(format!("{error:?}")),
     };
     let (by_value, by_fields) = (render(by_value), render(by_fields));
