@@ -190,8 +190,10 @@ pub fn finish(outcome: anyhow::Result<ExitCode>) -> ExitCode {
 }
 
 /// Words of the panic the SDK's TLS set-up raises when it finds no CA certificates at all
-/// (aws-smithy-http-client: "... no valid root certificates parsed!"). It raises it for
-/// every endpoint, plain-HTTP ones included, the first time a client sends a request.
+/// (aws-smithy-http-client: "... no valid root certificates parsed!"). It is a
+/// `debug_assert!`, so only debug builds raise it, for every endpoint, plain-HTTP ones
+/// included, the first time a client sends a request; a release build goes on without roots,
+/// and only an `https://` endpoint then fails, as a TLS error.
 const NO_ROOTS_PANIC: &str = "no valid root certificates";
 
 /// Turns the SDK's no-CA-certificates panic into the usual one line and hint (exit 1, no

@@ -324,6 +324,9 @@ fn https_to_a_plain_http_endpoint_is_called_a_tls_problem() {
     );
 }
 
+/// The SDK's check for CA certificates is a `debug_assert!`: a debug build panics on it for
+/// every endpoint, which the tool turns into one line and a hint; a release build has no check,
+/// and a plain `http://` endpoint needs no certificates, so the send goes through.
 #[test]
 fn no_ca_certificates_is_one_line_and_a_hint_not_a_panic() {
     let server = BlockingServer::ordered();
@@ -337,5 +340,10 @@ fn no_ca_certificates_is_one_line_and_a_hint_not_a_panic() {
         &["send", "--name", "csse6400_prac"],
         &server.endpoint,
     );
-    assert_friendly(&run, "no CA certificates found", "ca-certificates");
+    if cfg!(debug_assertions) {
+        assert_friendly(&run, "no CA certificates found", "ca-certificates");
+    } else {
+        assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    }
 }
