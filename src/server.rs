@@ -77,7 +77,7 @@ use crate::cli::{
 };
 use crate::config::Config;
 pub use auth::Keys;
-pub(crate) use auth::canonical_path;
+pub(crate) use auth::canonical_path_and_query;
 use engine::Engine;
 
 /// How the server behaves.

@@ -6,7 +6,7 @@
 mod credentials_file;
 mod sigv4;
 
-pub(crate) use sigv4::canonical_path;
+pub(crate) use sigv4::canonical_path_and_query;
 
 use std::collections::HashMap;
 use std::fmt;

@@ -36,13 +36,6 @@ const VERSION: &str = "2010-03-31";
 /// or names an action only SNS has (the unsigned links in envelopes: `Unsubscribe`).
 #[must_use]
 pub fn wants(params: &[(String, String)], headers: &HeaderMap) -> bool {
-    // SQS's JSON protocol names its target; SNS speaks only Query.
-    if headers
-        .get("x-amz-target")
-        .is_some_and(|target| target.as_bytes().starts_with(b"AmazonSQS."))
-    {
-        return false;
-    }
     let param = |name: &str| {
         params
             .iter()

@@ -157,7 +157,8 @@ impl Lean {
         } else {
             Pool::Plain(builder.build(tcp))
         };
-        let signer = Signer::new(region, authority.as_str(), uri.path(), CONTENT_TYPE);
+        let path_and_query = (uri.path(), uri.query().unwrap_or_default());
+        let signer = Signer::new(region, authority.as_str(), path_and_query, CONTENT_TYPE);
         Ok(Self {
             http,
             uri,

@@ -31,6 +31,8 @@ pub struct Signer {
     host: String,
     /// The endpoint's path as SigV4 encodes it (normalised, then URI-encoded again).
     canonical_path: String,
+    /// The endpoint's query as SigV4 encodes it (empty for an endpoint without one).
+    canonical_query: String,
     content_type: &'static str,
     cache: Mutex<Cache>,
 }
@@ -52,13 +54,22 @@ struct DayKey {
 }
 
 impl Signer {
-    /// A signer for requests to `host` (the authority) at `path`, of type `content_type`.
+    /// A signer for requests to `host` (the authority) at `path` and `query`, of type
+    /// `content_type`.
     #[must_use]
-    pub fn new(region: &str, host: &str, path: &str, content_type: &'static str) -> Self {
+    pub fn new(
+        region: &str,
+        host: &str,
+        (path, query): (&str, &str),
+        content_type: &'static str,
+    ) -> Self {
+        let (canonical_path, canonical_query) =
+            crate::server::canonical_path_and_query(path, query);
         Self {
             region: region.to_string(),
             host: host.to_string(),
-            canonical_path: crate::server::canonical_path(path),
+            canonical_path,
+            canonical_query,
             content_type,
             cache: Mutex::new(Cache::default()),
         }
@@ -79,7 +90,9 @@ impl Signer {
         let mut canonical = String::with_capacity(400);
         canonical.push_str("POST\n");
         canonical.push_str(&self.canonical_path);
-        canonical.push_str("\n\n");
+        canonical.push('\n');
+        canonical.push_str(&self.canonical_query);
+        canonical.push('\n');
         let _ = write!(
             canonical,
             "content-type:{}\nhost:{}\nx-amz-date:{amz_date}\n",
@@ -238,12 +251,13 @@ mod tests {
             "https://sqs.eu-west-2.amazonaws.com/",
             "http://localhost:4566/some/path/",
             "http://localhost:4566/a%20b/./c/../d~e%2F",
+            "http://localhost:4566/?b=2&a=1&c=x%20y",
         ] {
             let uri: http::Uri = endpoint.parse().unwrap();
             let signer = Signer::new(
                 "eu-west-2",
                 uri.authority().unwrap().as_str(),
-                uri.path(),
+                (uri.path(), uri.query().unwrap_or_default()),
                 "application/x-amz-json-1.0",
             );
             // Across a second and a day, with the key and the date cached in between, and a

@@ -427,9 +427,13 @@ fn url_params(uri: &Uri) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-/// A request path as SigV4 signs it: normalised, then URI-encoded again (the bench client's
-/// signer uses it too).
-pub(crate) fn canonical_path(path: &str) -> String {
+/// A request path and query as SigV4 signs them (the bench client's signer uses them too): the
+/// path normalised, then URI-encoded again; the query's parameters encoded and sorted.
+pub(crate) fn canonical_path_and_query(path: &str, query: &str) -> (String, String) {
+    (canonical_path(path), canonical_query(query, false))
+}
+
+fn canonical_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len() + 1);
     uri_encode(&normalize_path(path), true, &mut out);
     out
