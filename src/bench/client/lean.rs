@@ -1,8 +1,9 @@
 //! The lean SQS client behind `queue bench --client lean`: the three data-plane calls over one
-//! pooled HTTP/1.1 client, AWS JSON 1.0 bodies written straight into bytes (`wire.rs`) and read with serde, SigV4-signed
-//! (`sigv4.rs`, held to `aws-sigv4`'s signatures) with the SDK's credentials. It talks to real SQS as to
-//! `queue serve`; what it leaves out is the SDK's per-request orchestration (interceptors,
-//! config bags, retries), which costs more CPU than the server it measures.
+//! pooled HTTP/1.1 client, AWS JSON 1.0 bodies written straight into bytes (`wire.rs`) and read
+//! with serde, SigV4-signed (`sigv4.rs`, held to `aws-sigv4`'s signatures) with the SDK's
+//! credentials. It talks to real SQS as to `queue serve`; what it leaves out is the SDK's
+//! per-request orchestration (interceptors, config bags, retries), which costs more CPU than
+//! the server it measures.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
