@@ -49,6 +49,15 @@ async fn drain(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<Message> {
     }
 }
 
+/// The bodies of everything on `url`, received and deleted in order.
+async fn drain_bodies(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<String> {
+    drain(sqs, url)
+        .await
+        .iter()
+        .map(|m| m.body().unwrap().to_string())
+        .collect()
+}
+
 fn string_attribute(value: &str) -> MessageAttributeValue {
     MessageAttributeValue::builder()
         .data_type("String")
@@ -291,19 +300,13 @@ async fn filter_policies_drop_and_pass_on_attributes_and_bodies() {
             .await
             .unwrap();
     }
-    let bodies = |messages: Vec<Message>| -> Vec<String> {
-        messages
-            .iter()
-            .map(|m| m.body().unwrap().to_string())
-            .collect()
-    };
     assert_eq!(drain(&sqs, &all).await.len(), 3);
     assert_eq!(
-        bodies(drain(&sqs, &two).await),
+        drain_bodies(&sqs, &two).await,
         [r#"{"order":{"total":150}}"#]
     );
     assert_eq!(
-        bodies(drain(&sqs, &big).await),
+        drain_bodies(&sqs, &big).await,
         [r#"{"order":{"total":150}}"#]
     );
 }
@@ -357,11 +360,7 @@ async fn fifo_topic_keeps_order_deduplicates_and_numbers_its_messages() {
         .unwrap();
     assert_eq!(again.sequence_number(), Some(sequence_numbers[0].as_str()));
     let expected: Vec<String> = (1..=12).map(|i| format!("Message {i}")).collect();
-    let raw_bodies: Vec<String> = drain(&sqs, &raw_url)
-        .await
-        .iter()
-        .map(|m| m.body().unwrap().to_string())
-        .collect();
+    let raw_bodies = drain_bodies(&sqs, &raw_url).await;
     assert_eq!(raw_bodies, expected);
     let wrapped = drain(&sqs, &wrapped_url).await;
     assert_eq!(wrapped.len(), 12);
@@ -506,11 +505,7 @@ async fn message_structure_json_sends_the_sqs_entry_and_target_arn_publishes() {
         .send()
         .await
         .unwrap();
-    let bodies: Vec<String> = drain(&sqs, &url)
-        .await
-        .iter()
-        .map(|m| m.body().unwrap().to_string())
-        .collect();
+    let bodies = drain_bodies(&sqs, &url).await;
     assert_eq!(bodies, ["for queues", "only default"]);
 }
 
@@ -549,14 +544,8 @@ async fn a_lost_subscriber_queue_costs_no_other_copy_and_redrives_to_its_dlq() {
         .send()
         .await
         .unwrap();
-    let body = |messages: Vec<Message>| {
-        messages
-            .iter()
-            .map(|m| m.body().unwrap().to_string())
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(body(drain(&sqs, &kept).await), ["m"]);
-    assert_eq!(body(drain(&sqs, &dlq).await), ["m"]);
+    assert_eq!(drain_bodies(&sqs, &kept).await, ["m"]);
+    assert_eq!(drain_bodies(&sqs, &dlq).await, ["m"]);
 }
 
 #[tokio::test]
@@ -799,10 +788,6 @@ async fn fifo_deduplication_follows_the_throughput_scope_and_the_whole_message()
             .await
             .unwrap();
     }
-    let bodies: Vec<String> = drain(&sqs, &url)
-        .await
-        .iter()
-        .map(|m| m.body().unwrap().to_string())
-        .collect();
+    let bodies = drain_bodies(&sqs, &url).await;
     assert_eq!(bodies, ["for queues", "for queues"]);
 }
